@@ -1,0 +1,325 @@
+package dedupe
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+)
+
+// Options are the knobs of fingerprinting and matching. The zero value is not
+// useful; start from DefaultOptions, which the tests and the quality figures
+// in the README were measured with.
+type Options struct {
+	// ShingleSize is k, the number of consecutive words in one shingle. Five
+	// words is long enough that unrelated articles rarely share a shingle by
+	// chance, and short enough that a changed word costs only five shingles.
+	ShingleSize int
+	// SignatureSize is the number of MinHash values kept per article.
+	SignatureSize int
+	// Bands splits the signature into this many LSH bands; it must divide
+	// SignatureSize. More bands find lower-similarity candidates at the cost
+	// of more index rows per article.
+	Bands int
+	// LeadShingles is how many shingles from the start of the text make up the
+	// lead signature. Reprints are usually cut at the end, so the opening is
+	// what a cut-down copy and its full story share most surely.
+	LeadShingles int
+	// LeadSize is the number of MinHash values in the lead signature.
+	LeadSize int
+	// LeadBands splits the lead signature into LSH bands.
+	LeadBands int
+	// MinShingles is the fewest distinct shingles an article needs to take
+	// part in matching. Below it a shared phrase or two would decide.
+	MinShingles int
+	// CopyJaccard is the estimated Jaccard similarity at or above which two
+	// articles are copies.
+	CopyJaccard float64
+	// CopyContainment is the estimated share of the shorter article found in
+	// the longer one at or above which they are copies: a reprint cut down to
+	// its first paragraphs is still a copy of the full story.
+	CopyContainment float64
+	// ContainmentMinJaccard guards the containment rule: containment is
+	// estimated from Jaccard and the two sizes, and becomes noise when the
+	// shorter text is a small fraction of the longer one.
+	ContainmentMinJaccard float64
+}
+
+// DefaultOptions returns the settings feedfold ships with.
+func DefaultOptions() Options {
+	return Options{
+		ShingleSize:           5,
+		SignatureSize:         128,
+		Bands:                 32,
+		LeadShingles:          48,
+		LeadSize:              16,
+		LeadBands:             8,
+		MinShingles:           10,
+		CopyJaccard:           0.5,
+		CopyContainment:       0.7,
+		ContainmentMinJaccard: 0.1,
+	}
+}
+
+// Validate reports the first setting that cannot work, naming it by its key
+// in the config file's dedupe section.
+func (o Options) Validate() error {
+	switch {
+	case o.ShingleSize < 1 || o.ShingleSize > 16:
+		return fmt.Errorf("shingle_size %d: want 1 to 16", o.ShingleSize)
+	case o.SignatureSize < 8 || o.SignatureSize > 1024:
+		return fmt.Errorf("signature_size %d: want 8 to 1024", o.SignatureSize)
+	case o.Bands < 1 || o.SignatureSize%o.Bands != 0:
+		return fmt.Errorf("bands %d: must be at least 1 and divide signature_size %d", o.Bands, o.SignatureSize)
+	case o.LeadSize < 0 || o.LeadSize > o.SignatureSize:
+		return fmt.Errorf("lead_size %d: want 0 to signature_size %d", o.LeadSize, o.SignatureSize)
+	case o.LeadSize > 0 && (o.LeadBands < 1 || o.LeadSize%o.LeadBands != 0):
+		return fmt.Errorf("lead_bands %d: must be at least 1 and divide lead_size %d", o.LeadBands, o.LeadSize)
+	case o.LeadSize > 0 && o.LeadShingles < 1:
+		return fmt.Errorf("lead_shingles %d: want at least 1", o.LeadShingles)
+	case o.MinShingles < 1:
+		return fmt.Errorf("min_shingles %d: want at least 1", o.MinShingles)
+	case !(o.CopyJaccard > 0 && o.CopyJaccard <= 1):
+		return fmt.Errorf("copy_jaccard %g: want a number above 0 and at most 1", o.CopyJaccard)
+	case !(o.CopyContainment > 0 && o.CopyContainment <= 1):
+		return fmt.Errorf("copy_containment %g: want a number above 0 and at most 1", o.CopyContainment)
+	case !(o.ContainmentMinJaccard >= 0 && o.ContainmentMinJaccard <= 1):
+		return fmt.Errorf("containment_min_jaccard %g: want 0 to 1", o.ContainmentMinJaccard)
+	}
+	return nil
+}
+
+// Fingerprint is what matching needs to know about one article's text.
+type Fingerprint struct {
+	// Shingles is the number of distinct shingles, the set size that turns an
+	// estimated Jaccard into an estimated containment.
+	Shingles int
+	// Signature is the one-permutation MinHash of all shingles.
+	Signature []uint32
+	// Lead is the MinHash of the opening shingles only.
+	Lead []uint32
+	// Keys are the LSH band keys under which the article is indexed. Empty
+	// when the text is too short to match reliably.
+	Keys []int64
+}
+
+// Fingerprint computes the fingerprint of text.
+//
+// The signature is a one-permutation MinHash with optimal densification
+// (Shrivastava, 2017): each shingle is hashed once and falls into one of
+// SignatureSize bins, each bin keeping its minimum. Classic MinHash would hash
+// every shingle SignatureSize times; this costs one hash per shingle and has
+// the same estimator, fraction of equal bins ≈ Jaccard.
+func (o Options) Fingerprint(text string) Fingerprint {
+	toks := tokenHashes(make([]uint64, 0, 1024), text)
+	sh := o.shingles(toks)
+	var fp Fingerprint
+	if len(sh) == 0 {
+		return fp
+	}
+	if o.LeadSize > 0 {
+		lead := sh[:min(len(sh), o.LeadShingles)]
+		fp.Lead = oph(lead, o.LeadSize)
+	}
+	fp.Shingles = countDistinct(sh)
+	fp.Signature = oph(sh, o.SignatureSize)
+	if fp.Shingles >= o.MinShingles {
+		fp.Keys = o.Keys(fp.Signature, fp.Lead)
+	}
+	return fp
+}
+
+// shingles hashes each window of ShingleSize consecutive tokens, in text
+// order. A text shorter than one window becomes a single shingle so that a
+// two-word item still has a signature.
+func (o Options) shingles(toks []uint64) []uint64 {
+	k := o.ShingleSize
+	if len(toks) == 0 {
+		return nil
+	}
+	if len(toks) < k {
+		return []uint64{shingleHash(toks)}
+	}
+	out := make([]uint64, 0, len(toks)-k+1)
+	for i := 0; i+k <= len(toks); i++ {
+		out = append(out, shingleHash(toks[i:i+k]))
+	}
+	return out
+}
+
+// countDistinct counts distinct values with an open-addressing set; for the
+// few hundred shingles of an article it is several times cheaper than
+// sorting. Zero marks an empty slot, so a zero hash is counted on the side.
+func countDistinct(hashes []uint64) int {
+	size := 64
+	for size < 2*len(hashes) {
+		size <<= 1
+	}
+	table := make([]uint64, size)
+	mask := uint64(size - 1)
+	n, zero := 0, 0
+	for _, h := range hashes {
+		if h == 0 {
+			zero = 1
+			continue
+		}
+		for i := h & mask; ; i = (i + 1) & mask {
+			if table[i] == h {
+				break
+			}
+			if table[i] == 0 {
+				table[i] = h
+				n++
+				break
+			}
+		}
+	}
+	return n + zero
+}
+
+// shingleHash combines token hashes in order, so "a b" and "b a" differ.
+func shingleHash(window []uint64) uint64 {
+	h := uint64(len(window))
+	for _, t := range window {
+		h = bits.RotateLeft64(h, 27) ^ t
+		h *= 0x9E3779B97F4A7C15
+	}
+	return mix64(h)
+}
+
+// mix64 is the splitmix64 finalizer: it spreads every input bit over the
+// output so that bin choice and bin value are independent.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	x ^= x >> 31
+	return x
+}
+
+// oph computes a one-permutation MinHash of size bins over hashes (duplicates
+// allowed), then fills empty bins by optimal densification so that short
+// texts still give comparable signatures.
+func oph(hashes []uint64, size int) []uint32 {
+	sig := make([]uint32, size)
+	filled := make([]bool, size)
+	for _, h := range hashes {
+		bin, _ := bits.Mul64(h, uint64(size))
+		v := uint32(h)
+		if !filled[bin] || v < sig[bin] {
+			sig[bin] = v
+			filled[bin] = true
+		}
+	}
+	for i := range sig {
+		if filled[i] {
+			continue
+		}
+		sig[i] = sig[densifySource(i, size, filled)]
+	}
+	return sig
+}
+
+// densifySource picks, for an empty bin, the non-empty bin it borrows from: a
+// fixed pseudo-random probe sequence per bin, so two texts borrow from the
+// same places and the borrowed values still agree exactly when the sets do.
+func densifySource(bin, size int, filled []bool) int {
+	for attempt := uint64(0); attempt < uint64(64*size); attempt++ {
+		hi, _ := bits.Mul64(mix64(uint64(bin)<<32|attempt), uint64(size))
+		if filled[hi] {
+			return int(hi)
+		}
+	}
+	// Unreachable in practice (at least one bin is filled); a linear scan
+	// keeps the function total.
+	for j, ok := range filled {
+		if ok {
+			return j
+		}
+	}
+	return bin
+}
+
+// Keys returns the LSH band keys of a signature and its lead. Each key hashes
+// one band's values together with the band's number and kind, so equal values
+// in different bands never collide.
+func (o Options) Keys(signature, lead []uint32) []int64 {
+	keys := make([]int64, 0, o.Bands+o.LeadBands)
+	keys = appendBandKeys(keys, signature, o.Bands, 0)
+	if len(lead) > 0 && o.LeadBands > 0 {
+		keys = appendBandKeys(keys, lead, o.LeadBands, 1)
+	}
+	return keys
+}
+
+func appendBandKeys(dst []int64, sig []uint32, bands int, kind uint64) []int64 {
+	rows := len(sig) / bands
+	for b := 0; b < bands; b++ {
+		h := mix64(kind<<56 | uint64(b)<<40 | uint64(rows))
+		for _, v := range sig[b*rows : (b+1)*rows] {
+			h = mix64(h ^ uint64(v))
+		}
+		dst = append(dst, int64(h))
+	}
+	return dst
+}
+
+// EstimateJaccard returns the fraction of equal values in two signatures of
+// the same size, the MinHash estimate of their shingle sets' Jaccard
+// similarity. Signatures of different sizes (made with other settings) are
+// incomparable and give 0.
+func EstimateJaccard(a, b []uint32) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return 0
+	}
+	eq := 0
+	for i := range a {
+		if a[i] == b[i] {
+			eq++
+		}
+	}
+	return float64(eq) / float64(len(a))
+}
+
+// EstimateContainment turns an estimated Jaccard and the two set sizes into
+// the estimated share of the smaller set inside the larger one:
+// |A∩B| = J(|A|+|B|)/(1+J).
+func EstimateContainment(jaccard float64, sizeA, sizeB int) float64 {
+	small := min(sizeA, sizeB)
+	if small == 0 {
+		return 0
+	}
+	inter := jaccard / (1 + jaccard) * float64(sizeA+sizeB)
+	return math.Min(1, inter/float64(small))
+}
+
+// EncodeSignature packs a signature as little-endian uint32s, the form the
+// store keeps it in.
+func EncodeSignature(sig []uint32) []byte {
+	out := make([]byte, 4*len(sig))
+	for i, v := range sig {
+		binary.LittleEndian.PutUint32(out[4*i:], v)
+	}
+	return out
+}
+
+// errSignatureLength is returned for a blob that is not whole uint32s, which
+// means the stored row was damaged.
+var errSignatureLength = errors.New("signature blob length is not a multiple of 4")
+
+// DecodeSignature is the inverse of EncodeSignature.
+func DecodeSignature(blob []byte) ([]uint32, error) {
+	if len(blob)%4 != 0 {
+		return nil, errSignatureLength
+	}
+	if len(blob) == 0 {
+		return nil, nil
+	}
+	out := make([]uint32, len(blob)/4)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(blob[4*i:])
+	}
+	return out, nil
+}
