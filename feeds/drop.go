@@ -1,0 +1,286 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// The folders inside a drop folder that receive files after ingest. Files in
+// them are never read again.
+const (
+	ProcessedDir = "processed"
+	FailedDir    = "failed"
+)
+
+// Drop is one configured drop folder.
+type Drop struct {
+	Path string
+	// MaxFileBytes bounds one file; zero means DefaultMaxFileBytes.
+	MaxFileBytes int64
+}
+
+// FileFailure is a drop file that could not be read, and why.
+type FileFailure struct {
+	Path string
+	Err  error
+}
+
+// DropReport counts what one pass over drop folders did.
+type DropReport struct {
+	FilesNew, FilesUpdated, FilesUnchanged, FilesFailed int
+	ItemsNew, ItemsUpdated, ItemsUnchanged              int
+	NewClusters                                         int
+	Failures                                            []FileFailure
+}
+
+func (r *DropReport) add(o DropReport) {
+	r.FilesNew += o.FilesNew
+	r.FilesUpdated += o.FilesUpdated
+	r.FilesUnchanged += o.FilesUnchanged
+	r.FilesFailed += o.FilesFailed
+	r.ItemsNew += o.ItemsNew
+	r.ItemsUpdated += o.ItemsUpdated
+	r.ItemsUnchanged += o.ItemsUnchanged
+	r.NewClusters += o.NewClusters
+	r.Failures = append(r.Failures, o.Failures...)
+}
+
+// batchItems is how many items go to the Sink in one transaction: large
+// enough to amortise the commit, small enough that a crash redoes little.
+const batchItems = 512
+
+// dropFile is a file found in a drop folder, with the folder it belongs to.
+type dropFile struct {
+	path string // the file
+	root string // the drop folder: processed/ and failed/ live here
+}
+
+// Scan lists the drop files waiting in d, in name order so that runs are
+// reproducible. It descends into subfolders but not into processed/ or
+// failed/, skips hidden files (an editor's or a copier's temporary files) and
+// does not follow symbolic links.
+func (d Drop) Scan() ([]string, error) {
+	info, err := os.Stat(d.Path)
+	if err != nil {
+		return nil, fmt.Errorf("drop folder %s: %w", d.Path, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("drop folder %s: not a directory", d.Path)
+	}
+	var files []string
+	err = filepath.WalkDir(d.Path, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := e.Name()
+		if p != d.Path && strings.HasPrefix(name, ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			if filepath.Dir(p) == filepath.Clean(d.Path) && (name == ProcessedDir || name == FailedDir) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.Type().IsRegular() && IsDropFile(name) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan drop folder %s: %w", d.Path, err)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// IngestDrop reads every waiting file of d into sink. Each file moves to
+// processed/ once its items are committed, or to failed/ with a NAME.error
+// file saying why it could not be read; a failed file does not stop the
+// others. If the sink fails, the files of that batch stay where they are,
+// to be read again on the next pass: the store's identity rules make that
+// idempotent.
+func IngestDrop(ctx context.Context, d Drop, sink Sink) (DropReport, error) {
+	paths, err := d.Scan()
+	if err != nil {
+		return DropReport{}, err
+	}
+	files := make([]dropFile, len(paths))
+	for i, p := range paths {
+		files[i] = dropFile{path: p, root: d.Path}
+	}
+	return ingestFiles(ctx, files, d.MaxFileBytes, sink)
+}
+
+// IngestPaths ingests files and folders named on the command line. A folder
+// is treated as a drop folder; a single file belongs to the folder it is in,
+// where its processed/ and failed/ folders are made.
+func IngestPaths(ctx context.Context, paths []string, maxFileBytes int64, sink Sink) (DropReport, error) {
+	var total DropReport
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return total, fmt.Errorf("ingest %s: %w", p, err)
+		}
+		var r DropReport
+		if info.IsDir() {
+			r, err = IngestDrop(ctx, Drop{Path: p, MaxFileBytes: maxFileBytes}, sink)
+		} else {
+			r, err = ingestFiles(ctx, []dropFile{{path: p, root: filepath.Dir(p)}}, maxFileBytes, sink)
+		}
+		total.add(r)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// readFile is a drop file read into items, waiting for its batch to commit.
+type readFile struct {
+	dropFile
+	items []Item
+}
+
+func ingestFiles(ctx context.Context, files []dropFile, maxFileBytes int64, sink Sink) (DropReport, error) {
+	var report DropReport
+	var batch []readFile
+	pending := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		r, err := commitBatch(ctx, batch, sink)
+		report.add(r)
+		batch, pending = batch[:0], 0
+		return err
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return report, errors.Join(err, flush())
+		}
+		items, err := ReadDropFile(f.path, filepath.Base(f.root), maxFileBytes)
+		if err != nil {
+			report.FilesFailed++
+			report.Failures = append(report.Failures, FileFailure{Path: f.path, Err: err})
+			if merr := moveFailed(f, err); merr != nil {
+				return report, merr
+			}
+			continue
+		}
+		batch = append(batch, readFile{dropFile: f, items: items})
+		if pending += len(items); pending >= batchItems {
+			if err := flush(); err != nil {
+				return report, err
+			}
+		}
+	}
+	return report, flush()
+}
+
+// commitBatch stores the items of several files in one Sink call and then,
+// only then, moves each file to processed/.
+func commitBatch(ctx context.Context, batch []readFile, sink Sink) (DropReport, error) {
+	var items []Item
+	for _, f := range batch {
+		items = append(items, f.items...)
+	}
+	res, err := sink.Ingest(ctx, items)
+	if err != nil {
+		return DropReport{}, fmt.Errorf("store %d articles from %d files (first %s): %w", len(items), len(batch), batch[0].path, err)
+	}
+	if len(res.Statuses) != len(items) {
+		return DropReport{}, fmt.Errorf("sink returned %d statuses for %d items", len(res.Statuses), len(items))
+	}
+	report := DropReport{NewClusters: res.NewClusters}
+	i := 0
+	for _, f := range batch {
+		fileStatus := StatusUnchanged
+		for range f.items {
+			switch s := res.Statuses[i]; s {
+			case StatusNew:
+				report.ItemsNew++
+				fileStatus = StatusNew
+			case StatusUpdated:
+				report.ItemsUpdated++
+				if fileStatus != StatusNew {
+					fileStatus = StatusUpdated
+				}
+			default:
+				report.ItemsUnchanged++
+			}
+			i++
+		}
+		switch fileStatus {
+		case StatusNew:
+			report.FilesNew++
+		case StatusUpdated:
+			report.FilesUpdated++
+		default:
+			report.FilesUnchanged++
+		}
+		if err := moveInto(f.dropFile, ProcessedDir); err != nil {
+			return report, err
+		}
+	}
+	return report, nil
+}
+
+// moveFailed writes NAME.error, then moves the file beside it. In that
+// order a crash leaves the file in place to be tried again, never an
+// unexplained file in failed/.
+func moveFailed(f dropFile, cause error) error {
+	dest, err := destination(f, FailedDir)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s: %v\n", filepath.Base(f.path), cause)
+	if err := os.WriteFile(dest+".error", []byte(msg), 0o644); err != nil {
+		return fmt.Errorf("record failure of %s: %w", f.path, err)
+	}
+	if err := os.Rename(f.path, dest); err != nil {
+		return fmt.Errorf("move %s to %s: %w", f.path, FailedDir, err)
+	}
+	return nil
+}
+
+func moveInto(f dropFile, dir string) error {
+	dest, err := destination(f, dir)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(f.path, dest); err != nil {
+		return fmt.Errorf("move %s to %s: %w", f.path, dir, err)
+	}
+	return nil
+}
+
+// destination is where f goes inside root/dir, keeping its subfolder, and
+// never over an existing file: a second "report.txt" becomes "report-2.txt".
+func destination(f dropFile, dir string) (string, error) {
+	rel, err := filepath.Rel(f.root, f.path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		rel = filepath.Base(f.path)
+	}
+	dest := filepath.Join(f.root, dir, rel)
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", filepath.Dir(dest), err)
+	}
+	ext := filepath.Ext(dest)
+	stem := strings.TrimSuffix(dest, ext)
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
+			return dest, nil
+		}
+		dest = fmt.Sprintf("%s-%d%s", stem, n, ext)
+	}
+}

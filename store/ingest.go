@@ -1,0 +1,404 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
+)
+
+// maxStoredMatches bounds the match rows kept per article: a wire story
+// reprinted by hundreds of outlets would otherwise store every pair.
+const maxStoredMatches = 16
+
+// identity folds an item's identity into one indexed integer: its source and
+// guid; without a guid, its url; without either, a hash of its text. The
+// same item seen again maps to the same row.
+func identity(it feeds.Item) int64 {
+	h := sha256.New()
+	h.Write([]byte(it.Source))
+	h.Write([]byte{0})
+	switch {
+	case it.GUID != "":
+		h.Write([]byte("g:" + it.GUID))
+	case it.URL != "":
+		h.Write([]byte("u:" + it.URL))
+	default:
+		t := textHash(it.Text)
+		h.Write([]byte("h:"))
+		h.Write(t)
+	}
+	return int64(binary.LittleEndian.Uint64(h.Sum(nil)))
+}
+
+func textHash(text string) []byte {
+	sum := sha256.Sum256([]byte(text))
+	return sum[:16]
+}
+
+// prepared is an item with what can be computed before the write
+// transaction, so the single writer spends its time writing.
+type prepared struct {
+	item  feeds.Item
+	ident int64
+	hash  []byte
+	fp    *dedupe.Fingerprint
+}
+
+// Ingest stores items in one transaction and clusters the new and changed
+// ones. It implements feeds.Sink: when it returns nil, every item is
+// committed. Fingerprinting runs in parallel before the transaction opens.
+func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
+	if s.write == nil {
+		return feeds.SinkResult{}, errors.New("store opened read-only")
+	}
+	preps := make([]prepared, len(items))
+	for i, it := range items {
+		it.Source = strings.TrimSpace(it.Source)
+		preps[i] = prepared{item: it, ident: identity(it), hash: textHash(it.Text)}
+	}
+	known, err := s.knownHashes(ctx, preps)
+	if err != nil {
+		return feeds.SinkResult{}, err
+	}
+	s.fingerprintAll(preps, known)
+
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	w := &writer{ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix()}
+	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
+	for i := range preps {
+		st, err := w.put(&preps[i])
+		if err != nil {
+			return feeds.SinkResult{}, fmt.Errorf("store %s article %q (guid %q, url %q): %w",
+				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
+		}
+		res.Statuses[i] = st
+	}
+	if err := tx.Commit(); err != nil {
+		return feeds.SinkResult{}, fmt.Errorf("commit: %w", err)
+	}
+	res.NewClusters = w.newClusters
+	return res, nil
+}
+
+// knownHashes returns the stored text hash of items already in the store,
+// read outside the write transaction so unchanged items skip fingerprinting.
+func (s *Store) knownHashes(ctx context.Context, preps []prepared) (map[int64][]byte, error) {
+	known := make(map[int64][]byte)
+	const chunk = 500
+	for start := 0; start < len(preps); start += chunk {
+		part := preps[start:min(start+chunk, len(preps))]
+		args := make([]any, len(part))
+		for i, p := range part {
+			args[i] = p.ident
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up known articles: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var h []byte
+			if err := rows.Scan(&id, &h); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up known articles: %w", err)
+			}
+			known[id] = h
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("look up known articles: %w", err)
+		}
+	}
+	return known, nil
+}
+
+// fingerprintAll fingerprints, on all cores, the items whose text is not
+// already stored.
+func (s *Store) fingerprintAll(preps []prepared, known map[int64][]byte) {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				fp := s.opts.Fingerprint(preps[i].item.Text)
+				preps[i].fp = &fp
+			}
+		})
+	}
+	for i := range preps {
+		if h, ok := known[preps[i].ident]; !ok || !bytes.Equal(h, preps[i].hash) {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+}
+
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+
+// writer holds the state of one ingest transaction.
+type writer struct {
+	ctx         context.Context
+	tx          *sql.Tx
+	opts        dedupe.Options
+	now         int64
+	newClusters int
+}
+
+// Candidates implements dedupe.CandidateLookup inside the transaction, so an
+// article sees the ones stored earlier in the same batch.
+func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT a.id, a.cluster_id, a.shingles, a.signature FROM articles a
+		WHERE a.id IN (SELECT article_id FROM band_keys WHERE key IN (`+placeholders(len(keys))+`))`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dedupe.Candidate
+	for rows.Next() {
+		var c dedupe.Candidate
+		var cluster sql.NullInt64
+		var sig []byte
+		if err := rows.Scan(&c.ID, &cluster, &c.Shingles, &sig); err != nil {
+			return nil, err
+		}
+		if c.Signature, err = dedupe.DecodeSignature(sig); err != nil {
+			return nil, fmt.Errorf("article %d: %w", c.ID, err)
+		}
+		c.Cluster = cluster.Int64
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// stored is the part of an existing row that decides what an update does.
+type stored struct {
+	id        int64
+	hash      []byte
+	title     string
+	url       string
+	published int64
+	cluster   sql.NullInt64
+	signature []byte
+	lead      []byte
+}
+
+// put inserts or updates one item and (re)clusters it when its text is new.
+func (w *writer) put(p *prepared) (feeds.Status, error) {
+	it := p.item
+	var old stored
+	err := w.tx.QueryRowContext(w.ctx, `SELECT id, text_hash, title, url, published, cluster_id, signature, lead
+		FROM articles WHERE ident = ?`, p.ident).
+		Scan(&old.id, &old.hash, &old.title, &old.url, &old.published, &old.cluster, &old.signature, &old.lead)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("look up: %w", err)
+	}
+	textChanged := !exists || !bytes.Equal(old.hash, p.hash)
+	if exists && !textChanged {
+		if old.title == it.Title && old.url == it.URL && old.published == it.Published.Unix() {
+			return feeds.StatusUnchanged, nil
+		}
+		_, err := w.tx.ExecContext(w.ctx, `UPDATE articles SET title = ?, url = ?, published = ?, updated = ? WHERE id = ?`,
+			it.Title, it.URL, it.Published.Unix(), w.now, old.id)
+		if err != nil {
+			return 0, fmt.Errorf("update: %w", err)
+		}
+		if old.cluster.Valid {
+			if err := w.refreshCluster(old.cluster.Int64); err != nil {
+				return 0, err
+			}
+		}
+		return feeds.StatusUpdated, nil
+	}
+	if p.fp == nil { // stored by a concurrent writer since knownHashes looked
+		fp := w.opts.Fingerprint(it.Text)
+		p.fp = &fp
+	}
+	fp := p.fp
+	var id int64
+	if exists {
+		id = old.id
+		if err := w.detach(old); err != nil {
+			return 0, err
+		}
+		_, err = w.tx.ExecContext(w.ctx, `UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
+			updated = ?, path = ?, text = ?, text_hash = ?, shingles = ?, signature = ?, lead = ?, cluster_id = NULL WHERE id = ?`,
+			it.Source, it.GUID, it.URL, it.Title, it.Author, it.Published.Unix(), w.now, it.Path, it.Text, p.hash,
+			fp.Shingles, dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead), id)
+		if err != nil {
+			return 0, fmt.Errorf("update: %w", err)
+		}
+	} else {
+		err = w.tx.QueryRowContext(w.ctx, `INSERT INTO articles (ident, source, guid, url, title, author, published, ingested, updated,
+			path, text, text_hash, shingles, signature, lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.ident, it.Source, it.GUID, it.URL, it.Title, it.Author, it.Published.Unix(), w.now, w.now, it.Path, it.Text, p.hash,
+			fp.Shingles, dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("insert: %w", err)
+		}
+	}
+	matches, err := w.opts.Match(*fp, w)
+	if err != nil {
+		return 0, err
+	}
+	if err := w.cluster(id, it.Published.Unix(), matches); err != nil {
+		return 0, err
+	}
+	if err := w.index(id, fp.Keys); err != nil {
+		return 0, err
+	}
+	if exists {
+		return feeds.StatusUpdated, nil
+	}
+	return feeds.StatusNew, nil
+}
+
+// detach takes an article whose text changed out of the index, its matches
+// and its cluster, so it can be matched afresh. The rest of its old cluster
+// stays together.
+func (w *writer) detach(old stored) error {
+	sig, err := dedupe.DecodeSignature(old.signature)
+	if err != nil {
+		return fmt.Errorf("article %d: %w", old.id, err)
+	}
+	lead, err := dedupe.DecodeSignature(old.lead)
+	if err != nil {
+		return fmt.Errorf("article %d: %w", old.id, err)
+	}
+	if len(sig) > 0 {
+		for _, k := range w.opts.Keys(sig, lead) {
+			if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM band_keys WHERE key = ? AND article_id = ?`, k, old.id); err != nil {
+				return fmt.Errorf("unindex: %w", err)
+			}
+		}
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`, old.id); err != nil {
+		return fmt.Errorf("drop matches: %w", err)
+	}
+	if !old.cluster.Valid {
+		return nil
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE articles SET cluster_id = NULL WHERE id = ?`, old.id); err != nil {
+		return fmt.Errorf("leave cluster: %w", err)
+	}
+	return w.refreshCluster(old.cluster.Int64)
+}
+
+// cluster puts article id into the cluster of its best match, merging every
+// other cluster it matches into the oldest one; with no match it starts a
+// cluster. Ids of untouched clusters never change.
+func (w *writer) cluster(id, published int64, matches []dedupe.Match) error {
+	if len(matches) == 0 {
+		var cluster int64
+		err := w.tx.QueryRowContext(w.ctx, `INSERT INTO clusters (size, first_published, last_published, created)
+			VALUES (1, ?1, ?1, ?2) RETURNING id`, published, w.now).Scan(&cluster)
+		if err != nil {
+			return fmt.Errorf("create cluster: %w", err)
+		}
+		w.newClusters++
+		_, err = w.tx.ExecContext(w.ctx, `UPDATE articles SET cluster_id = ? WHERE id = ?`, cluster, id)
+		if err != nil {
+			return fmt.Errorf("join cluster: %w", err)
+		}
+		return nil
+	}
+	target := matches[0].Cluster
+	for _, m := range matches {
+		target = min(target, m.Cluster)
+	}
+	merged := map[int64]bool{}
+	for _, m := range matches {
+		if m.Cluster == target || merged[m.Cluster] {
+			continue
+		}
+		merged[m.Cluster] = true
+		if _, err := w.tx.ExecContext(w.ctx, `UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, target, m.Cluster); err != nil {
+			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		}
+		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM clusters WHERE id = ?`, m.Cluster); err != nil {
+			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		}
+		// Earlier merges into the cluster being merged now follow it.
+		if _, err := w.tx.ExecContext(w.ctx, `UPDATE cluster_merges SET into_id = ? WHERE into_id = ?`, target, m.Cluster); err != nil {
+			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		}
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)`,
+			m.Cluster, target, w.now); err != nil {
+			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		}
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE articles SET cluster_id = ? WHERE id = ?`, target, id); err != nil {
+		return fmt.Errorf("join cluster %d: %w", target, err)
+	}
+	if err := w.refreshCluster(target); err != nil {
+		return err
+	}
+	for _, m := range matches[:min(len(matches), maxStoredMatches)] {
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO matches (article_id, other_id, jaccard, containment, rule)
+			VALUES (?, ?, ?, ?, ?)`, id, m.ID, m.Jaccard, m.Containment, m.Rule); err != nil {
+			return fmt.Errorf("record match with %d: %w", m.ID, err)
+		}
+	}
+	return nil
+}
+
+// refreshCluster recomputes a cluster's size and time range from its
+// members, deleting it when none is left. It runs on an index range of one
+// cluster, so its cost is the cluster's size, not the store's.
+func (w *writer) refreshCluster(id int64) error {
+	var size, first, last sql.NullInt64
+	err := w.tx.QueryRowContext(w.ctx, `SELECT COUNT(*), MIN(published), MAX(published) FROM articles WHERE cluster_id = ?`, id).
+		Scan(&size, &first, &last)
+	if err != nil {
+		return fmt.Errorf("refresh cluster %d: %w", id, err)
+	}
+	if size.Int64 == 0 {
+		_, err = w.tx.ExecContext(w.ctx, `DELETE FROM clusters WHERE id = ?`, id)
+	} else {
+		_, err = w.tx.ExecContext(w.ctx, `UPDATE clusters SET size = ?, first_published = ?, last_published = ? WHERE id = ?`,
+			size.Int64, first.Int64, last.Int64, id)
+	}
+	if err != nil {
+		return fmt.Errorf("refresh cluster %d: %w", id, err)
+	}
+	return nil
+}
+
+// index writes an article's band keys in one statement.
+func (w *writer) index(id int64, keys []int64) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		args = append(args, k, id)
+	}
+	q := `INSERT OR IGNORE INTO band_keys (key, article_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(keys)), ",")
+	if _, err := w.tx.ExecContext(w.ctx, q, args...); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}

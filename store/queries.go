@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+)
+
+// ClusterSummary is one line of the cluster list.
+type ClusterSummary struct {
+	ID             int64     `json:"id"`
+	Size           int       `json:"size"`
+	Sources        int       `json:"sources"`
+	FirstPublished time.Time `json:"first_published"`
+	LastPublished  time.Time `json:"last_published"`
+	// Headline is the title of the cluster's earliest article.
+	Headline string `json:"headline"`
+}
+
+// Clusters lists clusters of at least minSize articles, most recently
+// active first, at most limit of them (0 means 50).
+func (s *Store) Clusters(ctx context.Context, minSize, limit int) ([]ClusterSummary, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	// A literal "size >= 2" lets SQLite use the partial index of multi-article
+	// clusters; with a bound parameter it cannot prove the index applies.
+	where := "size >= ?"
+	if minSize >= 2 {
+		where = "size >= 2 AND size >= ?"
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT c.id, c.size, c.first_published, c.last_published,
+			(SELECT COUNT(DISTINCT source) FROM articles WHERE cluster_id = c.id),
+			(SELECT title FROM articles WHERE cluster_id = c.id ORDER BY published, id LIMIT 1)
+		FROM clusters c WHERE `+where+` ORDER BY c.last_published DESC, c.id DESC LIMIT ?`, minSize, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list clusters: %w", err)
+	}
+	defer rows.Close()
+	var out []ClusterSummary
+	for rows.Next() {
+		var c ClusterSummary
+		var first, last int64
+		var headline sql.NullString
+		if err := rows.Scan(&c.ID, &c.Size, &first, &last, &c.Sources, &headline); err != nil {
+			return nil, fmt.Errorf("list clusters: %w", err)
+		}
+		c.FirstPublished, c.LastPublished, c.Headline = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), headline.String
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Member is one article of a cluster as `show` presents it.
+type Member struct {
+	ID        int64     `json:"id"`
+	Source    string    `json:"source"`
+	Title     string    `json:"title"`
+	URL       string    `json:"url"`
+	Published time.Time `json:"published"`
+	// Jaccard and Containment compare the article with the cluster's
+	// earliest member (1 for the earliest itself).
+	Jaccard     float64 `json:"jaccard"`
+	Containment float64 `json:"containment"`
+}
+
+// ClusterDetail is a cluster with all its members, earliest first.
+type ClusterDetail struct {
+	ClusterSummary
+	Members []Member `json:"members"`
+}
+
+// ErrNotFound is returned for an id that names nothing.
+var ErrNotFound = errors.New("not found")
+
+// MergedError says that a cluster id was merged into another, so a caller
+// can follow it instead of reporting "not found".
+type MergedError struct{ From, Into int64 }
+
+func (e *MergedError) Error() string {
+	return fmt.Sprintf("cluster %d was merged into cluster %d", e.From, e.Into)
+}
+
+// Cluster returns cluster id with its members.
+func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
+	var d ClusterDetail
+	var first, last int64
+	err := s.read.QueryRowContext(ctx, `SELECT id, size, first_published, last_published FROM clusters WHERE id = ?`, id).
+		Scan(&d.ID, &d.Size, &first, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		var into int64
+		if s.read.QueryRowContext(ctx, `SELECT into_id FROM cluster_merges WHERE from_id = ?`, id).Scan(&into) == nil {
+			return d, &MergedError{From: id, Into: into}
+		}
+		return d, fmt.Errorf("cluster %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("cluster %d: %w", id, err)
+	}
+	d.FirstPublished, d.LastPublished = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	rows, err := s.read.QueryContext(ctx, `SELECT id, source, title, url, published, shingles, signature
+		FROM articles WHERE cluster_id = ? ORDER BY published, id`, id)
+	if err != nil {
+		return d, fmt.Errorf("cluster %d members: %w", id, err)
+	}
+	defer rows.Close()
+	var firstSig []uint32
+	var firstShingles int
+	sources := map[string]bool{}
+	for rows.Next() {
+		var m Member
+		var pub int64
+		var shingles int
+		var blob []byte
+		if err := rows.Scan(&m.ID, &m.Source, &m.Title, &m.URL, &pub, &shingles, &blob); err != nil {
+			return d, fmt.Errorf("cluster %d members: %w", id, err)
+		}
+		sig, err := dedupe.DecodeSignature(blob)
+		if err != nil {
+			return d, fmt.Errorf("article %d: %w", m.ID, err)
+		}
+		m.Published = time.Unix(pub, 0).UTC()
+		if firstSig == nil {
+			firstSig, firstShingles = sig, shingles
+			d.Headline = m.Title
+		}
+		m.Jaccard = dedupe.EstimateJaccard(firstSig, sig)
+		m.Containment = dedupe.EstimateContainment(m.Jaccard, firstShingles, shingles)
+		sources[m.Source] = true
+		d.Members = append(d.Members, m)
+	}
+	d.Sources = len(sources)
+	return d, rows.Err()
+}
+
+// ExportArticle is one line of `feedfold export`. Scripts depend on these
+// field names; add fields, never rename them.
+type ExportArticle struct {
+	ID        int64     `json:"id"`
+	Source    string    `json:"source"`
+	GUID      string    `json:"guid"`
+	URL       string    `json:"url"`
+	Title     string    `json:"title"`
+	Published time.Time `json:"published"`
+	Cluster   int64     `json:"cluster"`
+	Path      string    `json:"path,omitempty"`
+	Text      *string   `json:"text,omitempty"`
+}
+
+// Export calls fn with every article in id order, streaming, so exporting a
+// large store needs no memory for it. withText adds the stored text.
+func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle) error) error {
+	textCol := "''"
+	if withText {
+		textCol = "text"
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, source, guid, url, title, published, COALESCE(cluster_id, 0), path, `+textCol+`
+		FROM articles ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a ExportArticle
+		var pub int64
+		var text string
+		if err := rows.Scan(&a.ID, &a.Source, &a.GUID, &a.URL, &a.Title, &pub, &a.Cluster, &a.Path, &text); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		a.Published = time.Unix(pub, 0).UTC()
+		if withText {
+			a.Text = &text
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Stats are the store's headline counts.
+type Stats struct {
+	Articles      int   `json:"articles"`
+	Sources       int   `json:"sources"`
+	Clusters      int   `json:"clusters"`
+	MultiClusters int   `json:"clusters_with_copies"`
+	Duplicates    int   `json:"articles_in_copy_clusters"`
+	LargestSize   int   `json:"largest_cluster"`
+	BandKeys      int   `json:"band_keys"`
+	Feeds         int   `json:"feeds"`
+	DatabaseBytes int64 `json:"database_bytes"`
+}
+
+// Stats counts what is stored.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	err := s.read.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM articles),
+		(SELECT COUNT(DISTINCT source) FROM articles),
+		(SELECT COUNT(*) FROM clusters),
+		(SELECT COUNT(*) FROM clusters WHERE size >= 2),
+		(SELECT COALESCE(SUM(size), 0) FROM clusters WHERE size >= 2),
+		(SELECT COALESCE(MAX(size), 0) FROM clusters),
+		(SELECT COUNT(*) FROM band_keys),
+		(SELECT COUNT(*) FROM feed_state),
+		(SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())`).
+		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.BandKeys, &st.Feeds, &st.DatabaseBytes)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	return st, nil
+}
+
+// RecordFetch notes the outcome of one fetch of a feed: when, how many items,
+// and the error if it failed, counting consecutive failures.
+func (s *Store) RecordFetch(ctx context.Context, name, feedURL string, items int, fetchErr error) error {
+	if s.write == nil {
+		return errors.New("store opened read-only")
+	}
+	now := s.now().Unix()
+	var err error
+	if fetchErr == nil {
+		_, err = s.write.ExecContext(ctx, `INSERT INTO feed_state (name, url, last_fetch, last_ok, last_status, error_count, items_seen)
+			VALUES (?1, ?2, ?3, ?3, 'ok', 0, ?4)
+			ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, last_ok = ?3, last_status = 'ok', last_error = '',
+				error_count = 0, items_seen = ?4`, name, feedURL, now, items)
+	} else {
+		_, err = s.write.ExecContext(ctx, `INSERT INTO feed_state (name, url, last_fetch, last_status, last_error, error_count)
+			VALUES (?1, ?2, ?3, 'error', ?4, 1)
+			ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, last_status = 'error', last_error = ?4,
+				error_count = error_count + 1`, name, feedURL, now, fetchErr.Error())
+	}
+	if err != nil {
+		return fmt.Errorf("record fetch of feed %q: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+// Package store keeps articles, fingerprints, the LSH band index and clusters
+// in one SQLite file (modernc.org/sqlite, no cgo).
+//
+// It implements the interfaces the other packages ask for: feeds.Sink to take
+// items, dedupe.CandidateLookup to probe the band index. It never decides what
+// is a duplicate; dedupe does. All writes go through one connection; readers
+// use their own pool, so the CLI can read while the daemon writes.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is an open feedfold database.
+type Store struct {
+	path  string
+	write *sql.DB // nil when opened read-only
+	read  *sql.DB
+	opts  dedupe.Options
+	now   func() time.Time
+}
+
+// ErrNoDatabase is returned when a read-only open finds no database file:
+// the user has not ingested anything yet, or pointed --db at the wrong place.
+var ErrNoDatabase = errors.New("no database")
+
+// Options configure Open.
+type Options struct {
+	// Dedupe are the fingerprint and match settings. Fingerprints stored with
+	// other settings cannot be compared, so Open refuses a database made with
+	// different fingerprint settings.
+	Dedupe dedupe.Options
+	// ReadOnly opens only the read pool, does not create the file, and
+	// applies no migrations: what the reviewing commands need.
+	ReadOnly bool
+}
+
+// dsn builds the connection string. Pragmas go in the DSN because an Exec of
+// a pragma reaches only one pooled connection.
+func dsn(p string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_time_format", "sqlite")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// Immediate transactions take the write lock at BEGIN, where
+		// busy_timeout applies; a deferred one upgrading later fails with
+		// SQLITE_BUSY that no timeout retries.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + p + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := opts.Dedupe.Validate(); err != nil {
+		return nil, fmt.Errorf("dedupe settings: %w", err)
+	}
+	s := &Store{path: path, opts: opts.Dedupe, now: time.Now}
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db: %v", ErrNoDatabase, path, err)
+		}
+	}
+	var err error
+	if !opts.ReadOnly {
+		if s.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		s.write.SetMaxOpenConns(1)
+		if err := s.migrate(ctx); err != nil {
+			s.write.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
+	if s.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.read.SetMaxOpenConns(4)
+	if err := s.checkSchema(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := s.checkFingerprintSettings(ctx, !opts.ReadOnly); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.write != nil {
+		errs = append(errs, s.write.Close())
+	}
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
+		}
+		b, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// latestVersion is the schema version this binary writes.
+func latestVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// migrate applies each missing migration in its own transaction, recording
+// it in schema_migrations, and refuses a database newer than this binary.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := s.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied) VALUES (?, ?)`, m.version, s.now().Unix()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// checkSchema refuses a database written by a newer feedfold, whose schema
+// this binary does not know, and a file that is not a feedfold database.
+func (s *Store) checkSchema(ctx context.Context) error {
+	var v int
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	if err != nil {
+		return fmt.Errorf("not a feedfold database (%w)", err)
+	}
+	if latest := latestVersion(); v > latest {
+		return fmt.Errorf("database schema version %d is newer than this feedfold (%d): upgrade feedfold", v, latest)
+	}
+	if v < latestVersion() {
+		return fmt.Errorf("database schema version %d is older than this feedfold (%d): open it once with a writing command such as `feedfold ingest` to migrate", v, latestVersion())
+	}
+	return nil
+}
+
+// fingerprintSettings renders the settings that stored fingerprints depend
+// on; thresholds are not among them, since changing those needs no rewrite.
+func fingerprintSettings(o dedupe.Options) string {
+	return fmt.Sprintf("shingle_size=%d signature_size=%d bands=%d lead_shingles=%d lead_size=%d lead_bands=%d",
+		o.ShingleSize, o.SignatureSize, o.Bands, o.LeadShingles, o.LeadSize, o.LeadBands)
+}
+
+func (s *Store) checkFingerprintSettings(ctx context.Context, record bool) error {
+	want := fingerprintSettings(s.opts)
+	var have string
+	err := s.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'fingerprint'`).Scan(&have)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if record {
+			if _, err := s.write.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('fingerprint', ?)`, want); err != nil {
+				return fmt.Errorf("record fingerprint settings: %w", err)
+			}
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("read fingerprint settings: %w", err)
+	case have != want:
+		return fmt.Errorf("the database was fingerprinted with %q but the config says %q: restore those dedupe settings or use a new database", have, want)
+	}
+	return nil
+}
