@@ -39,7 +39,8 @@ type DropReport struct {
 	Failures                                            []FileFailure
 }
 
-func (r *DropReport) add(o DropReport) {
+// Add adds the counts of o to r, to total several passes or folders.
+func (r *DropReport) Add(o DropReport) {
 	r.FilesNew += o.FilesNew
 	r.FilesUpdated += o.FilesUpdated
 	r.FilesUnchanged += o.FilesUnchanged
@@ -121,6 +122,21 @@ func IngestDrop(ctx context.Context, d Drop, sink Sink) (DropReport, error) {
 	return ingestFiles(ctx, files, d.MaxFileBytes, sink)
 }
 
+// IngestDrops makes one pass over every drop folder, going on past a folder
+// that fails so that one bad folder does not starve the others.
+func IngestDrops(ctx context.Context, drops []Drop, sink Sink) (DropReport, error) {
+	var total DropReport
+	var errs []error
+	for _, d := range drops {
+		rep, err := IngestDrop(ctx, d, sink)
+		total.Add(rep)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
 // IngestPaths ingests files and folders named on the command line. A folder
 // is treated as a drop folder; a single file belongs to the folder it is in,
 // where its processed/ and failed/ folders are made.
@@ -137,7 +153,7 @@ func IngestPaths(ctx context.Context, paths []string, maxFileBytes int64, sink S
 		} else {
 			r, err = ingestFiles(ctx, []dropFile{{path: p, root: filepath.Dir(p)}}, maxFileBytes, sink)
 		}
-		total.add(r)
+		total.Add(r)
 		if err != nil {
 			return total, err
 		}
@@ -160,7 +176,7 @@ func ingestFiles(ctx context.Context, files []dropFile, maxFileBytes int64, sink
 			return nil
 		}
 		r, err := commitBatch(ctx, batch, sink)
-		report.add(r)
+		report.Add(r)
 		batch, pending = batch[:0], 0
 		return err
 	}

@@ -102,8 +102,8 @@ func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
 		return d, fmt.Errorf("cluster %d: %w", id, err)
 	}
 	d.FirstPublished, d.LastPublished = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-	rows, err := s.read.QueryContext(ctx, `SELECT id, source, title, url, published, shingles, signature
-		FROM articles WHERE cluster_id = ? ORDER BY published, id`, id)
+	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.title, a.url, a.published, f.shingles, f.signature
+		FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.cluster_id = ? ORDER BY a.published, a.id`, id)
 	if err != nil {
 		return d, fmt.Errorf("cluster %d members: %w", id, err)
 	}

@@ -64,7 +64,13 @@ func dsn(p string, readOnly bool) string {
 	q.Set("_time_format", "sqlite")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", "cache_size(-16384)")
 	} else {
+		// 64 MiB of page cache for the one writer: with SQLite's default
+		// 2 MiB, candidate probes and index inserts spill and re-read pages
+		// through the OS on every article once the store passes a few
+		// thousand articles.
+		q.Add("_pragma", "cache_size(-65536)")
 		// Immediate transactions take the write lock at BEGIN, where
 		// busy_timeout applies; a deferred one upgrading later fails with
 		// SQLITE_BUSY that no timeout retries.

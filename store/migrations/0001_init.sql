@@ -1,25 +1,33 @@
 -- Articles as stored: one row per item identity (source + guid, url or
--- content hash, folded into ident). Times are unix seconds, UTC.
+-- content hash, folded into ident). Times are unix seconds, UTC. Small
+-- columns come first and text last: SQLite reads a row up to the column it
+-- needs, and text usually spills onto overflow pages.
 CREATE TABLE articles (
     id         INTEGER PRIMARY KEY,
     ident      INTEGER NOT NULL UNIQUE,
+    cluster_id INTEGER REFERENCES clusters(id),
+    published  INTEGER NOT NULL,
     source     TEXT    NOT NULL,
     guid       TEXT    NOT NULL DEFAULT '',
     url        TEXT    NOT NULL DEFAULT '',
     title      TEXT    NOT NULL DEFAULT '',
     author     TEXT    NOT NULL DEFAULT '',
-    published  INTEGER NOT NULL,
     ingested   INTEGER NOT NULL,
     updated    INTEGER NOT NULL,
     path       TEXT    NOT NULL DEFAULT '',
-    text       TEXT    NOT NULL,
     text_hash  BLOB    NOT NULL,
-    shingles   INTEGER NOT NULL,
-    signature  BLOB    NOT NULL,
-    lead       BLOB    NOT NULL,
-    cluster_id INTEGER REFERENCES clusters(id)
+    text       TEXT    NOT NULL
 );
 CREATE INDEX articles_cluster ON articles(cluster_id, published);
+
+-- Fingerprints apart from articles: candidate checks read only these, a
+-- few hundred bytes each, never the article text.
+CREATE TABLE fingerprints (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+    shingles   INTEGER NOT NULL,
+    signature  BLOB    NOT NULL,
+    lead       BLOB    NOT NULL
+);
 
 -- Near-duplicate clusters. size and the published range are kept up to date
 -- on every change so that listing needs no aggregation over articles.

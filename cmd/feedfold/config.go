@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
+	"gopkg.in/yaml.v3"
+)
+
+// defaultConfig is used when no --config is given. It must equal
+// config.example.yaml at the repository root (go:embed cannot reach it from
+// here); TestDefaultConfigMatchesExample keeps them equal.
+//
+//go:generate cp ../../config.example.yaml default-config.yaml
+//go:embed default-config.yaml
+var defaultConfig []byte
+
+// Config is the YAML configuration file. Key names are fixed: scripts and
+// users rely on them.
+type Config struct {
+	Database string       `yaml:"database"`
+	Schedule string       `yaml:"schedule"`
+	Fetch    FetchConfig  `yaml:"fetch"`
+	Feeds    []FeedConfig `yaml:"feeds"`
+	Drops    []DropConfig `yaml:"drops"`
+	Dedupe   DedupeConfig `yaml:"dedupe"`
+
+	// file is where the config came from ("" for the embedded default), for
+	// error messages and to resolve relative paths.
+	file string
+}
+
+// FetchConfig holds the HTTP limits.
+type FetchConfig struct {
+	Timeout      time.Duration `yaml:"timeout"`
+	MaxBodyBytes int64         `yaml:"max_body_bytes"`
+	UserAgent    string        `yaml:"user_agent"`
+}
+
+// FeedConfig is one feed entry.
+type FeedConfig struct {
+	Name     string `yaml:"name"`
+	URL      string `yaml:"url"`
+	Schedule string `yaml:"schedule"`
+}
+
+// DropConfig is one drop folder entry.
+type DropConfig struct {
+	Path         string `yaml:"path"`
+	MaxFileBytes int64  `yaml:"max_file_bytes"`
+}
+
+// DedupeConfig mirrors dedupe.Options with config key names.
+type DedupeConfig struct {
+	ShingleSize           int     `yaml:"shingle_size"`
+	SignatureSize         int     `yaml:"signature_size"`
+	Bands                 int     `yaml:"bands"`
+	LeadShingles          int     `yaml:"lead_shingles"`
+	LeadSize              int     `yaml:"lead_size"`
+	LeadBands             int     `yaml:"lead_bands"`
+	MinShingles           int     `yaml:"min_shingles"`
+	CopyJaccard           float64 `yaml:"copy_jaccard"`
+	CopyContainment       float64 `yaml:"copy_containment"`
+	ContainmentMinJaccard float64 `yaml:"containment_min_jaccard"`
+}
+
+// Options converts the section to dedupe's settings.
+func (d DedupeConfig) Options() dedupe.Options {
+	return dedupe.Options{
+		ShingleSize: d.ShingleSize, SignatureSize: d.SignatureSize, Bands: d.Bands,
+		LeadShingles: d.LeadShingles, LeadSize: d.LeadSize, LeadBands: d.LeadBands,
+		MinShingles: d.MinShingles, CopyJaccard: d.CopyJaccard, CopyContainment: d.CopyContainment,
+		ContainmentMinJaccard: d.ContainmentMinJaccard,
+	}
+}
+
+// defaults is what every key falls back to when the file leaves it out.
+func defaults() Config {
+	o := dedupe.DefaultOptions()
+	f := feeds.DefaultFetchOptions()
+	return Config{
+		Database: "./feedfold.db",
+		Schedule: feeds.DefaultSchedule,
+		Fetch:    FetchConfig{Timeout: f.Timeout, MaxBodyBytes: f.MaxBytes},
+		Dedupe: DedupeConfig{
+			ShingleSize: o.ShingleSize, SignatureSize: o.SignatureSize, Bands: o.Bands,
+			LeadShingles: o.LeadShingles, LeadSize: o.LeadSize, LeadBands: o.LeadBands,
+			MinShingles: o.MinShingles, CopyJaccard: o.CopyJaccard, CopyContainment: o.CopyContainment,
+			ContainmentMinJaccard: o.ContainmentMinJaccard,
+		},
+	}
+}
+
+// LoadConfig reads the config file at path, or the embedded default when
+// path is empty.
+func LoadConfig(path string) (*Config, error) {
+	data := defaultConfig
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+	}
+	cfg, err := ParseConfig(data, path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// unknownField matches yaml.v3's strict-decoding complaint, to reword it.
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
+
+// ParseConfig decodes and validates a config. Unknown keys and invalid
+// values are errors that name the file, the line and the key.
+func ParseConfig(data []byte, file string) (*Config, error) {
+	name := file
+	if name == "" {
+		name = "built-in default config"
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	cfg := defaults()
+	cfg.file = file
+	if len(root.Content) == 0 { // an empty file is all defaults
+		return &cfg, cfg.validate(&root, name)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msgs := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				if m := unknownField.FindStringSubmatch(e); m != nil {
+					msgs[i] = fmt.Sprintf("%s line %s: unknown key %q", name, m[1], m[2])
+				} else {
+					msgs[i] = name + " " + e
+				}
+			}
+			return nil, errors.New(strings.Join(msgs, "; "))
+		}
+		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return &cfg, cfg.validate(&root, name)
+}
+
+// validate checks values the YAML decoder cannot: schedules, URLs, unique
+// names, dedupe settings. Each error names the line of the offending key.
+func (c *Config) validate(root *yaml.Node, name string) error {
+	at := func(path ...any) string {
+		if line := lineOf(root, path...); line > 0 {
+			return fmt.Sprintf("%s line %d", name, line)
+		}
+		return name
+	}
+	if strings.TrimSpace(c.Database) == "" {
+		return fmt.Errorf("%s: database: must name a file", at("database"))
+	}
+	if _, err := feeds.ParseSchedule(c.Schedule); err != nil {
+		return fmt.Errorf("%s: schedule: %w", at("schedule"), err)
+	}
+	if c.Fetch.Timeout <= 0 {
+		return fmt.Errorf("%s: fetch.timeout: must be positive, like 30s", at("fetch", "timeout"))
+	}
+	if c.Fetch.MaxBodyBytes <= 0 {
+		return fmt.Errorf("%s: fetch.max_body_bytes: must be positive", at("fetch", "max_body_bytes"))
+	}
+	names := map[string]int{}
+	for i, f := range c.Feeds {
+		if strings.TrimSpace(f.Name) == "" {
+			return fmt.Errorf("%s: feeds[%d]: name is required", at("feeds", i), i)
+		}
+		if prev, dup := names[f.Name]; dup {
+			return fmt.Errorf("%s: feeds[%d]: duplicate feed name %q (also feeds[%d])", at("feeds", i, "name"), i, f.Name, prev)
+		}
+		names[f.Name] = i
+		u, err := url.Parse(f.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s: feed %q: url %q: want an http:// or https:// URL", at("feeds", i, "url"), f.Name, f.URL)
+		}
+		if f.Schedule != "" {
+			if _, err := feeds.ParseSchedule(f.Schedule); err != nil {
+				return fmt.Errorf("%s: feed %q: %w", at("feeds", i, "schedule"), f.Name, err)
+			}
+		}
+	}
+	for i, d := range c.Drops {
+		if strings.TrimSpace(d.Path) == "" {
+			return fmt.Errorf("%s: drops[%d]: path is required", at("drops", i), i)
+		}
+		if d.MaxFileBytes < 0 {
+			return fmt.Errorf("%s: drops[%d].max_file_bytes: must not be negative", at("drops", i, "max_file_bytes"), i)
+		}
+	}
+	if err := c.Dedupe.Options().Validate(); err != nil {
+		key, _, _ := strings.Cut(err.Error(), " ")
+		return fmt.Errorf("%s: dedupe.%w", at("dedupe", key), err)
+	}
+	return nil
+}
+
+// lineOf finds the line of a key path (map keys as strings, list positions
+// as ints) in a YAML document, or 0.
+func lineOf(root *yaml.Node, path ...any) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, p := range path {
+		switch key := p.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					line, n, found = n.Content[i].Line, n.Content[i+1], true
+					break
+				}
+			}
+			if !found {
+				return line
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || key >= len(n.Content) {
+				return line
+			}
+			n = n.Content[key]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+// resolve makes a config path absolute relative to the config file's folder,
+// so a daemon started from any directory finds the same files.
+func (c *Config) resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.file == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.file), p)
+}
+
+// FeedList returns the configured feeds with their schedules resolved.
+func (c *Config) FeedList() []feeds.Feed {
+	out := make([]feeds.Feed, len(c.Feeds))
+	for i, f := range c.Feeds {
+		sched := f.Schedule
+		if sched == "" {
+			sched = c.Schedule
+		}
+		out[i] = feeds.Feed{Name: f.Name, URL: f.URL, Schedule: sched}
+	}
+	return out
+}
+
+// DropList returns the configured drop folders with resolved paths.
+func (c *Config) DropList() []feeds.Drop {
+	out := make([]feeds.Drop, len(c.Drops))
+	for i, d := range c.Drops {
+		out[i] = feeds.Drop{Path: c.resolve(d.Path), MaxFileBytes: d.MaxFileBytes}
+	}
+	return out
+}
+
+// FetchOptions returns the fetcher's limits.
+func (c *Config) FetchOptions() feeds.FetchOptions {
+	return feeds.FetchOptions{Timeout: c.Fetch.Timeout, MaxBytes: c.Fetch.MaxBodyBytes, UserAgent: c.Fetch.UserAgent}
+}
+
+// quoteList renders names for "known feeds are ..." messages.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,95 @@
+// Command feedfold follows many news feeds and drop folders and groups
+// near-duplicate copies of the same story, so a reader sees each story once
+// with all its sources. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/store"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "feedfold:", err)
+		os.Exit(1)
+	}
+}
+
+// app carries what the global flags resolve to; each command builds its own
+// pieces from it, so nothing lives in package-level state.
+type app struct {
+	configPath string
+	dbPath     string
+	logFormat  string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "feedfold",
+		Short: "Follow many news sources and read each story once",
+		Long: `feedfold pulls articles from RSS/Atom/JSON feeds and drop folders, finds
+near-duplicate copies of the same text across sources, and keeps articles and
+clusters in SQLite for review.`,
+		Version:       feeds.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default: the built-in config, see config.example.yaml)")
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "SQLite database path (overrides database: in the config)")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.AddCommand(
+		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
+		a.exportCmd(), a.statsCmd(), a.generateCmd(),
+	)
+	return root
+}
+
+func (a *app) config() (*Config, error) {
+	return LoadConfig(a.configPath)
+}
+
+func (a *app) logger() (*slog.Logger, error) {
+	switch a.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(a.stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", a.logFormat)
+}
+
+// openStore opens the database the flags and config name. Reviewing commands
+// open it read-only so they never create an empty database by mistake.
+func (a *app) openStore(ctx context.Context, cfg *Config, readOnly bool) (*store.Store, error) {
+	path := a.dbPath
+	if path == "" {
+		path = cfg.resolve(cfg.Database)
+	}
+	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe.Options(), ReadOnly: readOnly})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// errSomeFailed makes the exit status non-zero when some inputs failed but
+// the command itself ran to the end and reported them.
+var errSomeFailed = errors.New("some inputs failed; see the messages above")
