@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 	"gopkg.in/yaml.v3"
 )
@@ -266,7 +267,7 @@ func headlineLike(line string) bool {
 func openingWords(text string, n int) string {
 	words := strings.Fields(text)
 	for i, w := range words[:min(len(words), n)] {
-		if strings.HasSuffix(w, ".") && i >= 3 {
+		if strings.HasSuffix(w, ".") && i >= 2 {
 			return strings.Join(words[:i+1], " ")
 		}
 	}
@@ -285,7 +286,15 @@ func readHTML(data []byte, d fileDefaults) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extract main text: %w", err)
 	}
-	item := Item{Source: d.source, Published: d.modified, Text: tidyText(res.ContentText)}
+	// ContentText joins paragraphs with spaces; rendering the content node
+	// and converting it ourselves keeps the paragraph breaks.
+	var buf bytes.Buffer
+	if res.ContentNode != nil {
+		if err := html.Render(&buf, res.ContentNode); err != nil {
+			return nil, fmt.Errorf("render main text: %w", err)
+		}
+	}
+	item := Item{Source: d.source, Published: d.modified, Text: HTMLToText(buf.String())}
 	if item.Text == "" {
 		return nil, errors.New("no main text found in the page")
 	}

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedfold/feedfold/internal/wiregen"
+)
+
+// feedfold runs the CLI in-process, as a user would run the binary.
+func feedfold(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := newRootCmd(&out, &errOut)
+	cmd.SetArgs(args)
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func mustFeedfold(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, err := feedfold(t, args...)
+	if err != nil {
+		t.Fatalf("feedfold %s: %v\nstderr: %s", strings.Join(args, " "), err, errOut)
+	}
+	return out
+}
+
+func checkWidth(t *testing.T, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > maxWidth {
+			t.Errorf("line of %d characters (max %d): %q", n, maxWidth, line)
+		}
+	}
+}
+
+func TestDefaultConfigMatchesExample(t *testing.T) {
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(example, defaultConfig) {
+		t.Fatal("cmd/feedfold/default-config.yaml differs from config.example.yaml: run `go generate ./cmd/feedfold`")
+	}
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database != "./feedfold.db" || len(cfg.Drops) != 1 || cfg.Drops[0].Path != "./drops" || len(cfg.Feeds) != 6 {
+		t.Fatalf("default config: %+v", cfg)
+	}
+	// Every key in the example carries a comment on the line above it.
+	lines := strings.Split(string(example), "\n")
+	for i, l := range lines {
+		trimmed := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || !strings.Contains(trimmed, ":") || strings.HasPrefix(l, "  - name:") || strings.HasPrefix(l, "    url:") || strings.HasPrefix(l, "    schedule:") {
+			continue
+		}
+		if i == 0 || !strings.HasPrefix(strings.TrimSpace(lines[i-1]), "#") {
+			t.Errorf("config.example.yaml line %d has no comment above it: %q", i+1, l)
+		}
+	}
+}
+
+func TestConfigErrorsNameKeyAndLine(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown top key", "database: x.db\ndatabse: y.db\n", `cfg.yaml line 2: unknown key "databse"`},
+		{"unknown feed key", "feeds:\n  - name: A\n    url: http://a.example/\n    shedule: '@every 5m'\n", `line 4: unknown key "shedule"`},
+		{"duplicate feed", "feeds:\n  - name: A\n    url: http://a.example/\n  - name: A\n    url: http://b.example/\n", `line 4: feeds[1]: duplicate feed name "A"`},
+		{"bad schedule", "feeds:\n  - name: A\n    url: http://a.example/\n    schedule: every 5m\n", `line 4: feed "A": schedule "every 5m"`},
+		{"bad url", "feeds:\n  - name: A\n    url: a.example/rss\n", `line 3: feed "A": url "a.example/rss"`},
+		{"bad dedupe", "dedupe:\n  bands: 7\n", `line 2: dedupe.bands 7`},
+		{"bad type", "fetch:\n  timeout: soon\n", `line 2`},
+		{"missing drop path", "drops:\n  - max_file_bytes: 10\n", `line 2: drops[0]: path is required`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tt.yaml), "cfg.yaml")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	cfg, err := ParseConfig([]byte("database: rel.db\ndrops:\n  - path: in\n"), "/etc/feedfold/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.resolve(cfg.Database); got != "/etc/feedfold/rel.db" {
+		t.Fatalf("relative database resolves to %s", got)
+	}
+	if cfg.Dedupe.ShingleSize != 5 || cfg.Schedule != "@every 15m" {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestSeeds(t *testing.T) {
+	seeds := "../../../shared/seeds"
+	if _, err := os.Stat(seeds); err != nil {
+		t.Skip("../shared/seeds not present")
+	}
+	dir := filepath.Join(t.TempDir(), "seeds")
+	if err := os.CopyFS(dir, os.DirFS(seeds)); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "f.db")
+	out := mustFeedfold(t, "--db", db, "ingest", dir)
+	if !strings.Contains(out, "files: 5 new, 0 updated, 0 unchanged, 0 failed") {
+		t.Fatalf("ingest of seeds: %s", out)
+	}
+	var titles []string
+	for _, line := range strings.Split(strings.TrimSpace(mustFeedfold(t, "--db", db, "export")), "\n") {
+		var a struct {
+			Title   string `json:"title"`
+			Cluster int64  `json:"cluster"`
+		}
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		titles = append(titles, a.Title)
+		lower := strings.ToLower(a.Title)
+		if n := len(strings.Fields(a.Title)); n < 3 || n > 20 || strings.Contains(lower, "cookie") || strings.HasPrefix(lower, "also read") {
+			t.Errorf("title %q is not a sensible headline", a.Title)
+		}
+	}
+	if len(titles) != 5 {
+		t.Fatalf("%d articles, want 5", len(titles))
+	}
+	// Different write-ups of the same news are not near-duplicates.
+	if out := mustFeedfold(t, "--db", db, "clusters"); !strings.Contains(out, "no clusters") {
+		t.Fatalf("seeds formed copy clusters:\n%s", out)
+	}
+}
+
+func writeConfig(t *testing.T, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// rssFor renders reprints as an RSS feed, as an outlet would publish them.
+func rssFor(title string, reprints []wiregen.Reprint) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>`, title)
+	for _, r := range reprints {
+		// Reprints separate paragraphs by blank lines, or by single line
+		// breaks when they have no blank lines; a feed has one <p> each.
+		sep := "\n\n"
+		if !strings.Contains(r.Text, sep) {
+			sep = "\n"
+		}
+		paras := strings.Split(r.Text, sep)
+		fmt.Fprintf(&b, "<item><title>%s</title><link>%s</link><guid>%s</guid><pubDate>%s</pubDate><description><![CDATA[<p>%s</p>]]></description></item>",
+			r.Title, r.URL, r.GUID, r.Published.Format(time.RFC1123Z), strings.Join(paras, "</p><p>"))
+	}
+	b.WriteString("</channel></rss>")
+	return b.String()
+}
+
+func TestFetchClustersShowExport(t *testing.T) {
+	// Two outlets carry reprints of the same 10 stories.
+	corpus := wiregen.Corpus(42, 10, 2)
+	byOutlet := map[string][]wiregen.Reprint{}
+	for _, r := range corpus {
+		byOutlet[r.Outlet] = append(byOutlet[r.Outlet], r)
+	}
+	mux := http.NewServeMux()
+	var outlets []string
+	for name, rs := range byOutlet {
+		path := "/" + strings.ReplaceAll(strings.ToLower(name), " ", "-") + ".xml"
+		body := rssFor(name, rs)
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) })
+		outlets = append(outlets, fmt.Sprintf("  - name: %s\n    url: URL%s\n", name, path))
+	}
+	mux.HandleFunc("/broken.xml", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>oops</html>") })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgBody := "database: f.db\nfeeds:\n" + strings.ReplaceAll(strings.Join(outlets, ""), "URL", srv.URL) +
+		"  - name: Broken\n    url: " + srv.URL + "/broken.xml\n"
+	cfg := writeConfig(t, dir, cfgBody)
+
+	_, stderr, err := feedfold(t, "--config", cfg, "fetch")
+	if err == nil || !strings.Contains(err.Error(), "1 of") || !strings.Contains(stderr, `feed=Broken`) {
+		t.Fatalf("fetch with one broken feed: err %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "f.db")); err != nil {
+		t.Fatalf("database not created beside the config: %v", err)
+	}
+	out := mustFeedfold(t, "--config", cfg, "clusters")
+	checkWidth(t, out)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 11 || !strings.HasPrefix(lines[0], "ID") {
+		t.Fatalf("want a header and 10 clusters:\n%s", out)
+	}
+	var list []struct {
+		ID      int64 `json:"id"`
+		Size    int   `json:"size"`
+		Sources int   `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(mustFeedfold(t, "--config", cfg, "clusters", "--json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 10 || list[0].Size != 2 || list[0].Sources != 2 {
+		t.Fatalf("clusters --json: %+v", list)
+	}
+	show := mustFeedfold(t, "--config", cfg, "show", fmt.Sprint(list[0].ID))
+	checkWidth(t, show)
+	if !strings.Contains(show, "2 articles from 2 sources") || !strings.Contains(show, "earliest") || !strings.Contains(show, "J 0.") && !strings.Contains(show, "J 1.") {
+		t.Fatalf("show:\n%s", show)
+	}
+	if _, _, err := feedfold(t, "--config", cfg, "show", "99999"); err == nil || !strings.Contains(err.Error(), "no cluster 99999") {
+		t.Fatalf("show of a missing cluster: %v", err)
+	}
+
+	export := mustFeedfold(t, "--config", cfg, "export", "--text")
+	lines := strings.Split(strings.TrimSpace(export), "\n")
+	if len(lines) != 20 {
+		t.Fatalf("export has %d lines, want 20", len(lines))
+	}
+	var art map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &art); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"id", "source", "guid", "url", "title", "published", "cluster", "text"} {
+		if _, ok := art[field]; !ok {
+			t.Errorf("export line lacks %q: %s", field, lines[0])
+		}
+	}
+	if text, _ := art["text"].(string); !strings.Contains(text, "\n\n") {
+		t.Errorf("exported text lost its paragraphs: %.200q", text)
+	}
+
+	stats := mustFeedfold(t, "--config", cfg, "stats")
+	checkWidth(t, stats)
+	if !strings.Contains(stats, "articles                    20") || !strings.Contains(stats, "clusters with copies        10") {
+		t.Fatalf("stats:\n%s", stats)
+	}
+	if _, _, err := feedfold(t, "--config", cfg, "fetch", "Nope"); err == nil || !strings.Contains(err.Error(), `no feed named "Nope"`) {
+		t.Fatalf("fetch of an unknown feed: %v", err)
+	}
+}
+
+func TestIngestReportsBadFilesAndGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "drops")
+	paths, err := wiregen.WriteDrop(drop, wiregen.Corpus(5, 3, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(drop, "empty.txt"), nil, 0o644)
+	os.WriteFile(filepath.Join(drop, "junk.json"), []byte{0, 1, 2, 3, 0xff}, 0o644)
+	os.WriteFile(filepath.Join(drop, "bad-utf8.md"), []byte("Headline\n\nCaf\xe9"), 0o644)
+	os.WriteFile(filepath.Join(drop, "nofeed.rss"), []byte("just words, no XML"), 0o644)
+	db := filepath.Join(dir, "f.db")
+
+	out, stderr, err := feedfold(t, "--db", db, "ingest", drop)
+	if err == nil {
+		t.Fatal("ingest with failed files exited 0")
+	}
+	if !strings.Contains(out, fmt.Sprintf("files: %d new, 0 updated, 0 unchanged, 4 failed", len(paths))) ||
+		!strings.Contains(out, "3 new clusters") {
+		t.Fatalf("summary:\n%s", out)
+	}
+	for _, want := range []string{"empty.txt: empty file", "junk.json: binary data", "bad-utf8.md: invalid UTF-8", "nofeed.rss: parse"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, name := range []string{"empty.txt", "junk.json", "bad-utf8.md", "nofeed.rss"} {
+		if _, err := os.Stat(filepath.Join(drop, "failed", name+".error")); err != nil {
+			t.Errorf("no failed/%s.error: %v", name, err)
+		}
+	}
+	// Again: nothing left to read, nothing added.
+	out = mustFeedfold(t, "--db", db, "ingest", drop)
+	if !strings.Contains(out, "files: 0 new, 0 updated, 0 unchanged, 0 failed") {
+		t.Fatalf("second ingest:\n%s", out)
+	}
+	if _, _, err := feedfold(t, "--db", filepath.Join(dir, "none.db"), "clusters"); err == nil || !strings.Contains(err.Error(), "feedfold ingest") {
+		t.Fatalf("clusters on a missing database: %v", err)
+	}
+}
+
+func TestRunFetchesIngestsAndStops(t *testing.T) {
+	corpus := wiregen.Corpus(8, 4, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, rssFor("Wire", corpus))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "in")
+	if err := os.Mkdir(drop, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, dir, fmt.Sprintf("database: f.db\nfeeds:\n  - name: Wire\n    url: %s/rss\n    schedule: '@every 1h'\ndrops:\n  - path: in\n", srv.URL))
+	// The same reprint dropped as a file, under its outlet's name, joins the
+	// feed's copy of the story.
+	if _, err := wiregen.WriteDrop(drop, corpus[:1]); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut lockedBuffer
+	cmd := newRootCmd(&out, &errOut)
+	cmd.SetArgs([]string{"--config", cfg, "--log-format", "json", "run"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(errOut.String(), `"msg":"fetched"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no fetch logged:\n%s", errOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not stop within 15s of cancellation")
+	}
+	stats := mustFeedfold(t, "--config", cfg, "stats", "--json")
+	var st struct {
+		Articles      int `json:"articles"`
+		MultiClusters int `json:"clusters_with_copies"`
+	}
+	if err := json.Unmarshal([]byte(stats), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Articles != 5 || st.MultiClusters != 1 {
+		t.Fatalf("after run: %+v, want 5 articles (4 from the feed, 1 dropped) and 1 copy cluster", st)
+	}
+	if _, err := os.Stat(filepath.Join(drop, "processed")); err != nil {
+		t.Fatalf("dropped file not processed: %v", err)
+	}
+}
+
+// lockedBuffer lets the test read what the daemon's goroutines log.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
