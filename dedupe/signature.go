@@ -10,40 +10,41 @@ import (
 
 // Options are the knobs of fingerprinting and matching. The zero value is not
 // useful; start from DefaultOptions, which the tests and the quality figures
-// in the README were measured with.
+// in the README were measured with. The yaml tags are the key names of the
+// config file's dedupe section, so the config maps onto Options directly.
 type Options struct {
 	// ShingleSize is k, the number of consecutive words in one shingle. Five
 	// words is long enough that unrelated articles rarely share a shingle by
 	// chance, and short enough that a changed word costs only five shingles.
-	ShingleSize int
+	ShingleSize int `yaml:"shingle_size"`
 	// SignatureSize is the number of MinHash values kept per article.
-	SignatureSize int
+	SignatureSize int `yaml:"signature_size"`
 	// Bands splits the signature into this many LSH bands; it must divide
 	// SignatureSize. More bands find lower-similarity candidates at the cost
 	// of more index rows per article.
-	Bands int
+	Bands int `yaml:"bands"`
 	// LeadShingles is how many shingles from the start of the text make up the
 	// lead signature. Reprints are usually cut at the end, so the opening is
 	// what a cut-down copy and its full story share most surely.
-	LeadShingles int
+	LeadShingles int `yaml:"lead_shingles"`
 	// LeadSize is the number of MinHash values in the lead signature.
-	LeadSize int
+	LeadSize int `yaml:"lead_size"`
 	// LeadBands splits the lead signature into LSH bands.
-	LeadBands int
+	LeadBands int `yaml:"lead_bands"`
 	// MinShingles is the fewest distinct shingles an article needs to take
 	// part in matching. Below it a shared phrase or two would decide.
-	MinShingles int
+	MinShingles int `yaml:"min_shingles"`
 	// CopyJaccard is the estimated Jaccard similarity at or above which two
 	// articles are copies.
-	CopyJaccard float64
+	CopyJaccard float64 `yaml:"copy_jaccard"`
 	// CopyContainment is the estimated share of the shorter article found in
 	// the longer one at or above which they are copies: a reprint cut down to
 	// its first paragraphs is still a copy of the full story.
-	CopyContainment float64
+	CopyContainment float64 `yaml:"copy_containment"`
 	// ContainmentMinJaccard guards the containment rule: containment is
 	// estimated from Jaccard and the two sizes, and becomes noise when the
 	// shorter text is a small fraction of the longer one.
-	ContainmentMinJaccard float64
+	ContainmentMinJaccard float64 `yaml:"containment_min_jaccard"`
 }
 
 // DefaultOptions returns the settings feedfold ships with.

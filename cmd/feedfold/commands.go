@@ -160,7 +160,12 @@ func fetchOne(ctx context.Context, f *feeds.Fetcher, s *store.Store, feed feeds.
 	if err == nil {
 		res, err = s.Ingest(ctx, items)
 	}
-	if rerr := s.RecordFetch(context.WithoutCancel(ctx), feed.Name, feed.URL, len(items), err); rerr != nil {
+	if ctx.Err() != nil {
+		// Shutting down: a fetch cut short is not the feed's fault, so it
+		// is neither recorded nor counted against it.
+		return ctx.Err()
+	}
+	if rerr := s.RecordFetch(ctx, feed.Name, feed.URL, len(items), err); rerr != nil {
 		log.Error("record fetch", slog.String("feed", feed.Name), slog.Any("error", rerr))
 	}
 	if err != nil {

@@ -29,12 +29,12 @@ var defaultConfig []byte
 // Config is the YAML configuration file. Key names are fixed: scripts and
 // users rely on them.
 type Config struct {
-	Database string       `yaml:"database"`
-	Schedule string       `yaml:"schedule"`
-	Fetch    FetchConfig  `yaml:"fetch"`
-	Feeds    []FeedConfig `yaml:"feeds"`
-	Drops    []DropConfig `yaml:"drops"`
-	Dedupe   DedupeConfig `yaml:"dedupe"`
+	Database string         `yaml:"database"`
+	Schedule string         `yaml:"schedule"`
+	Fetch    FetchConfig    `yaml:"fetch"`
+	Feeds    []FeedConfig   `yaml:"feeds"`
+	Drops    []DropConfig   `yaml:"drops"`
+	Dedupe   dedupe.Options `yaml:"dedupe"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
@@ -61,44 +61,14 @@ type DropConfig struct {
 	MaxFileBytes int64  `yaml:"max_file_bytes"`
 }
 
-// DedupeConfig mirrors dedupe.Options with config key names.
-type DedupeConfig struct {
-	ShingleSize           int     `yaml:"shingle_size"`
-	SignatureSize         int     `yaml:"signature_size"`
-	Bands                 int     `yaml:"bands"`
-	LeadShingles          int     `yaml:"lead_shingles"`
-	LeadSize              int     `yaml:"lead_size"`
-	LeadBands             int     `yaml:"lead_bands"`
-	MinShingles           int     `yaml:"min_shingles"`
-	CopyJaccard           float64 `yaml:"copy_jaccard"`
-	CopyContainment       float64 `yaml:"copy_containment"`
-	ContainmentMinJaccard float64 `yaml:"containment_min_jaccard"`
-}
-
-// Options converts the section to dedupe's settings.
-func (d DedupeConfig) Options() dedupe.Options {
-	return dedupe.Options{
-		ShingleSize: d.ShingleSize, SignatureSize: d.SignatureSize, Bands: d.Bands,
-		LeadShingles: d.LeadShingles, LeadSize: d.LeadSize, LeadBands: d.LeadBands,
-		MinShingles: d.MinShingles, CopyJaccard: d.CopyJaccard, CopyContainment: d.CopyContainment,
-		ContainmentMinJaccard: d.ContainmentMinJaccard,
-	}
-}
-
 // defaults is what every key falls back to when the file leaves it out.
 func defaults() Config {
-	o := dedupe.DefaultOptions()
 	f := feeds.DefaultFetchOptions()
 	return Config{
 		Database: "./feedfold.db",
 		Schedule: feeds.DefaultSchedule,
 		Fetch:    FetchConfig{Timeout: f.Timeout, MaxBodyBytes: f.MaxBytes},
-		Dedupe: DedupeConfig{
-			ShingleSize: o.ShingleSize, SignatureSize: o.SignatureSize, Bands: o.Bands,
-			LeadShingles: o.LeadShingles, LeadSize: o.LeadSize, LeadBands: o.LeadBands,
-			MinShingles: o.MinShingles, CopyJaccard: o.CopyJaccard, CopyContainment: o.CopyContainment,
-			ContainmentMinJaccard: o.ContainmentMinJaccard,
-		},
+		Dedupe:   dedupe.DefaultOptions(),
 	}
 }
 
@@ -206,7 +176,7 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 			return fmt.Errorf("%s: drops[%d].max_file_bytes: must not be negative", at("drops", i, "max_file_bytes"), i)
 		}
 	}
-	if err := c.Dedupe.Options().Validate(); err != nil {
+	if err := c.Dedupe.Validate(); err != nil {
 		key, _, _ := strings.Cut(err.Error(), " ")
 		return fmt.Errorf("%s: dedupe.%w", at("dedupe", key), err)
 	}

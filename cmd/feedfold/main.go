@@ -83,7 +83,7 @@ func (a *app) openStore(ctx context.Context, cfg *Config, readOnly bool) (*store
 	if path == "" {
 		path = cfg.resolve(cfg.Database)
 	}
-	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe.Options(), ReadOnly: readOnly})
+	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly})
 	if err != nil {
 		return nil, err
 	}
