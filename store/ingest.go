@@ -288,41 +288,50 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		p.fp = &fp
 	}
 	fp := p.fp
-	var id int64
 	if exists {
-		id = old.id
+		// Out of the index first, so the article cannot match itself.
 		if err := w.detach(old); err != nil {
 			return 0, err
 		}
-		err = w.exec(`UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
-			updated = ?, path = ?, text = ?, text_hash = ?, cluster_id = NULL WHERE id = ?`,
-			it.Source, it.GUID, it.URL, it.Title, it.Author, it.Published.Unix(), w.now, it.Path, it.Text, p.hash, id)
-		if err != nil {
-			return 0, fmt.Errorf("update: %w", err)
-		}
-		err = w.exec(`UPDATE fingerprints SET shingles = ?, signature = ?, lead = ? WHERE article_id = ?`,
-			fp.Shingles, dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead), id)
-		if err != nil {
-			return 0, fmt.Errorf("update fingerprint: %w", err)
-		}
-	} else {
-		err = w.queryRow(`INSERT INTO articles (ident, source, guid, url, title, author, published, ingested, updated,
-			path, text, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.ident, it.Source, it.GUID, it.URL, it.Title, it.Author, it.Published.Unix(), w.now, w.now, it.Path, it.Text, p.hash).Scan(&id)
-		if err != nil {
-			return 0, fmt.Errorf("insert: %w", err)
-		}
-		err = w.exec(`INSERT INTO fingerprints (article_id, shingles, signature, lead) VALUES (?, ?, ?, ?)`,
-			id, fp.Shingles, dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead))
-		if err != nil {
-			return 0, fmt.Errorf("insert fingerprint: %w", err)
-		}
 	}
+	// Matching before the write lets the row be written once, with its
+	// cluster already known.
 	matches, err := w.opts.Match(*fp, w)
 	if err != nil {
 		return 0, err
 	}
-	if err := w.cluster(id, it.Published.Unix(), matches); err != nil {
+	published := it.Published.Unix()
+	cluster, err := w.clusterFor(published, matches)
+	if err != nil {
+		return 0, err
+	}
+	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
+	var id int64
+	if exists {
+		id = old.id
+		err = w.exec(`UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
+			updated = ?, path = ?, text = ?, text_hash = ?, cluster_id = ? WHERE id = ?`,
+			it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, it.Path, it.Text, p.hash, cluster, id)
+		if err != nil {
+			return 0, fmt.Errorf("update: %w", err)
+		}
+		err = w.exec(`UPDATE fingerprints SET shingles = ?, signature = ?, lead = ? WHERE article_id = ?`, fp.Shingles, sig, lead, id)
+		if err != nil {
+			return 0, fmt.Errorf("update fingerprint: %w", err)
+		}
+	} else {
+		err = w.queryRow(`INSERT INTO articles (ident, cluster_id, source, guid, url, title, author, published, ingested, updated,
+			path, text, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.ident, cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, it.Text, p.hash).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("insert: %w", err)
+		}
+		err = w.exec(`INSERT INTO fingerprints (article_id, shingles, signature, lead) VALUES (?, ?, ?, ?)`, id, fp.Shingles, sig, lead)
+		if err != nil {
+			return 0, fmt.Errorf("insert fingerprint: %w", err)
+		}
+	}
+	if err := w.recordMatches(id, matches); err != nil {
 		return 0, err
 	}
 	if err := w.index(id, fp.Keys); err != nil {
@@ -365,60 +374,94 @@ func (w *writer) detach(old stored) error {
 	return w.refreshCluster(old.cluster.Int64)
 }
 
-// cluster puts article id into the cluster of its best match, merging every
-// other cluster it matches into the oldest one; with no match it starts a
-// cluster. Ids of untouched clusters never change.
-func (w *writer) cluster(id, published int64, matches []dedupe.Match) error {
+// clusterFor returns the cluster an article with these matches belongs to,
+// counting it in: the cluster of its best match, after merging every other
+// cluster it matches into the oldest one; with no match, a new cluster. Ids
+// of untouched clusters never change.
+func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, error) {
 	if len(matches) == 0 {
 		var cluster int64
 		err := w.queryRow(`INSERT INTO clusters (size, first_published, last_published, created)
 			VALUES (1, ?1, ?1, ?2) RETURNING id`, published, w.now).Scan(&cluster)
 		if err != nil {
-			return fmt.Errorf("create cluster: %w", err)
+			return 0, fmt.Errorf("create cluster: %w", err)
 		}
 		w.newClusters++
-		err = w.exec(`UPDATE articles SET cluster_id = ? WHERE id = ?`, cluster, id)
-		if err != nil {
-			return fmt.Errorf("join cluster: %w", err)
-		}
-		return nil
+		return cluster, nil
 	}
 	target := matches[0].Cluster
 	for _, m := range matches {
 		target = min(target, m.Cluster)
 	}
-	merged := map[int64]bool{}
+	merged := false
 	for _, m := range matches {
-		if m.Cluster == target || merged[m.Cluster] {
+		if m.Cluster == target {
 			continue
 		}
-		merged[m.Cluster] = true
-		if err := w.exec(`UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, target, m.Cluster); err != nil {
-			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		did, err := w.merge(m.Cluster, target)
+		if err != nil {
+			return 0, err
 		}
-		if err := w.exec(`DELETE FROM clusters WHERE id = ?`, m.Cluster); err != nil {
-			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		merged = merged || did
+	}
+	if merged {
+		if err := w.refreshCluster(target); err != nil {
+			return 0, err
 		}
+	}
+	// The article itself is written by the caller; count it in here.
+	err := w.exec(`UPDATE clusters SET size = size + 1, first_published = MIN(first_published, ?1),
+		last_published = MAX(last_published, ?1) WHERE id = ?2`, published, target)
+	if err != nil {
+		return 0, fmt.Errorf("join cluster %d: %w", target, err)
+	}
+	return target, nil
+}
+
+// merge moves every article of cluster from into cluster into and records
+// where it went. It reports false when from was already merged earlier in
+// the same call (several matches in one cluster).
+func (w *writer) merge(from, into int64) (bool, error) {
+	var exists int
+	if err := w.queryRow(`SELECT COUNT(*) FROM clusters WHERE id = ?`, from).Scan(&exists); err != nil {
+		return false, fmt.Errorf("merge cluster %d into %d: %w", from, into, err)
+	}
+	if exists == 0 {
+		return false, nil
+	}
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		{`UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, []any{into, from}},
+		{`DELETE FROM clusters WHERE id = ?`, []any{from}},
 		// Earlier merges into the cluster being merged now follow it.
-		if err := w.exec(`UPDATE cluster_merges SET into_id = ? WHERE into_id = ?`, target, m.Cluster); err != nil {
-			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
-		}
-		if err := w.exec(`INSERT OR REPLACE INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)`,
-			m.Cluster, target, w.now); err != nil {
-			return fmt.Errorf("merge cluster %d into %d: %w", m.Cluster, target, err)
+		{`UPDATE cluster_merges SET into_id = ? WHERE into_id = ?`, []any{into, from}},
+		{`INSERT OR REPLACE INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)`, []any{from, into, w.now}},
+	}
+	for _, st := range steps {
+		if err := w.exec(st.query, st.args...); err != nil {
+			return false, fmt.Errorf("merge cluster %d into %d: %w", from, into, err)
 		}
 	}
-	if err := w.exec(`UPDATE articles SET cluster_id = ? WHERE id = ?`, target, id); err != nil {
-		return fmt.Errorf("join cluster %d: %w", target, err)
+	return true, nil
+}
+
+// recordMatches stores the best matches of article id with their figures,
+// in one statement.
+func (w *writer) recordMatches(id int64, matches []dedupe.Match) error {
+	matches = matches[:min(len(matches), maxStoredMatches)]
+	if len(matches) == 0 {
+		return nil
 	}
-	if err := w.refreshCluster(target); err != nil {
-		return err
+	args := make([]any, 0, 5*len(matches))
+	for _, m := range matches {
+		args = append(args, id, m.ID, m.Jaccard, m.Containment, m.Rule)
 	}
-	for _, m := range matches[:min(len(matches), maxStoredMatches)] {
-		if err := w.exec(`INSERT OR REPLACE INTO matches (article_id, other_id, jaccard, containment, rule)
-			VALUES (?, ?, ?, ?, ?)`, id, m.ID, m.Jaccard, m.Containment, m.Rule); err != nil {
-			return fmt.Errorf("record match with %d: %w", m.ID, err)
-		}
+	q := `INSERT OR REPLACE INTO matches (article_id, other_id, jaccard, containment, rule) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?),", len(matches)), ",")
+	if err := w.exec(q, args...); err != nil {
+		return fmt.Errorf("record matches of article %d: %w", id, err)
 	}
 	return nil
 }

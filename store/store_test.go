@@ -106,6 +106,7 @@ func TestDropFolderOfReprintsClustersByStory(t *testing.T) {
 			t.Errorf("member %d: similarity J=%.2f C=%.2f to the earliest", m.ID, m.Jaccard, m.Containment)
 		}
 	}
+	checkConsistent(t, s)
 	processed, _ := os.ReadDir(filepath.Join(dir, feeds.ProcessedDir))
 	if left, _ := (feeds.Drop{Path: dir}).Scan(); len(left) != 0 || len(processed) != len(corpus) {
 		t.Fatalf("%d files left in the drop folder, %d in processed/", len(left), len(processed))
@@ -144,6 +145,7 @@ func TestIngestIsIdempotent(t *testing.T) {
 	if after.Articles != len(corpus) || after.MultiClusters != 20 {
 		t.Fatalf("stats %+v: want %d articles in 20 clusters", after, len(corpus))
 	}
+	checkConsistent(t, s)
 }
 
 func TestIdentityAndUpdates(t *testing.T) {
@@ -190,6 +192,7 @@ func TestIdentityAndUpdates(t *testing.T) {
 	if st.Articles != 2 || st.Clusters != 2 {
 		t.Fatalf("stats %+v: want 2 articles in 2 clusters", st)
 	}
+	checkConsistent(t, s)
 
 	// Without guid or url, identity is the text itself.
 	noID := feeds.Item{Source: "drops", Title: "t", Text: b.Text(), Published: pub}
@@ -229,6 +232,7 @@ func TestLinkingArticleMergesClusters(t *testing.T) {
 	if _, err := s.Cluster(context.Background(), gone); !errors.As(err, &merged) || merged.Into != oldest {
 		t.Fatalf("show of merged cluster %d: %v", gone, err)
 	}
+	checkConsistent(t, s)
 }
 
 func TestOpenRefusesNewerSchemaAndOtherFingerprints(t *testing.T) {
@@ -339,4 +343,38 @@ func BenchmarkIngest(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// checkConsistent asserts the invariants the incremental cluster bookkeeping
+// must keep: every article in exactly one existing cluster, each cluster's
+// stored size and time range equal to its members', no empty clusters, every
+// article fingerprinted, and SQLite's own integrity check.
+func checkConsistent(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=query_only(1)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	checks := map[string]string{
+		"articles without a cluster":       `SELECT COUNT(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL`,
+		"clusters without articles":        `SELECT COUNT(*) FROM clusters c WHERE NOT EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id)`,
+		"clusters with a wrong size":       `SELECT COUNT(*) FROM clusters c WHERE size != (SELECT COUNT(*) FROM articles WHERE cluster_id = c.id)`,
+		"clusters with a wrong time range": `SELECT COUNT(*) FROM clusters c WHERE first_published != (SELECT MIN(published) FROM articles WHERE cluster_id = c.id) OR last_published != (SELECT MAX(published) FROM articles WHERE cluster_id = c.id)`,
+		"articles without a fingerprint":   `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints WHERE article_id = a.id)`,
+		"band keys of missing articles":    `SELECT COUNT(*) FROM band_keys b WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = b.article_id)`,
+	}
+	for what, q := range checks {
+		var n int
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			tb.Fatalf("%s: %v", what, err)
+		}
+		if n != 0 {
+			tb.Errorf("%d %s", n, what)
+		}
+	}
+	var ok string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		tb.Errorf("integrity_check: %q %v", ok, err)
+	}
 }
