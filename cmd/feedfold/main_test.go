@@ -61,15 +61,23 @@ func TestDefaultConfigMatchesExample(t *testing.T) {
 	if cfg.Database != "./feedfold.db" || len(cfg.Drops) != 1 || cfg.Drops[0].Path != "./drops" || len(cfg.Feeds) != 6 {
 		t.Fatalf("default config: %+v", cfg)
 	}
-	// Every key in the example carries a comment on the line above it.
+	// Every key in the example carries a comment: on the line above, or at
+	// the end of its line. Feed entries after the first repeat its keys and
+	// need not repeat its comments.
 	lines := strings.Split(string(example), "\n")
+	feedEntries := 0
 	for i, l := range lines {
-		trimmed := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") || !strings.Contains(trimmed, ":") || strings.HasPrefix(l, "  - name:") || strings.HasPrefix(l, "    url:") || strings.HasPrefix(l, "    schedule:") {
+		trimmed := strings.TrimSpace(l)
+		if strings.HasPrefix(l, "  - name:") {
+			feedEntries++
+		}
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || !strings.Contains(trimmed, ":") {
 			continue
 		}
-		if i == 0 || !strings.HasPrefix(strings.TrimSpace(lines[i-1]), "#") {
-			t.Errorf("config.example.yaml line %d has no comment above it: %q", i+1, l)
+		repeatedFeedKey := feedEntries > 1 && (strings.HasPrefix(l, "  - name:") || strings.HasPrefix(l, "    url:"))
+		commented := strings.Contains(l, " # ") || strings.HasPrefix(strings.TrimSpace(lines[max(i-1, 0)]), "#")
+		if !commented && !repeatedFeedKey {
+			t.Errorf("config.example.yaml line %d has no comment: %q", i+1, l)
 		}
 	}
 }
