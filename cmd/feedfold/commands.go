@@ -39,7 +39,14 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 			start := time.Now()
 			var rep feeds.DropReport
 			if len(args) > 0 {
-				rep, err = feeds.IngestPaths(cmd.Context(), args, 0, s)
+				for _, p := range args {
+					var r feeds.DropReport
+					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, cfg.maxFileBytesFor(p), s)
+					rep.Add(r)
+					if err != nil {
+						break
+					}
+				}
 			} else {
 				if len(cfg.Drops) == 0 {
 					return errors.New("nothing to ingest: name files or folders, or add drops: to the config")

@@ -249,6 +249,26 @@ func (c *Config) DropList() []feeds.Drop {
 	return out
 }
 
+// maxFileBytesFor returns the file size limit for a path named to ingest:
+// that of the configured drop folder it is in, else the default (0). A
+// limit set on ./drops should hold however the folder is ingested.
+func (c *Config) maxFileBytesFor(path string) int64 {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0
+	}
+	for _, d := range c.DropList() {
+		root, err := filepath.Abs(d.Path)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return d.MaxFileBytes
+		}
+	}
+	return 0
+}
+
 // FetchOptions returns the fetcher's limits.
 func (c *Config) FetchOptions() feeds.FetchOptions {
 	return feeds.FetchOptions{Timeout: c.Fetch.Timeout, MaxBytes: c.Fetch.MaxBodyBytes, UserAgent: c.Fetch.UserAgent}

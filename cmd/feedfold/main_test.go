@@ -295,6 +295,17 @@ func TestIngestReportsBadFilesAndGoesOn(t *testing.T) {
 			t.Errorf("no failed/%s.error: %v", name, err)
 		}
 	}
+	// The configured size limit of a drop folder holds whether it is named
+	// on the command line or not.
+	os.WriteFile(filepath.Join(drop, "long.txt"), bytes.Repeat([]byte("Long story. "), 200), 0o644)
+	cfg := writeConfig(t, dir, "database: f.db\ndrops:\n  - path: drops\n    max_file_bytes: 1000\n")
+	_, stderr, err = feedfold(t, "--config", cfg, "ingest", drop)
+	if err == nil || !strings.Contains(stderr, "long.txt: file is 2400 bytes, over the 1000-byte limit") {
+		t.Fatalf("over-size file: err %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(drop, "failed", "long.txt.error")); err != nil {
+		t.Fatal(err)
+	}
 	// Again: nothing left to read, nothing added.
 	out = mustFeedfold(t, "--db", db, "ingest", drop)
 	if !strings.Contains(out, "files: 0 new, 0 updated, 0 unchanged, 0 failed") {
