@@ -283,27 +283,24 @@ func (a *app) clustersCmd() *cobra.Command {
 		Short: "List near-duplicate clusters, most recently active first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openForReading(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			list, err := s.Clusters(cmd.Context(), minSize, limit)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintf(a.stdout, "no clusters with at least %d articles yet\n", minSize)
-				return nil
-			}
-			rows := make([][]string, len(list))
-			for i, c := range list {
-				rows[i] = []string{strconv.FormatInt(c.ID, 10), strconv.Itoa(c.Size), strconv.Itoa(c.Sources), when(c.LastPublished), c.Headline}
-			}
-			return writeTable(a.stdout, []string{"ID", "SIZE", "SOURCES", "LAST PUBLISHED", "HEADLINE"}, rows)
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				list, err := s.Clusters(cmd.Context(), minSize, limit)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, list)
+				}
+				if len(list) == 0 {
+					fmt.Fprintf(a.stdout, "no clusters with at least %d articles yet\n", minSize)
+					return nil
+				}
+				rows := make([][]string, len(list))
+				for i, c := range list {
+					rows[i] = []string{strconv.FormatInt(c.ID, 10), strconv.Itoa(c.Size), strconv.Itoa(c.Sources), when(c.LastPublished), c.Headline}
+				}
+				return writeTable(a.stdout, []string{"ID", "SIZE", "SOURCES", "LAST PUBLISHED", "HEADLINE"}, rows)
+			})
 		},
 	}
 	cmd.Flags().IntVar(&minSize, "min-size", 2, "only clusters with at least this many articles")
@@ -312,12 +309,19 @@ func (a *app) clustersCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) openForReading(ctx context.Context) (*store.Store, error) {
+// withReader runs fn on the database opened read-only, as every reviewing
+// command does, and closes it afterwards.
+func (a *app) withReader(ctx context.Context, fn func(*store.Store) error) error {
 	cfg, err := a.config()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return a.openStore(ctx, cfg, true)
+	s, err := a.openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
 }
 
 func (a *app) showCmd() *cobra.Command {
@@ -331,37 +335,34 @@ func (a *app) showCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("cluster id %q: want a number, as listed by `feedfold clusters`", args[0])
 			}
-			s, err := a.openForReading(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			d, err := s.Cluster(cmd.Context(), id)
-			var merged *store.MergedError
-			if errors.As(err, &merged) {
-				fmt.Fprintf(a.stderr, "cluster %d was merged into cluster %d; showing that\n", merged.From, merged.Into)
-				d, err = s.Cluster(cmd.Context(), merged.Into)
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no cluster %d; list them with `feedfold clusters --min-size 1`", id)
-			}
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, d)
-			}
-			fmt.Fprintf(a.stdout, "cluster %d: %d articles from %d sources, %s to %s\n\n",
-				d.ID, d.Size, d.Sources, when(d.FirstPublished), when(d.LastPublished))
-			rows := make([][]string, len(d.Members))
-			for i, m := range d.Members {
-				sim := "earliest"
-				if i > 0 {
-					sim = fmt.Sprintf("J %.2f C %.2f", m.Jaccard, m.Containment)
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				d, err := s.Cluster(cmd.Context(), id)
+				var merged *store.MergedError
+				if errors.As(err, &merged) {
+					fmt.Fprintf(a.stderr, "cluster %d was merged into cluster %d; showing that\n", merged.From, merged.Into)
+					d, err = s.Cluster(cmd.Context(), merged.Into)
 				}
-				rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), sim, m.Title}
-			}
-			return writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "TITLE"}, rows)
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no cluster %d; list them with `feedfold clusters --min-size 1`", id)
+				}
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, d)
+				}
+				fmt.Fprintf(a.stdout, "cluster %d: %d articles from %d sources, %s to %s\n\n",
+					d.ID, d.Size, d.Sources, when(d.FirstPublished), when(d.LastPublished))
+				rows := make([][]string, len(d.Members))
+				for i, m := range d.Members {
+					sim := "earliest"
+					if i > 0 {
+						sim = fmt.Sprintf("J %.2f C %.2f", m.Jaccard, m.Containment)
+					}
+					rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), sim, m.Title}
+				}
+				return writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "TITLE"}, rows)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
@@ -378,15 +379,12 @@ id, source, guid, url, title, published, cluster, path (drop files only) and,
 with --text, text.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openForReading(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			enc := json.NewEncoder(a.stdout)
-			enc.SetEscapeHTML(false)
-			return s.Export(cmd.Context(), withText, func(art store.ExportArticle) error {
-				return enc.Encode(art)
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetEscapeHTML(false)
+				return s.Export(cmd.Context(), withText, func(art store.ExportArticle) error {
+					return enc.Encode(art)
+				})
 			})
 		},
 	}
@@ -401,30 +399,27 @@ func (a *app) statsCmd() *cobra.Command {
 		Short: "Show counts of articles, sources and clusters",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openForReading(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			st, err := s.Stats(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, st)
-			}
-			rows := [][]string{
-				{"articles", strconv.Itoa(st.Articles)},
-				{"sources", strconv.Itoa(st.Sources)},
-				{"clusters", strconv.Itoa(st.Clusters)},
-				{"clusters with copies", strconv.Itoa(st.MultiClusters)},
-				{"articles in those clusters", strconv.Itoa(st.Duplicates)},
-				{"largest cluster", strconv.Itoa(st.LargestSize)},
-				{"feeds fetched", strconv.Itoa(st.Feeds)},
-				{"database size", fmt.Sprintf("%.1f MiB", float64(st.DatabaseBytes)/(1<<20))},
-			}
-			fmt.Fprintln(a.stdout, s.Path())
-			return writeTable(a.stdout, []string{"WHAT", "COUNT"}, rows)
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				st, err := s.Stats(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, st)
+				}
+				rows := [][]string{
+					{"articles", strconv.Itoa(st.Articles)},
+					{"sources", strconv.Itoa(st.Sources)},
+					{"clusters", strconv.Itoa(st.Clusters)},
+					{"clusters with copies", strconv.Itoa(st.MultiClusters)},
+					{"articles in those clusters", strconv.Itoa(st.Duplicates)},
+					{"largest cluster", strconv.Itoa(st.LargestSize)},
+					{"feeds fetched", strconv.Itoa(st.Feeds)},
+					{"database size", fmt.Sprintf("%.1f MiB", float64(st.DatabaseBytes)/(1<<20))},
+				}
+				fmt.Fprintln(a.stdout, s.Path())
+				return writeTable(a.stdout, []string{"WHAT", "COUNT"}, rows)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
