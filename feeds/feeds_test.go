@@ -262,6 +262,19 @@ func TestIngestPathsSingleFile(t *testing.T) {
 	}
 }
 
+func TestParseFeedUndatedUntitled(t *testing.T) {
+	rss := `<rss version="2.0"><channel><title>T</title><item><guid>u-1</guid>
+		<description>&lt;p&gt;Bridge repair finished early.&lt;/p&gt;&lt;p&gt;Traffic resumes on Monday.&lt;/p&gt;</description>
+		</item></channel></rss>`
+	items, err := feeds.ParseFeed(strings.NewReader(rss), "T", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || !items[0].Published.IsZero() || items[0].Title != "Bridge repair finished early." {
+		t.Fatalf("undated, untitled item: %+v", items)
+	}
+}
+
 func TestFetch(t *testing.T) {
 	rss, err := os.ReadFile("testdata/rss.xml")
 	if err != nil {

@@ -91,7 +91,7 @@ func (f *Fetcher) Fetch(ctx context.Context, feed Feed) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("feed %q: GET %s: %w", feed.Name, feed.URL, err)
 	}
-	items, err := ParseFeed(bytes.NewReader(body), feed.Name, time.Now())
+	items, err := ParseFeed(bytes.NewReader(body), feed.Name, time.Time{})
 	if err != nil {
 		return nil, fmt.Errorf("feed %q: %w", feed.Name, err)
 	}
@@ -112,8 +112,10 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // ParseFeed parses an RSS, Atom or JSON feed into items whose Source is
-// source. Items with no published or updated date get fallback, the time the
-// feed was read, so that ordering by time still works.
+// source. An item with no published or updated date gets fallback; pass the
+// zero time when there is no stable one (a fetch), so that the store stamps
+// the time it first saw the item instead of a new time on every fetch.
+// An item without a title gets one guessed from its text.
 func ParseFeed(r io.Reader, source string, fallback time.Time) ([]Item, error) {
 	parsed, err := gofeed.NewParser().Parse(r)
 	if err != nil {
@@ -137,7 +139,7 @@ func ParseFeed(r io.Reader, source string, fallback time.Time) ([]Item, error) {
 			URL:       strings.TrimSpace(it.Link),
 			Title:     HTMLToText(it.Title),
 			Text:      HTMLToText(body),
-			Published: fallback.UTC(),
+			Published: fallback,
 		}
 		switch {
 		case it.PublishedParsed != nil:
@@ -150,6 +152,9 @@ func ParseFeed(r io.Reader, source string, fallback time.Time) ([]Item, error) {
 		}
 		if item.Text == "" && item.Title == "" {
 			continue
+		}
+		if item.Title == "" {
+			item.Title = GuessTitle(item.Text)
 		}
 		items = append(items, item)
 	}

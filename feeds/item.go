@@ -18,11 +18,14 @@ type Item struct {
 	// Source names where the item came from: the feed's name, the front
 	// matter's source, or the drop folder's name. With GUID or URL it is the
 	// item's identity, so the same item seen again is not a new article.
-	Source    string
-	GUID      string
-	URL       string
-	Title     string
-	Author    string
+	Source string
+	GUID   string
+	URL    string
+	Title  string
+	Author string
+	// Published is when the source says the item was published, in UTC;
+	// zero when it does not say, and the store then keeps the time it first
+	// saw the item.
 	Published time.Time
 	Text      string
 	// Path is the drop file's original name, empty for feed items, so a

@@ -266,13 +266,21 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("look up: %w", err)
 	}
+	// An item without a date keeps the time it was first seen.
+	published := w.now
+	switch {
+	case !it.Published.IsZero():
+		published = it.Published.Unix()
+	case exists:
+		published = old.published
+	}
 	textChanged := !exists || !bytes.Equal(old.hash, p.hash)
 	if exists && !textChanged {
-		if old.title == it.Title && old.url == it.URL && old.published == it.Published.Unix() {
+		if old.title == it.Title && old.url == it.URL && old.published == published {
 			return feeds.StatusUnchanged, nil
 		}
 		err := w.exec(`UPDATE articles SET title = ?, url = ?, published = ?, updated = ? WHERE id = ?`,
-			it.Title, it.URL, it.Published.Unix(), w.now, old.id)
+			it.Title, it.URL, published, w.now, old.id)
 		if err != nil {
 			return 0, fmt.Errorf("update: %w", err)
 		}
@@ -300,7 +308,6 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if err != nil {
 		return 0, err
 	}
-	published := it.Published.Unix()
 	cluster, err := w.clusterFor(published, matches)
 	if err != nil {
 		return 0, err
