@@ -208,6 +208,26 @@ func (w *writer) queryRow(query string, args ...any) *sql.Row {
 	return st.QueryRowContext(w.ctx, args...)
 }
 
+// maxCandidatesPerKey bounds how many articles one band key contributes,
+// newest first. A key shared by thousands of articles (every article of a
+// site that opens with the same banner shares its lead keys) would otherwise
+// make each new article's cost grow with the store. Copies arrive close in
+// time, so the newest are the ones worth checking.
+const maxCandidatesPerKey = 64
+
+// candidatesQuery probes each key on its own, newest first and limited, and
+// returns the union's fingerprints with their clusters.
+func candidatesQuery(keys int) string {
+	probe := fmt.Sprintf("SELECT article_id FROM (SELECT article_id FROM band_keys WHERE key = ? ORDER BY article_id DESC LIMIT %d)", maxCandidatesPerKey)
+	probes := make([]string, keys)
+	for i := range probes {
+		probes[i] = probe
+	}
+	return `SELECT f.article_id, a.cluster_id, f.shingles, f.signature
+		FROM fingerprints f JOIN articles a ON a.id = f.article_id
+		WHERE f.article_id IN (` + strings.Join(probes, " UNION ") + `)`
+}
+
 // Candidates implements dedupe.CandidateLookup inside the transaction, so an
 // article sees the ones stored earlier in the same batch.
 func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
@@ -215,9 +235,7 @@ func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 	for i, k := range keys {
 		args[i] = k
 	}
-	st, err := w.stmt(`SELECT f.article_id, a.cluster_id, f.shingles, f.signature
-		FROM fingerprints f JOIN articles a ON a.id = f.article_id
-		WHERE f.article_id IN (SELECT article_id FROM band_keys WHERE key IN (` + placeholders(len(keys)) + `))`)
+	st, err := w.stmt(candidatesQuery(len(keys)))
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
+)
+
+// TestHotKeysAreBounded: when every article of a site opens with the same
+// banner, they all share their lead band keys. A new article must still see
+// a bounded number of candidates, not every article of the site.
+func TestHotKeysAreBounded(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "f.db"), Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	banner := "We use cookies to improve your experience on our website and to show you relevant advertising. " +
+		"By continuing to browse the site you agree to our use of cookies and to our privacy policy, " +
+		"which you can read at any time from the link at the bottom of every page on this site today."
+	body := func(i int) string {
+		w := make([]string, 200)
+		for j := range w {
+			w[j] = fmt.Sprintf("w%dx%d", i, j)
+		}
+		return strings.Join(w, " ")
+	}
+	const articles = 300
+	items := make([]feeds.Item, articles)
+	for i := range items {
+		items[i] = feeds.Item{Source: "Site", GUID: fmt.Sprint(i), Text: banner + "\n\n" + body(i), Published: time.Unix(int64(i), 0)}
+	}
+	res, err := s.Ingest(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewClusters != articles {
+		t.Fatalf("%d clusters for %d different articles sharing a banner", res.NewClusters, articles)
+	}
+
+	fp := s.opts.Fingerprint(banner + "\n\n" + body(articles))
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	w := &writer{ctx: ctx, tx: tx, opts: s.opts, stmts: map[string]*sql.Stmt{}}
+	defer w.closeStmts()
+	cands, err := w.Candidates(fp.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cands) > maxCandidatesPerKey {
+		t.Fatalf("%d candidates for an article sharing only a banner with %d others; want at most %d",
+			len(cands), articles, maxCandidatesPerKey)
+	}
+	if len(cands) == 0 {
+		t.Fatal("the banner's shared lead keys found no candidate at all; the test no longer exercises hot keys")
+	}
+}
