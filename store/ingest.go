@@ -225,7 +225,7 @@ func candidatesQuery(keys int) string {
 	}
 	return `SELECT f.article_id, a.cluster_id, f.shingles, f.signature
 		FROM fingerprints f JOIN articles a ON a.id = f.article_id
-		WHERE f.article_id IN (` + strings.Join(probes, " UNION ") + `)`
+		WHERE f.article_id IN (` + strings.Join(probes, " UNION ALL ") + `)`
 }
 
 // Candidates implements dedupe.CandidateLookup inside the transaction, so an
