@@ -78,6 +78,9 @@ func ReadDropFile(path, source string, maxBytes int64) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Windows editors often start UTF-8 files with a byte-order mark, which
+	// would hide a front matter's opening "---".
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	if err := checkText(data, ext); err != nil {
 		return nil, err
 	}

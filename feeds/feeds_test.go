@@ -123,6 +123,17 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
+func TestReadDropFileWindowsText(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "win.md", []byte("\uFEFF---\r\ntitle: Saved on Windows\r\nsource: Desk\r\n---\r\nFirst line.\r\n\r\nSecond paragraph.\r\n"))
+	items, err := feeds.ReadDropFile(p, "drops", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := items[0]; it.Title != "Saved on Windows" || it.Source != "Desk" || it.Text != "First line.\n\nSecond paragraph." {
+		t.Fatalf("got %+v", it)
+	}
+}
+
 func TestReadDropFileRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
