@@ -318,7 +318,7 @@ func numberedWords(prefix string, n int) string {
 
 // BenchmarkIngest measures the store's share of ingest (fingerprinting,
 // candidate probes, clustering, writes) in batches of 512 generated
-// reprints, as the drop-folder path sends them, into a growing database.
+// reprints, the size of one feed fetch or more, into a growing database.
 func BenchmarkIngest(b *testing.B) {
 	s := MustOpen(b)
 	corpus := wiregen.Corpus(99, 2000, 5)
