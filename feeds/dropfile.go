@@ -47,7 +47,6 @@ func IsDropFile(name string) bool {
 type fileDefaults struct {
 	source   string    // the drop folder's name
 	modified time.Time // the file's modification time
-	name     string    // the file's base name, kept as Item.Path
 }
 
 // ReadDropFile reads one drop file into items. source is the fallback
@@ -84,7 +83,7 @@ func ReadDropFile(path, source string, maxBytes int64) ([]Item, error) {
 	if err := checkText(data, ext); err != nil {
 		return nil, err
 	}
-	items, err := read(data, fileDefaults{source: source, modified: info.ModTime().UTC(), name: filepath.Base(path)})
+	items, err := read(data, fileDefaults{source: source, modified: info.ModTime().UTC()})
 	if err != nil {
 		return nil, err
 	}
@@ -418,11 +417,7 @@ func readJSONL(data []byte, d fileDefaults) ([]Item, error) {
 }
 
 func readFeedFile(data []byte, d fileDefaults) ([]Item, error) {
-	items, err := ParseFeed(bytes.NewReader(data), d.source, d.modified)
-	if err != nil {
-		return nil, err
-	}
-	return items, nil
+	return ParseFeed(bytes.NewReader(data), d.source, d.modified)
 }
 
 // timeLayouts are the published-time forms seen in front matter and JSON.

@@ -142,7 +142,7 @@ type migration struct {
 func migrations() ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
 	var out []migration
 	for _, e := range entries {
@@ -157,17 +157,11 @@ func migrations() ([]migration, error) {
 		}
 		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
 	}
+	if len(out) == 0 {
+		return nil, errors.New("no migrations embedded in this binary")
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	return out, nil
-}
-
-// latestVersion is the schema version this binary writes.
-func latestVersion() int {
-	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
 }
 
 // migrate applies each missing migration in its own transaction, recording
@@ -216,11 +210,16 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("not a feedfold database (%w)", err)
 	}
-	if latest := latestVersion(); v > latest {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	latest := ms[len(ms)-1].version
+	if v > latest {
 		return fmt.Errorf("database schema version %d is newer than this feedfold (%d): upgrade feedfold", v, latest)
 	}
-	if v < latestVersion() {
-		return fmt.Errorf("database schema version %d is older than this feedfold (%d): open it once with a writing command such as `feedfold ingest` to migrate", v, latestVersion())
+	if v < latest {
+		return fmt.Errorf("database schema version %d is older than this feedfold (%d): open it once with a writing command such as `feedfold ingest` to migrate", v, latest)
 	}
 	return nil
 }
