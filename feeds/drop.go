@@ -23,6 +23,36 @@ type Drop struct {
 	Path string
 	// MaxFileBytes bounds one file; zero means DefaultMaxFileBytes.
 	MaxFileBytes int64
+	// After says what happens to a file once its articles are committed.
+	After After
+}
+
+// After is what happens to a drop file once its articles are committed.
+type After string
+
+// The choices for After.
+const (
+	// AfterMove moves the file to processed/ (the default), or a file
+	// that cannot be read to failed/ beside NAME.error.
+	AfterMove After = "move"
+	// AfterDelete removes the file; a file that cannot be read still goes
+	// to failed/, so the reason is not lost.
+	AfterDelete After = "delete"
+	// AfterKeep leaves every file where it is, for folders that another
+	// program owns (a sync client's, say). A daemon reads a kept file
+	// again only when its size or modification time changes.
+	AfterKeep After = "keep"
+)
+
+// ParseAfter checks a config's after: value; empty means AfterMove.
+func ParseAfter(s string) (After, error) {
+	switch a := After(s); a {
+	case "":
+		return AfterMove, nil
+	case AfterMove, AfterDelete, AfterKeep:
+		return a, nil
+	}
+	return "", fmt.Errorf("after %q: want move, delete or keep", s)
 }
 
 // FileFailure is a drop file that could not be read, and why.
@@ -35,7 +65,7 @@ type FileFailure struct {
 type DropReport struct {
 	FilesNew, FilesUpdated, FilesUnchanged, FilesFailed int
 	ItemsNew, ItemsUpdated, ItemsUnchanged              int
-	NewClusters                                         int
+	NewClusters, Duplicates                             int
 	Failures                                            []FileFailure
 }
 
@@ -49,6 +79,7 @@ func (r *DropReport) Add(o DropReport) {
 	r.ItemsUpdated += o.ItemsUpdated
 	r.ItemsUnchanged += o.ItemsUnchanged
 	r.NewClusters += o.NewClusters
+	r.Duplicates += o.Duplicates
 	r.Failures = append(r.Failures, o.Failures...)
 }
 
@@ -118,11 +149,7 @@ func IngestDrop(ctx context.Context, d Drop, sink Sink) (DropReport, error) {
 	if err != nil {
 		return DropReport{}, err
 	}
-	files := make([]dropFile, len(paths))
-	for i, p := range paths {
-		files[i] = dropFile{path: p, root: d.Path}
-	}
-	return ingestFiles(ctx, files, d.MaxFileBytes, sink)
+	return ingestFiles(ctx, d, paths, sink)
 }
 
 // IngestDrops makes one pass over every drop folder, going on past a folder
@@ -154,7 +181,7 @@ func IngestPaths(ctx context.Context, paths []string, maxFileBytes int64, sink S
 		if info.IsDir() {
 			r, err = IngestDrop(ctx, Drop{Path: p, MaxFileBytes: maxFileBytes}, sink)
 		} else {
-			r, err = ingestFiles(ctx, []dropFile{{path: p, root: filepath.Dir(p)}}, maxFileBytes, sink)
+			r, err = ingestFiles(ctx, Drop{Path: filepath.Dir(p), MaxFileBytes: maxFileBytes}, []string{p}, sink)
 		}
 		total.Add(r)
 		if err != nil {
@@ -170,7 +197,10 @@ type readFile struct {
 	items []Item
 }
 
-func ingestFiles(ctx context.Context, files []dropFile, maxFileBytes int64, sink Sink) (DropReport, error) {
+// ingestFiles reads paths, files of drop folder d, and commits their items
+// in batches, disposing of each file as d.After says once its batch is
+// committed.
+func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropReport, error) {
 	var report DropReport
 	var batch []readFile
 	pending := 0
@@ -178,19 +208,23 @@ func ingestFiles(ctx context.Context, files []dropFile, maxFileBytes int64, sink
 		if len(batch) == 0 {
 			return nil
 		}
-		r, err := commitBatch(ctx, batch, sink)
+		r, err := commitBatch(ctx, batch, d.After, sink)
 		report.Add(r)
 		batch, pending = batch[:0], 0
 		return err
 	}
-	for _, f := range files {
+	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return report, errors.Join(err, flush())
 		}
-		items, err := ReadDropFile(f.path, filepath.Base(f.root), maxFileBytes)
+		f := dropFile{path: p, root: d.Path}
+		items, err := ReadDropFile(f.path, filepath.Base(f.root), d.MaxFileBytes)
 		if err != nil {
 			report.FilesFailed++
 			report.Failures = append(report.Failures, FileFailure{Path: f.path, Err: err})
+			if d.After == AfterKeep {
+				continue
+			}
 			if merr := moveFailed(f, err); merr != nil {
 				return report, merr
 			}
@@ -207,8 +241,8 @@ func ingestFiles(ctx context.Context, files []dropFile, maxFileBytes int64, sink
 }
 
 // commitBatch stores the items of several files in one Sink call and then,
-// only then, moves each file to processed/.
-func commitBatch(ctx context.Context, batch []readFile, sink Sink) (DropReport, error) {
+// only then, moves each file to processed/ (or deletes or keeps it).
+func commitBatch(ctx context.Context, batch []readFile, after After, sink Sink) (DropReport, error) {
 	var items []Item
 	for _, f := range batch {
 		items = append(items, f.items...)
@@ -220,7 +254,7 @@ func commitBatch(ctx context.Context, batch []readFile, sink Sink) (DropReport, 
 	if len(res.Statuses) != len(items) {
 		return DropReport{}, fmt.Errorf("sink returned %d statuses for %d items", len(res.Statuses), len(items))
 	}
-	report := DropReport{NewClusters: res.NewClusters}
+	report := DropReport{NewClusters: res.NewClusters, Duplicates: res.Duplicates}
 	i := 0
 	for _, f := range batch {
 		fileStatus := StatusUnchanged
@@ -247,7 +281,7 @@ func commitBatch(ctx context.Context, batch []readFile, sink Sink) (DropReport, 
 		default:
 			report.FilesUnchanged++
 		}
-		if err := moveInto(f.dropFile, ProcessedDir); err != nil {
+		if err := dispose(f.dropFile, after); err != nil {
 			return report, err
 		}
 	}
@@ -270,6 +304,20 @@ func moveFailed(f dropFile, cause error) error {
 		return fmt.Errorf("move %s to %s: %w", f.path, FailedDir, err)
 	}
 	return nil
+}
+
+// dispose does with a committed file what after says.
+func dispose(f dropFile, after After) error {
+	switch after {
+	case AfterKeep:
+		return nil
+	case AfterDelete:
+		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete %s: %w", f.path, err)
+		}
+		return nil
+	}
+	return moveInto(f, ProcessedDir)
 }
 
 func moveInto(f dropFile, dir string) error {

@@ -280,25 +280,47 @@ func openingWords(text string, n int) string {
 }
 
 func readHTML(data []byte, d fileDefaults) ([]Item, error) {
-	r, err := charset.NewReader(bytes.NewReader(data), "text/html")
+	item, err := ExtractPage(data, "text/html")
 	if err != nil {
-		return nil, fmt.Errorf("decode charset: %w", err)
+		return nil, err
+	}
+	if item.Source == "" {
+		item.Source = d.source
+	}
+	if item.Published.IsZero() {
+		item.Published = d.modified
+	}
+	return []Item{item}, nil
+}
+
+// ExtractPage finds the main text of a whole web page with go-trafilatura,
+// leaving out navigation, banners and comments, and returns it as an Item
+// with the title, URL, author, date and site name the page declares (any of
+// them may be empty). contentType, when known, helps decode the charset.
+// It serves both .html drop files and full-text fetching of feed items.
+func ExtractPage(data []byte, contentType string) (Item, error) {
+	if contentType == "" {
+		contentType = "text/html"
+	}
+	r, err := charset.NewReader(bytes.NewReader(data), contentType)
+	if err != nil {
+		return Item{}, fmt.Errorf("decode charset: %w", err)
 	}
 	res, err := trafilatura.Extract(r, trafilatura.Options{EnableFallback: true, ExcludeComments: true})
 	if err != nil {
-		return nil, fmt.Errorf("extract main text: %w", err)
+		return Item{}, fmt.Errorf("extract main text: %w", err)
 	}
 	// ContentText joins paragraphs with spaces; rendering the content node
 	// and converting it ourselves keeps the paragraph breaks.
 	var buf bytes.Buffer
 	if res.ContentNode != nil {
 		if err := html.Render(&buf, res.ContentNode); err != nil {
-			return nil, fmt.Errorf("render main text: %w", err)
+			return Item{}, fmt.Errorf("render main text: %w", err)
 		}
 	}
-	item := Item{Source: d.source, Published: d.modified, Text: HTMLToText(buf.String())}
+	item := Item{Text: HTMLToText(buf.String())}
 	if item.Text == "" {
-		return nil, errors.New("no main text found in the page")
+		return Item{}, errors.New("no main text found in the page")
 	}
 	item.Title = strings.TrimSpace(res.Metadata.Title)
 	if item.Title == "" {
@@ -309,10 +331,8 @@ func readHTML(data []byte, d fileDefaults) ([]Item, error) {
 	if !res.Metadata.Date.IsZero() {
 		item.Published = res.Metadata.Date.UTC()
 	}
-	if s := strings.TrimSpace(res.Metadata.Sitename); s != "" {
-		item.Source = s
-	}
-	return []Item{item}, nil
+	item.Source = strings.TrimSpace(res.Metadata.Sitename)
+	return item, nil
 }
 
 // jsonArticle is the shape of .json and .jsonl drop articles. Unknown fields

@@ -319,10 +319,11 @@ func TestFetch(t *testing.T) {
 	defer srv.Close()
 
 	f := feeds.NewFetcher(feeds.FetchOptions{Timeout: 500 * time.Millisecond, MaxBytes: 32 << 10})
-	items, err := f.Fetch(context.Background(), feeds.Feed{Name: "Harbour", URL: srv.URL + "/gzip"})
+	res, err := f.Fetch(context.Background(), feeds.Feed{Name: "Harbour", URL: srv.URL + "/gzip"}, "", feeds.Validators{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	items := res.Items
 	if len(items) != 2 || items[0].Source != "Harbour" || items[1].GUID != "" || items[1].URL == "" {
 		t.Fatalf("items: %+v", items)
 	}
@@ -335,7 +336,7 @@ func TestFetch(t *testing.T) {
 		"/gone": "HTTP 404",
 		"/slow": "Timeout",
 	} {
-		_, err := f.Fetch(context.Background(), feeds.Feed{Name: "bad" + path, URL: srv.URL + path})
+		_, err := f.Fetch(context.Background(), feeds.Feed{Name: "bad" + path, URL: srv.URL + path}, "", feeds.Validators{})
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `feed "bad`+path+`"`) {
 			t.Errorf("%s: err = %v, want one naming the feed and containing %q", path, err, want)
 		}

@@ -64,6 +64,9 @@ type SinkResult struct {
 	Statuses []Status
 	// NewClusters counts the clusters the batch started.
 	NewClusters int
+	// Duplicates counts the new or changed items found to be copies of
+	// stored ones.
+	Duplicates int
 }
 
 // Sink stores items durably. When Ingest returns without error the items are

@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"time"
 
@@ -24,6 +25,73 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 		return nil, fmt.Errorf("schedule %q: %w (want 5 cron fields like \"*/15 * * * *\" or \"@every 15m\")", spec, err)
 	}
 	return s, nil
+}
+
+// FeedSchedule returns the schedule a feed runs on: spec with a fixed
+// offset derived from the feed's name, so that 300 feeds on "@every 15m"
+// do not all fire in the same second, and every run of the daemon puts a
+// feed at the same moments.
+//
+// An "@every D" schedule is anchored to the Unix epoch plus an offset in
+// [0, D): its runs are evenly spread over the period and do not depend on
+// when the daemon started. A cron spec is shifted later by up to a tenth of
+// its period, at most five minutes, since it was written to fire at a
+// particular time.
+func FeedSchedule(name, spec string) (cron.Schedule, error) {
+	s, err := ParseSchedule(spec)
+	if err != nil {
+		return nil, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	seed := h.Sum64()
+	if every, ok := s.(cron.ConstantDelaySchedule); ok {
+		// Whole seconds, like the cron specs' times, for readable logs.
+		secs := max(uint64(every.Delay/time.Second), 1)
+		return anchored{period: every.Delay, offset: time.Duration(seed%secs) * time.Second}, nil
+	}
+	span := min(Period(s, time.Now())/10, 5*time.Minute) / time.Second
+	if span <= 0 {
+		return s, nil
+	}
+	return shifted{inner: s, offset: time.Duration(seed%uint64(span)) * time.Second}, nil
+}
+
+// Period estimates how often s fires, from two consecutive runs after now.
+// Back-off is counted in periods.
+func Period(s cron.Schedule, now time.Time) time.Duration {
+	first := s.Next(now)
+	if first.IsZero() {
+		return 0
+	}
+	return s.Next(first).Sub(first)
+}
+
+// anchored fires at epoch + offset + k·period.
+type anchored struct{ period, offset time.Duration }
+
+func (a anchored) Next(t time.Time) time.Time {
+	since := t.Sub(time.Unix(0, 0).Add(a.offset))
+	k := since / a.period
+	if since < 0 {
+		k--
+	}
+	next := time.Unix(0, 0).Add(a.offset + (k+1)*a.period)
+	return next.In(t.Location())
+}
+
+// shifted fires offset after each run of inner.
+type shifted struct {
+	inner  cron.Schedule
+	offset time.Duration
+}
+
+func (s shifted) Next(t time.Time) time.Time {
+	next := s.inner.Next(t.Add(-s.offset))
+	if next.IsZero() {
+		return next
+	}
+	return next.Add(s.offset)
 }
 
 // Scheduler runs jobs on their schedules in UTC.
@@ -53,6 +121,14 @@ func (s *Scheduler) Add(spec string, job func()) error {
 	}
 	return nil
 }
+
+// AddSchedule schedules job on sched and returns its id, for Remove.
+func (s *Scheduler) AddSchedule(sched cron.Schedule, job func()) cron.EntryID {
+	return s.cron.Schedule(sched, cron.FuncJob(job))
+}
+
+// Remove unschedules an entry; a run in progress finishes.
+func (s *Scheduler) Remove(id cron.EntryID) { s.cron.Remove(id) }
 
 // Start runs the scheduler in its own goroutine.
 func (s *Scheduler) Start() { s.cron.Start() }

@@ -92,19 +92,29 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		return feeds.SinkResult{}, fmt.Errorf("commit: %w", err)
 	}
 	res.NewClusters = w.newClusters
+	res.Duplicates = w.duplicates
 	return res, nil
 }
 
 // knownHashes returns the stored text hash of items already in the store,
 // read outside the write transaction so unchanged items skip fingerprinting.
 func (s *Store) knownHashes(ctx context.Context, preps []prepared) (map[int64][]byte, error) {
+	idents := make([]int64, len(preps))
+	for i, p := range preps {
+		idents[i] = p.ident
+	}
+	return s.knownIdents(ctx, idents)
+}
+
+// knownIdents returns the text hash of each stored article among idents.
+func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]byte, error) {
 	known := make(map[int64][]byte)
 	const chunk = 500
-	for start := 0; start < len(preps); start += chunk {
-		part := preps[start:min(start+chunk, len(preps))]
+	for start := 0; start < len(idents); start += chunk {
+		part := idents[start:min(start+chunk, len(idents))]
 		args := make([]any, len(part))
-		for i, p := range part {
-			args[i] = p.ident
+		for i, id := range part {
+			args[i] = id
 		}
 		rows, err := s.read.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
@@ -162,6 +172,7 @@ type writer struct {
 	opts        dedupe.Options
 	now         int64
 	newClusters int
+	duplicates  int
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
@@ -361,6 +372,9 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	}
 	if err := w.index(id, fp.Keys); err != nil {
 		return 0, err
+	}
+	if len(matches) > 0 {
+		w.duplicates++
 	}
 	if exists {
 		return feeds.StatusUpdated, nil

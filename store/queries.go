@@ -214,28 +214,3 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	return st, nil
 }
-
-// RecordFetch notes the outcome of one fetch of a feed: when, how many items,
-// and the error if it failed, counting consecutive failures.
-func (s *Store) RecordFetch(ctx context.Context, name, feedURL string, items int, fetchErr error) error {
-	if s.write == nil {
-		return errors.New("store opened read-only")
-	}
-	now := s.now().Unix()
-	var err error
-	if fetchErr == nil {
-		_, err = s.write.ExecContext(ctx, `INSERT INTO feed_state (name, url, last_fetch, last_ok, last_status, error_count, items_seen)
-			VALUES (?1, ?2, ?3, ?3, 'ok', 0, ?4)
-			ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, last_ok = ?3, last_status = 'ok', last_error = '',
-				error_count = 0, items_seen = ?4`, name, feedURL, now, items)
-	} else {
-		_, err = s.write.ExecContext(ctx, `INSERT INTO feed_state (name, url, last_fetch, last_status, last_error, error_count)
-			VALUES (?1, ?2, ?3, 'error', ?4, 1)
-			ON CONFLICT(name) DO UPDATE SET url = ?2, last_fetch = ?3, last_status = 'error', last_error = ?4,
-				error_count = error_count + 1`, name, feedURL, now, fetchErr.Error())
-	}
-	if err != nil {
-		return fmt.Errorf("record fetch of feed %q: %w", name, err)
-	}
-	return nil
-}

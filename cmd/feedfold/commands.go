@@ -78,7 +78,11 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 func (a *app) fetchCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "fetch [FEED...]",
-		Short: "Fetch the configured feeds once (all, or those named)",
+		Short: "Fetch the configured feeds once (all, or those named), ignoring back-off",
+		Long: `Fetch fetches every configured feed, or those named, once and stores their
+articles. Unlike the daemon's scheduled fetches it ignores back-off, Retry-After
+and a feed disabled by HTTP 410: asking for a fetch means now. A success clears
+the feed's errors and re-enables it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.config()
 			if err != nil {
@@ -97,18 +101,33 @@ func (a *app) fetchCmd() *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			f := feeds.NewFetcher(cfg.FetchOptions())
+			p := newPoller(cfg, s, log)
 			failed := 0
-			for _, r := range fetchAll(cmd.Context(), f, s, list, log) {
-				if r != nil {
+			for _, rep := range fetchAll(cmd.Context(), p, list) {
+				if rep.Err != nil {
 					failed++
 				}
+			}
+			if err := cmd.Context().Err(); err != nil {
+				return err
 			}
 			if failed > 0 {
 				return fmt.Errorf("%d of %d feeds failed; see the log above", failed, len(list))
 			}
 			return nil
 		},
+	}
+}
+
+// newPoller wires a Poller to the store with the config's limits.
+func newPoller(cfg *Config, s *store.Store, log *slog.Logger) *feeds.Poller {
+	return &feeds.Poller{
+		Fetcher: feeds.NewFetcher(cfg.FetchOptions()),
+		Sink:    s,
+		State:   s,
+		Known:   s,
+		Backoff: feeds.Backoff{Max: cfg.Fetch.MaxBackoff},
+		Log:     log,
 	}
 }
 
@@ -137,70 +156,36 @@ func selectFeeds(all []feeds.Feed, names []string) ([]feeds.Feed, error) {
 	return out, nil
 }
 
-// fetchConcurrency bounds simultaneous fetches, so a start-up pass over many
-// feeds does not open hundreds of connections at once.
+// fetchConcurrency bounds simultaneous fetches of a one-off `fetch`, so a
+// pass over many feeds does not open hundreds of connections at once.
 const fetchConcurrency = 4
 
-// fetchAll fetches feeds concurrently and returns each one's error (nil on
-// success), in the order given.
-func fetchAll(ctx context.Context, f *feeds.Fetcher, s *store.Store, list []feeds.Feed, log *slog.Logger) []error {
-	errs := make([]error, len(list))
+// fetchAll polls feeds concurrently, forced, and returns each one's report
+// in the order given.
+func fetchAll(ctx context.Context, p *feeds.Poller, list []feeds.Feed) []feeds.PollReport {
+	reps := make([]feeds.PollReport, len(list))
 	sem := make(chan struct{}, fetchConcurrency)
 	var wg sync.WaitGroup
 	for i, feed := range list {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = fetchOne(ctx, f, s, feed, log)
+			reps[i] = p.Poll(ctx, feed, true)
 		})
 	}
 	wg.Wait()
-	return errs
+	return reps
 }
-
-// fetchOne fetches one feed, stores its items and records the outcome on the
-// feed, logging one line either way.
-func fetchOne(ctx context.Context, f *feeds.Fetcher, s *store.Store, feed feeds.Feed, log *slog.Logger) error {
-	start := time.Now()
-	items, err := f.Fetch(ctx, feed)
-	var res feeds.SinkResult
-	if err == nil {
-		res, err = s.Ingest(ctx, items)
-	}
-	if ctx.Err() != nil {
-		// Shutting down: a fetch cut short is not the feed's fault, so it
-		// is neither recorded nor counted against it.
-		return ctx.Err()
-	}
-	if rerr := s.RecordFetch(ctx, feed.Name, feed.URL, len(items), err); rerr != nil {
-		log.Error("record fetch", slog.String("feed", feed.Name), slog.Any("error", rerr))
-	}
-	if err != nil {
-		log.Error("fetch failed", slog.String("feed", feed.Name), slog.Any("error", err),
-			slog.Duration("duration", time.Since(start).Round(time.Millisecond)))
-		return err
-	}
-	counts := map[feeds.Status]int{}
-	for _, st := range res.Statuses {
-		counts[st]++
-	}
-	log.Info("fetched", slog.String("feed", feed.Name), slog.Int("items", len(items)),
-		slog.Int("new", counts[feeds.StatusNew]), slog.Int("updated", counts[feeds.StatusUpdated]),
-		slog.Int("unchanged", counts[feeds.StatusUnchanged]), slog.Int("new_clusters", res.NewClusters),
-		slog.Duration("duration", time.Since(start).Round(time.Millisecond)))
-	return nil
-}
-
-// dropRescan is how often run looks at drop folders again.
-const dropRescan = "@every 30s"
 
 func (a *app) runCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
-		Short: "Fetch every feed and drop folder now, then keep going on schedule",
-		Long: `Run fetches every configured feed and reads every drop folder, then keeps
-fetching each feed on its schedule and rescanning drop folders every 30 seconds
-until it gets SIGINT or SIGTERM.`,
+		Short: "Run as a service: fetch feeds on schedule and watch drop folders until stopped",
+		Long: `Run is the main job. It fetches each configured feed on its schedule (at once
+if due) and watches the drop folders, storing and clustering what arrives, until
+it gets SIGINT or SIGTERM. SIGHUP, or saving the config file, reloads the config;
+an invalid new config is logged and the running one kept.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.config()
 			if err != nil {
@@ -225,54 +210,9 @@ until it gets SIGINT or SIGTERM.`,
 				return err
 			}
 			defer s.Close()
-			return runDaemon(cmd.Context(), cfg, s, log)
+			return a.runDaemon(cmd.Context(), cfg, s, log)
 		},
 	}
-}
-
-// runDaemon is the main loop: one pass over everything, then the schedule.
-func runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *slog.Logger) error {
-	fetcher := feeds.NewFetcher(cfg.FetchOptions())
-	drops := cfg.DropList()
-	list := cfg.FeedList()
-	log.Info("starting", slog.String("database", s.Path()), slog.Int("feeds", len(list)), slog.Int("drops", len(drops)))
-
-	scanDrops := func() {
-		rep, err := feeds.IngestDrops(ctx, drops, s)
-		for _, f := range rep.Failures {
-			log.Warn("drop file failed", slog.String("file", f.Path), slog.Any("error", f.Err))
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Error("drop folders", slog.Any("error", err))
-		}
-		if n := rep.FilesNew + rep.FilesUpdated + rep.FilesUnchanged; n > 0 {
-			log.Info("ingested drop files", slog.Int("files", n), slog.Int("new", rep.ItemsNew),
-				slog.Int("updated", rep.ItemsUpdated), slog.Int("new_clusters", rep.NewClusters))
-		}
-	}
-	scanDrops()
-	fetchAll(ctx, fetcher, s, list, log)
-
-	sched := feeds.NewScheduler(log)
-	for _, feed := range list {
-		if err := sched.Add(feed.Schedule, func() { fetchOne(ctx, fetcher, s, feed, log) }); err != nil {
-			return fmt.Errorf("feed %q: %w", feed.Name, err)
-		}
-	}
-	if len(drops) > 0 {
-		if err := sched.Add(dropRescan, scanDrops); err != nil {
-			return err
-		}
-	}
-	sched.Start()
-	<-ctx.Done()
-	log.Info("stopping: waiting for running jobs")
-	select {
-	case <-sched.Stop().Done():
-	case <-time.After(10 * time.Second):
-		log.Warn("jobs still running after 10s; exiting, their transactions roll back")
-	}
-	return nil
 }
 
 func (a *app) clustersCmd() *cobra.Command {

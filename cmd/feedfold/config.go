@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,36 +30,52 @@ var defaultConfig []byte
 // Config is the YAML configuration file. Key names are fixed: scripts and
 // users rely on them.
 type Config struct {
-	Database string         `yaml:"database"`
-	Schedule string         `yaml:"schedule"`
-	Fetch    FetchConfig    `yaml:"fetch"`
-	Feeds    []FeedConfig   `yaml:"feeds"`
-	Drops    []DropConfig   `yaml:"drops"`
-	Dedupe   dedupe.Options `yaml:"dedupe"`
+	Database    string         `yaml:"database"`
+	Schedule    string         `yaml:"schedule"`
+	MetricsAddr string         `yaml:"metrics_addr"`
+	Fetch       FetchConfig    `yaml:"fetch"`
+	Feeds       []FeedConfig   `yaml:"feeds"`
+	Watch       WatchConfig    `yaml:"watch"`
+	Drops       []DropConfig   `yaml:"drops"`
+	Dedupe      dedupe.Options `yaml:"dedupe"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
 	file string
 }
 
-// FetchConfig holds the HTTP limits.
+// FetchConfig holds the HTTP limits and the daemon's fetching policy.
 type FetchConfig struct {
-	Timeout      time.Duration `yaml:"timeout"`
-	MaxBodyBytes int64         `yaml:"max_body_bytes"`
-	UserAgent    string        `yaml:"user_agent"`
+	Timeout           time.Duration `yaml:"timeout"`
+	ConnectTimeout    time.Duration `yaml:"connect_timeout"`
+	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
+	UserAgent         string        `yaml:"user_agent"`
+	Workers           int           `yaml:"workers"`
+	PerHost           int           `yaml:"per_host"`
+	MaxBackoff        time.Duration `yaml:"max_backoff"`
+	AllowPrivatePages bool          `yaml:"allow_private_pages"`
 }
 
 // FeedConfig is one feed entry.
 type FeedConfig struct {
-	Name     string `yaml:"name"`
-	URL      string `yaml:"url"`
-	Schedule string `yaml:"schedule"`
+	Name      string `yaml:"name"`
+	URL       string `yaml:"url"`
+	Schedule  string `yaml:"schedule"`
+	FullText  bool   `yaml:"full_text"`
+	UserAgent string `yaml:"user_agent"`
+}
+
+// WatchConfig tunes how the daemon watches drop folders.
+type WatchConfig struct {
+	Settle time.Duration `yaml:"settle"`
+	Rescan time.Duration `yaml:"rescan"`
 }
 
 // DropConfig is one drop folder entry.
 type DropConfig struct {
 	Path         string `yaml:"path"`
 	MaxFileBytes int64  `yaml:"max_file_bytes"`
+	After        string `yaml:"after"`
 }
 
 // defaults is what every key falls back to when the file leaves it out.
@@ -67,8 +84,10 @@ func defaults() Config {
 	return Config{
 		Database: "./feedfold.db",
 		Schedule: feeds.DefaultSchedule,
-		Fetch:    FetchConfig{Timeout: f.Timeout, MaxBodyBytes: f.MaxBytes},
-		Dedupe:   dedupe.DefaultOptions(),
+		Fetch: FetchConfig{Timeout: f.Timeout, ConnectTimeout: f.ConnectTimeout, MaxBodyBytes: f.MaxBytes,
+			Workers: feeds.DefaultWorkers, PerHost: feeds.DefaultPerHost, MaxBackoff: feeds.DefaultMaxBackoff},
+		Watch:  WatchConfig{Settle: feeds.DefaultSettle, Rescan: feeds.DefaultRescan},
+		Dedupe: dedupe.DefaultOptions(),
 	}
 }
 
@@ -146,8 +165,31 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 	if c.Fetch.Timeout <= 0 {
 		return fmt.Errorf("%s: fetch.timeout: must be positive, like 30s", at("fetch", "timeout"))
 	}
+	if c.Fetch.ConnectTimeout <= 0 {
+		return fmt.Errorf("%s: fetch.connect_timeout: must be positive, like 10s", at("fetch", "connect_timeout"))
+	}
 	if c.Fetch.MaxBodyBytes <= 0 {
 		return fmt.Errorf("%s: fetch.max_body_bytes: must be positive", at("fetch", "max_body_bytes"))
+	}
+	if c.Fetch.Workers < 1 || c.Fetch.Workers > 256 {
+		return fmt.Errorf("%s: fetch.workers: want 1 to 256", at("fetch", "workers"))
+	}
+	if c.Fetch.PerHost < 1 {
+		return fmt.Errorf("%s: fetch.per_host: must be at least 1", at("fetch", "per_host"))
+	}
+	if c.Fetch.MaxBackoff < time.Minute {
+		return fmt.Errorf("%s: fetch.max_backoff: must be at least 1m", at("fetch", "max_backoff"))
+	}
+	if c.Watch.Settle <= 0 {
+		return fmt.Errorf("%s: watch.settle: must be positive, like 2s", at("watch", "settle"))
+	}
+	if c.Watch.Rescan < time.Second {
+		return fmt.Errorf("%s: watch.rescan: must be at least 1s", at("watch", "rescan"))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("%s: metrics_addr %q: want host:port, like 127.0.0.1:9464", at("metrics_addr"), c.MetricsAddr)
+		}
 	}
 	names := map[string]int{}
 	for i, f := range c.Feeds {
@@ -174,6 +216,16 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		}
 		if d.MaxFileBytes < 0 {
 			return fmt.Errorf("%s: drops[%d].max_file_bytes: must not be negative", at("drops", i, "max_file_bytes"), i)
+		}
+		if _, err := feeds.ParseAfter(d.After); err != nil {
+			return fmt.Errorf("%s: drops[%d].%w", at("drops", i, "after"), i, err)
+		}
+		// The built-in config's ./drops is made by `run`; a configured
+		// folder that is missing is most likely a typo.
+		if c.file != "" {
+			if info, err := os.Stat(c.resolve(d.Path)); err != nil || !info.IsDir() {
+				return fmt.Errorf("%s: drops[%d].path: %s is not a folder (create it, or fix the path)", at("drops", i, "path"), i, c.resolve(d.Path))
+			}
 		}
 	}
 	if err := c.Dedupe.Validate(); err != nil {
@@ -235,7 +287,7 @@ func (c *Config) FeedList() []feeds.Feed {
 		if sched == "" {
 			sched = c.Schedule
 		}
-		out[i] = feeds.Feed{Name: f.Name, URL: f.URL, Schedule: sched}
+		out[i] = feeds.Feed{Name: f.Name, URL: f.URL, Schedule: sched, FullText: f.FullText, UserAgent: f.UserAgent}
 	}
 	return out
 }
@@ -244,7 +296,8 @@ func (c *Config) FeedList() []feeds.Feed {
 func (c *Config) DropList() []feeds.Drop {
 	out := make([]feeds.Drop, len(c.Drops))
 	for i, d := range c.Drops {
-		out[i] = feeds.Drop{Path: c.resolve(d.Path), MaxFileBytes: d.MaxFileBytes}
+		after, _ := feeds.ParseAfter(d.After) // checked by validate
+		out[i] = feeds.Drop{Path: c.resolve(d.Path), MaxFileBytes: d.MaxFileBytes, After: after}
 	}
 	return out
 }
@@ -271,7 +324,8 @@ func (c *Config) maxFileBytesFor(path string) int64 {
 
 // FetchOptions returns the fetcher's limits.
 func (c *Config) FetchOptions() feeds.FetchOptions {
-	return feeds.FetchOptions{Timeout: c.Fetch.Timeout, MaxBytes: c.Fetch.MaxBodyBytes, UserAgent: c.Fetch.UserAgent}
+	return feeds.FetchOptions{Timeout: c.Fetch.Timeout, ConnectTimeout: c.Fetch.ConnectTimeout, MaxBytes: c.Fetch.MaxBodyBytes,
+		UserAgent: c.Fetch.UserAgent, AllowPrivatePages: c.Fetch.AllowPrivatePages}
 }
 
 // quoteList renders names for "known feeds are ..." messages.

@@ -57,7 +57,7 @@ clusters in SQLite for review.`,
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
-		a.exportCmd(), a.statsCmd(), a.generateCmd(),
+		a.exportCmd(), a.statsCmd(), a.generateCmd(), a.feedsCmd(), a.checkConfigCmd(), a.importOPMLCmd(),
 	)
 	return root
 }

@@ -103,11 +103,17 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 			}
 		})
 	}
-	cfg, err := ParseConfig([]byte("database: rel.db\ndrops:\n  - path: in\n"), "/etc/feedfold/config.yaml")
+	dir := t.TempDir()
+	if _, err := ParseConfig([]byte("drops:\n  - path: in\n"), filepath.Join(dir, "config.yaml")); err == nil ||
+		!strings.Contains(err.Error(), "config.yaml line 2: drops[0].path: "+filepath.Join(dir, "in")+" is not a folder") {
+		t.Fatalf("missing drop folder: %v", err)
+	}
+	os.Mkdir(filepath.Join(dir, "in"), 0o755)
+	cfg, err := ParseConfig([]byte("database: rel.db\ndrops:\n  - path: in\n"), filepath.Join(dir, "config.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.resolve(cfg.Database); got != "/etc/feedfold/rel.db" {
+	if got := cfg.resolve(cfg.Database); got != filepath.Join(dir, "rel.db") {
 		t.Fatalf("relative database resolves to %s", got)
 	}
 	if cfg.Dedupe.ShingleSize != 5 || cfg.Schedule != "@every 15m" {
@@ -342,7 +348,7 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(errOut.String(), `"msg":"fetched"`) {
+	for !strings.Contains(errOut.String(), `"msg":"fetch"`) || !strings.Contains(errOut.String(), `"msg":"ingested drop files"`) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no fetch logged:\n%s", errOut.String())
 		}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/store"
+	"github.com/fsnotify/fsnotify"
+)
+
+// stopGrace is how long a stopping daemon waits for fetches and ingests in
+// flight. They see the cancelled context, so their transactions roll back
+// well within it; this only bounds a stuck one.
+const stopGrace = 5 * time.Second
+
+// runDaemon is the main loop: start the runner with the config, reload it
+// on SIGHUP or when the config file changes, stop on ctx.
+func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *slog.Logger) error {
+	var obs feeds.Observer
+	if cfg.MetricsAddr != "" {
+		m := newMetrics()
+		stop, err := m.serve(cfg.MetricsAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		obs = m
+	}
+	runner := feeds.NewRunner(ctx, newPoller(cfg, s, log), runnerOptions(cfg, log, obs))
+	log.Info("starting", slog.String("version", feeds.Version), slog.String("database", s.Path()),
+		slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))
+	runner.SetDrops(cfg.DropList())
+	if err := runner.SetFeeds(cfg.FeedList()); err != nil {
+		return err
+	}
+	runner.Start()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	changed := a.watchConfig(ctx, log)
+
+	current := cfg
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("stopping: no new work; waiting for fetches and ingests in flight")
+			if !runner.Stop(stopGrace) {
+				log.Warn("some work still running after the grace period; exiting, its transactions roll back")
+			}
+			log.Info("stopped")
+			return nil
+		case <-hup:
+			log.Info("SIGHUP: reloading the config")
+			current = a.reload(current, runner, s, log)
+		case <-changed:
+			log.Info("config file changed: reloading")
+			current = a.reload(current, runner, s, log)
+		}
+	}
+}
+
+func runnerOptions(cfg *Config, log *slog.Logger, obs feeds.Observer) feeds.RunnerOptions {
+	return feeds.RunnerOptions{
+		Workers:  cfg.Fetch.Workers,
+		PerHost:  cfg.Fetch.PerHost,
+		Watch:    feeds.WatchOptions{Settle: cfg.Watch.Settle, Rescan: cfg.Watch.Rescan},
+		Log:      log,
+		Observer: obs,
+	}
+}
+
+// reload reads the config again and applies it to the running daemon. An
+// invalid config is logged and the old one kept; settings that cannot
+// change while running are named so the operator knows to restart.
+func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slog.Logger) *Config {
+	cfg, err := a.config()
+	if err != nil {
+		log.Error("config rejected; keeping the running config", slog.Any("error", err))
+		return old
+	}
+	var restart []string
+	if a.dbPath == "" && cfg.resolve(cfg.Database) != old.resolve(old.Database) {
+		restart = append(restart, "database")
+	}
+	if cfg.Dedupe != old.Dedupe {
+		restart = append(restart, "dedupe")
+	}
+	if cfg.MetricsAddr != old.MetricsAddr {
+		restart = append(restart, "metrics_addr")
+	}
+	if cfg.Fetch.Workers != old.Fetch.Workers || cfg.Fetch.PerHost != old.Fetch.PerHost {
+		restart = append(restart, "fetch.workers/per_host")
+	}
+	if cfg.Watch != old.Watch {
+		restart = append(restart, "watch")
+	}
+	if len(restart) > 0 {
+		log.Warn("these settings apply only after a restart", slog.Any("keys", restart))
+	}
+	if cfg.Fetch != old.Fetch {
+		runner.SetPoller(newPoller(cfg, s, log))
+	}
+	if err := runner.SetFeeds(cfg.FeedList()); err != nil {
+		log.Error("config rejected; keeping the running config", slog.Any("error", err))
+		return old
+	}
+	runner.SetDrops(cfg.DropList())
+	log.Info("config reloaded", slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))
+	return cfg
+}
+
+// watchConfig reports changes to the config file's content. It watches the
+// folder, not the file, because editors save by writing a new file and
+// renaming it over the old one. Events are gathered for a moment so one
+// save gives one reload, and a save that leaves the content as it was
+// gives none.
+func (a *app) watchConfig(ctx context.Context, log *slog.Logger) <-chan struct{} {
+	out := make(chan struct{}, 1)
+	if a.configPath == "" {
+		return out
+	}
+	path, err := filepath.Abs(a.configPath)
+	if err != nil {
+		log.Warn("cannot watch the config file; reload with SIGHUP", slog.Any("error", err))
+		return out
+	}
+	w, err := fsnotify.NewWatcher()
+	if err == nil {
+		err = w.Add(filepath.Dir(path))
+	}
+	if err != nil {
+		log.Warn("cannot watch the config file; reload with SIGHUP", slog.Any("error", err))
+		return out
+	}
+	last, _ := os.ReadFile(path)
+	go func() {
+		defer w.Close()
+		var settle <-chan time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if filepath.Clean(ev.Name) == path && !ev.Has(fsnotify.Chmod) {
+					settle = time.After(300 * time.Millisecond)
+				}
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				log.Warn("watch config file", slog.Any("error", err))
+			case <-settle:
+				settle = nil
+				data, err := os.ReadFile(path)
+				if err != nil || bytes.Equal(data, last) {
+					continue
+				}
+				last = data
+				select {
+				case out <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// serve starts the metrics endpoint and returns a function that stops it.
+// It listens before returning, so a taken port fails the start with a clear
+// error instead of a log line nobody reads.
+func (m *metrics) serve(addr string, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics_addr %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", slog.Any("error", err))
+		}
+	}()
+	log.Info("serving metrics", slog.String("url", "http://"+ln.Addr().String()+"/metrics"))
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}

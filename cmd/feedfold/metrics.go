@@ -1,0 +1,84 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/feedfold/feedfold/feeds"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the daemon's Prometheus metrics. They live in their own
+// registry, not the global one, so that tests can run several daemons in
+// one process.
+type metrics struct {
+	reg        *prometheus.Registry
+	fetches    *prometheus.CounterVec
+	items      *prometheus.CounterVec
+	duplicates prometheus.Counter
+	duration   prometheus.Histogram
+	queue      prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedfold_fetches_total",
+			Help: "Feed fetches by result: ok, not_modified, error, gone.",
+		}, []string{"result"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedfold_items_ingested_total",
+			Help: "Items stored, by origin (feed, drop) and status (new, updated, unchanged).",
+		}, []string{"origin", "status"}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedfold_duplicates_found_total",
+			Help: "New or changed articles found to be near-duplicate copies of stored ones.",
+		}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedfold_fetch_duration_seconds",
+			Help:    "Time to fetch, parse and store one feed.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 10),
+		}),
+		queue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedfold_queue_depth",
+			Help: "Feeds due for fetching that wait for a free worker.",
+		}),
+	}
+	m.reg.MustRegister(m.fetches, m.items, m.duplicates, m.duration, m.queue,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Polled implements feeds.Observer.
+func (m *metrics) Polled(r feeds.PollReport) {
+	if r.Skipped != "" {
+		return
+	}
+	result := r.Result
+	if result == "not modified" {
+		result = "not_modified"
+	}
+	m.fetches.WithLabelValues(result).Inc()
+	m.duration.Observe(r.Duration.Seconds())
+	m.items.WithLabelValues("feed", "new").Add(float64(r.New))
+	m.items.WithLabelValues("feed", "updated").Add(float64(r.Updated))
+	m.items.WithLabelValues("feed", "unchanged").Add(float64(r.Unchanged))
+	m.duplicates.Add(float64(r.Duplicates))
+}
+
+// Ingested implements feeds.Observer.
+func (m *metrics) Ingested(_ feeds.Drop, r feeds.DropReport) {
+	m.items.WithLabelValues("drop", "new").Add(float64(r.ItemsNew))
+	m.items.WithLabelValues("drop", "updated").Add(float64(r.ItemsUpdated))
+	m.items.WithLabelValues("drop", "unchanged").Add(float64(r.ItemsUnchanged))
+	m.duplicates.Add(float64(r.Duplicates))
+}
+
+// QueueDepth implements feeds.Observer.
+func (m *metrics) QueueDepth(n int) { m.queue.Set(float64(n)) }

@@ -1,0 +1,212 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// StateStore keeps each feed's FeedState between fetches and across
+// restarts. The store implements it.
+type StateStore interface {
+	// FeedState returns the state recorded for the named feed, or a zero
+	// state with no error when there is none yet.
+	FeedState(ctx context.Context, name string) (FeedState, error)
+	SaveFeedState(ctx context.Context, st FeedState) error
+}
+
+// KnownChecker reports which items are stored already, so a full-text feed
+// fetches the pages of new items only.
+type KnownChecker interface {
+	Known(ctx context.Context, items []Item) ([]bool, error)
+}
+
+// Poller fetches one feed at a time: it honours back-off, sends the
+// validators, fetches full text, stores the items and records the outcome.
+// It is safe for concurrent use on different feeds.
+type Poller struct {
+	Fetcher *Fetcher
+	Sink    Sink
+	State   StateStore
+	// Known is needed by full-text feeds only.
+	Known   KnownChecker
+	Backoff Backoff
+	Log     *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// PollReport is what one poll did, for the log line and metrics.
+type PollReport struct {
+	Feed string
+	// Skipped says why the feed was not fetched; empty when it was.
+	Skipped string
+	// Result is "ok", "not modified", "error" or "gone"; empty if skipped.
+	Result string
+	// HTTPStatus is the final status, 0 when no response came.
+	HTTPStatus                                       int
+	Items                                            int
+	New, Updated, Unchanged, NewClusters, Duplicates int
+	// PagesFetched and PagesFailed count full-text page fetches.
+	PagesFetched, PagesFailed int
+	MovedTo                   string
+	Duration                  time.Duration
+	Err                       error
+	State                     FeedState
+}
+
+// Poll fetches feed unless it is not due (back-off, Retry-After, disabled,
+// or fetched within the last half period); force fetches it anyway, as an
+// explicit `feedfold fetch` does, and a success then re-enables it.
+//
+// When ctx is cancelled mid-way, nothing is recorded: a fetch cut short by
+// shutdown is not the feed's fault. The store's transaction rolls back, so
+// no item is half-written.
+func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	rep := PollReport{Feed: feed.Name}
+	sched, err := FeedSchedule(feed.Name, feed.Schedule)
+	if err != nil {
+		rep.Err = fmt.Errorf("feed %q: %w", feed.Name, err)
+		rep.Result = "error"
+		return rep
+	}
+	start := now()
+	period := Period(sched, start)
+	st, err := p.State.FeedState(ctx, feed.Name)
+	if err != nil {
+		rep.Err, rep.Result = err, "error"
+		return rep
+	}
+	st = st.ForURL(feed)
+	if due, why := st.Due(start, period); !due && !force {
+		rep.Skipped, rep.State = why, st
+		return rep
+	}
+
+	res, err := p.Fetcher.Fetch(ctx, feed, st.EffectiveURL(), st.Validators)
+	rep.HTTPStatus, rep.MovedTo = res.Status, res.MovedTo
+	rep.Items = len(res.Items)
+	var sunk SinkResult
+	if err == nil && len(res.Items) > 0 {
+		items := res.Items
+		if feed.FullText {
+			items, err = p.fullText(ctx, feed, items, &rep)
+		}
+		if err == nil && len(items) > 0 {
+			sunk, err = p.Sink.Ingest(ctx, items)
+		}
+	}
+	if ctx.Err() != nil {
+		rep.Err, rep.Result = ctx.Err(), "cancelled"
+		return rep
+	}
+	for _, s := range sunk.Statuses {
+		switch s {
+		case StatusNew:
+			rep.New++
+		case StatusUpdated:
+			rep.Updated++
+		default:
+			rep.Unchanged++
+		}
+	}
+	rep.NewClusters, rep.Duplicates = sunk.NewClusters, sunk.Duplicates
+	rep.Err = err
+	st = st.Record(start, period, p.Backoff, res, err, rep.New)
+	rep.Result = st.LastStatus
+	rep.State = st
+	rep.Duration = now().Sub(start)
+	if serr := p.State.SaveFeedState(ctx, st); serr != nil {
+		rep.Err = errors.Join(rep.Err, fmt.Errorf("feed %q: record fetch: %w", feed.Name, serr))
+	}
+	p.log(rep)
+	return rep
+}
+
+// fullText replaces the summaries of new items with the main text of their
+// pages. Items already stored are left out: the feed still carries their
+// summary, and storing it would overwrite the full text fetched before.
+// A page that cannot be fetched keeps its item's summary.
+func (p *Poller) fullText(ctx context.Context, feed Feed, items []Item, rep *PollReport) ([]Item, error) {
+	if p.Known == nil {
+		return nil, errors.New("full text needs a KnownChecker")
+	}
+	known, err := p.Known.Known(ctx, items)
+	if err != nil {
+		return nil, fmt.Errorf("feed %q: look up known items: %w", feed.Name, err)
+	}
+	fresh := items[:0:0]
+	for i, it := range items {
+		if known[i] {
+			rep.Unchanged++
+			continue
+		}
+		if it.URL != "" {
+			page, err := p.Fetcher.FetchPage(ctx, feed, it.URL)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil {
+				rep.PagesFailed++
+				p.logger().Warn("full text", slog.String("feed", feed.Name), slog.String("url", it.URL), slog.Any("error", err))
+			} else {
+				rep.PagesFetched++
+				if len(page.Text) > len(it.Text) {
+					it.Text = page.Text
+					if it.Author == "" {
+						it.Author = page.Author
+					}
+				}
+			}
+		}
+		fresh = append(fresh, it)
+	}
+	return fresh, nil
+}
+
+func (p *Poller) logger() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Log
+}
+
+// log writes the one line per fetch that operators grep for.
+func (p *Poller) log(rep PollReport) {
+	attrs := []slog.Attr{
+		slog.String("feed", rep.Feed), slog.String("status", rep.Result),
+		slog.Int("http", rep.HTTPStatus), slog.Int("items", rep.Items),
+		slog.Int("new", rep.New), slog.Int("updated", rep.Updated), slog.Int("unchanged", rep.Unchanged),
+		slog.Int("duplicates", rep.Duplicates),
+		slog.Int64("duration_ms", rep.Duration.Milliseconds()),
+	}
+	if rep.PagesFetched+rep.PagesFailed > 0 {
+		attrs = append(attrs, slog.Int("pages", rep.PagesFetched), slog.Int("pages_failed", rep.PagesFailed))
+	}
+	if rep.MovedTo != "" {
+		attrs = append(attrs, slog.String("moved_to", rep.MovedTo))
+	}
+	level := slog.LevelInfo
+	if rep.Err != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.Any("error", rep.Err), slog.Int("errors", rep.State.ErrorCount))
+		if !rep.State.RetryAt.IsZero() {
+			attrs = append(attrs, slog.Time("retry_at", rep.State.RetryAt.UTC()))
+		}
+		if rep.State.Disabled != "" {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("disabled", rep.State.Disabled))
+		}
+	}
+	p.logger().LogAttrs(context.Background(), level, "fetch", attrs...)
+	if rep.MovedTo != "" {
+		p.logger().Warn("feed moved permanently; fetching the new URL from now on (update the config to match)",
+			slog.String("feed", rep.Feed), slog.String("url", rep.MovedTo))
+	}
+}
