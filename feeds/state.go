@@ -34,8 +34,6 @@ type FeedState struct {
 	// Disabled says why the feed is no longer fetched on schedule (a 410);
 	// empty when it is fetched.
 	Disabled string
-	// NextRun is when the daemon plans to fetch it next, for `feeds`.
-	NextRun time.Time
 	// Fetches counts attempts, ItemsSeen the items in the last successful
 	// download and Articles the new articles it brought, over all time.
 	Fetches, ItemsSeen, Articles int
@@ -49,7 +47,7 @@ func (s FeedState) ForURL(feed Feed) FeedState {
 		s.Name = feed.Name
 		return s
 	}
-	return FeedState{Name: feed.Name, URL: feed.URL, Fetches: s.Fetches, Articles: s.Articles, NextRun: s.NextRun}
+	return FeedState{Name: feed.Name, URL: feed.URL, Fetches: s.Fetches, Articles: s.Articles}
 }
 
 // EffectiveURL is where to fetch: where the feed moved, or its URL.
