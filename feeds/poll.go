@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 )
 
@@ -89,19 +90,7 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
 		return rep
 	}
 
-	res, err := p.Fetcher.Fetch(ctx, feed, st.EffectiveURL(), st.Validators)
-	rep.HTTPStatus, rep.MovedTo = res.Status, res.MovedTo
-	rep.Items = len(res.Items)
-	var sunk SinkResult
-	if err == nil && len(res.Items) > 0 {
-		items := res.Items
-		if feed.FullText {
-			items, err = p.fullText(ctx, feed, items, &rep)
-		}
-		if err == nil && len(items) > 0 {
-			sunk, err = p.Sink.Ingest(ctx, items)
-		}
-	}
+	res, sunk, err := p.fetchAndStore(ctx, feed, st, &rep)
 	if ctx.Err() != nil {
 		rep.Err, rep.Result = ctx.Err(), "cancelled"
 		return rep
@@ -127,6 +116,35 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
 	}
 	p.log(rep)
 	return rep
+}
+
+// fetchAndStore fetches feed and stores its items. A panic on the way, a
+// bug in a parser or in the store, becomes an error recorded on the feed,
+// so the feed backs off like any failing one and the daemon carries on.
+func (p *Poller) fetchAndStore(ctx context.Context, feed Feed, st FeedState, rep *PollReport) (res FetchResult, sunk SinkResult, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("feed %q: panic: %v", feed.Name, v)
+			p.logger().Error("panic recovered; recorded as a failed fetch", slog.String("feed", feed.Name),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	res, err = p.Fetcher.Fetch(ctx, feed, st.EffectiveURL(), st.Validators)
+	rep.HTTPStatus, rep.MovedTo = res.Status, res.MovedTo
+	rep.Items = len(res.Items)
+	if err != nil || len(res.Items) == 0 {
+		return res, sunk, err
+	}
+	items := res.Items
+	if feed.FullText {
+		if items, err = p.fullText(ctx, feed, items, rep); err != nil {
+			return res, sunk, err
+		}
+	}
+	if len(items) > 0 {
+		sunk, err = p.Sink.Ingest(ctx, items)
+	}
+	return res, sunk, err
 }
 
 // fullText replaces the summaries of new items with the main text of their
