@@ -351,8 +351,10 @@ func appendFeeds(path string, list []importedFeed) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	lines := strings.SplitAfter(string(data), "\n")
-	if len(lines) > 0 && !strings.HasSuffix(lines[len(lines)-1], "\n") {
-		lines[len(lines)-1] += "\n"
+	if last := len(lines) - 1; lines[last] == "" {
+		lines = lines[:last]
+	} else {
+		lines[last] += "\n"
 	}
 	var doc *yaml.Node
 	if len(root.Content) > 0 {

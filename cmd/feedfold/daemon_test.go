@@ -1,0 +1,523 @@
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/feedfold/feedfold/internal/wiregen"
+	_ "modernc.org/sqlite"
+)
+
+// TestMain lets tests run this test binary as the feedfold binary itself,
+// in a child process that can be sent real signals or killed.
+func TestMain(m *testing.M) {
+	if os.Getenv("FEEDFOLD_TEST_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// daemon is feedfold run in a child process.
+type daemon struct {
+	cmd  *exec.Cmd
+	logs *lockedBuffer
+	done chan error
+}
+
+func startDaemon(t *testing.T, args ...string) *daemon {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"--log-format", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), "FEEDFOLD_TEST_AS_MAIN=1")
+	d := &daemon{cmd: cmd, logs: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = d.logs
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-d.done
+		}
+	})
+	return d
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (d *daemon) stop(t *testing.T, within time.Duration) {
+	t.Helper()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("daemon exited with %v after SIGTERM\n%s", err, d.logs.String())
+		}
+	case <-time.After(within):
+		t.Fatalf("daemon still running %s after SIGTERM", within)
+	}
+}
+
+func waitLog(t *testing.T, logs *lockedBuffer, within time.Duration, pattern string) {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(within)
+	for !re.MatchString(logs.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line matching %s within %s:\n%s", pattern, within, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// writeAtomically replaces a file in one rename, as editors save.
+func writeAtomically(t *testing.T, path, body string) {
+	t.Helper()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		name := strings.Trim(r.URL.Path, "/")
+		fmt.Fprint(w, rssFor(name, wiregen.Corpus(uint64(len(name)), 2, 1)))
+	}))
+	defer srv.Close()
+	count := func(p string) int { mu.Lock(); defer mu.Unlock(); return hits[p] }
+	dir := t.TempDir()
+	base := "database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every 1s'\nfeeds:\n  - name: A\n    url: " + srv.URL + "/a\n"
+	cfg := writeConfig(t, dir, base)
+	d := startDaemon(t, "--config", cfg, "run")
+	waitLog(t, d.logs, 20*time.Second, `"msg":"fetch","feed":"A","status":"ok"`)
+
+	// Saving the config with a new feed starts it; no signal needed.
+	writeAtomically(t, cfg, base+"  - name: B\n    url: "+srv.URL+"/bee\n")
+	waitLog(t, d.logs, 10*time.Second, `"msg":"feed added","feed":"B"`)
+	waitLog(t, d.logs, 10*time.Second, `"msg":"fetch","feed":"B","status":"ok"`)
+
+	// A broken config is rejected, with its line, and the old one runs on.
+	writeAtomically(t, cfg, base+"  - name: B\n    url: "+srv.URL+"/bee\n    schedul: '@every 1s'\n")
+	waitLog(t, d.logs, 10*time.Second, `"msg":"config rejected; keeping the running config".*line 9: unknown key \\"schedul\\"`)
+	before := count("/bee")
+	time.Sleep(2500 * time.Millisecond)
+	if count("/bee") <= before {
+		t.Fatal("feed B stopped after a rejected reload")
+	}
+
+	// SIGHUP reloads too: dropping A stops it.
+	os.WriteFile(cfg, []byte("database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every 1s'\nfeeds:\n  - name: B\n    url: "+srv.URL+"/bee\n"), 0o644)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog(t, d.logs, 10*time.Second, `"msg":"feed removed","feed":"A"`)
+
+	// The CLI reads while the daemon writes.
+	out := mustFeedfold(t, "--config", cfg, "feeds")
+	if !regexp.MustCompile(`(?m)^B\s+@every 1s\s+\S+ ago\s+ok\s+0\s+in \S+\s+2$`).MatchString(out) {
+		t.Fatalf("feeds:\n%s", out)
+	}
+
+	m := regexp.MustCompile(`"serving metrics","url":"([^"]+)"`).FindStringSubmatch(d.logs.String())
+	if m == nil {
+		t.Fatalf("metrics address not logged:\n%s", d.logs.String())
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`feedfold_fetches_total{result="ok"}`, `feedfold_items_ingested_total{origin="feed",status="new"} 4`,
+		`feedfold_fetch_duration_seconds_count`, `feedfold_queue_depth`, `feedfold_duplicates_found_total`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	d.stop(t, 5*time.Second)
+}
+
+func TestDaemonStopsCleanlyDuringLargeIngest(t *testing.T) {
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "in")
+	os.Mkdir(drop, 0o755)
+	corpus := wiregen.Corpus(3, 800, 3) // 2,400 articles: two transactions
+	if _, err := wiregen.WriteDrop(drop, corpus); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, dir, "database: f.db\nwatch:\n  settle: 50ms\ndrops:\n  - path: in\n")
+	d := startDaemon(t, "--config", cfg, "run")
+	// Stop once the first batch is committed and moved, while the second
+	// is being stored.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(drop, "processed")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no file processed within a minute:\n%s", d.logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.stop(t, 5*time.Second)
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "f.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var integrity string
+	var articles, processed int
+	db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity)
+	db.QueryRow(`SELECT COUNT(*) FROM articles`).Scan(&articles)
+	entries, _ := os.ReadDir(filepath.Join(drop, "processed"))
+	processed = len(entries)
+	left, _ := os.ReadDir(drop)
+	t.Logf("stopped with %d articles stored, %d files processed, %d entries left", articles, processed, len(left))
+	if integrity != "ok" {
+		t.Fatalf("integrity_check: %s", integrity)
+	}
+	// Every processed file's article is stored; stored but unmoved files
+	// are allowed (they will read as unchanged), lost ones are not.
+	if processed == len(corpus) {
+		t.Logf("the ingest finished before the stop; this run proves less than it should")
+	}
+	if articles < processed {
+		t.Fatalf("%d files processed but only %d articles stored", processed, articles)
+	}
+	// Started again, it finishes the job, and nothing is stored twice.
+	out := mustFeedfold(t, "--config", cfg, "ingest")
+	if !strings.Contains(out, "0 failed") {
+		t.Fatalf("second ingest:\n%s", out)
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM articles`).Scan(&articles)
+	if articles != len(corpus) {
+		t.Fatalf("%d articles after finishing, want %d", articles, len(corpus))
+	}
+}
+
+func TestFeedsCheckConfigImportOPML(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "in"), 0o755)
+	body := `# My feeds.
+database: f.db
+
+feeds:
+  # Wire services first.
+  - name: Wire
+    url: https://wire.example/rss
+    schedule: "@every 5m"  # busy feed
+
+# Where files go.
+drops:
+  - path: in
+`
+	cfg := writeConfig(t, dir, body)
+	opml := filepath.Join(dir, "subs.opml")
+	os.WriteFile(opml, []byte(`<?xml version="1.0"?>
+<opml version="2.0"><head><title>Subscriptions</title></head><body>
+  <outline text="News">
+    <outline text="Wire again" xmlUrl="https://wire.example/rss"/>
+    <outline text="Harbour Times" title="Harbour Times" xmlUrl="https://harbour.example/feed.xml"/>
+    <outline text="Wire" xmlUrl="https://other.example/wire.atom"/>
+  </outline>
+  <outline title="Plain: a colon" xmlUrl="https://plain.example/rss"/>
+</body></opml>`), 0o644)
+
+	out := mustFeedfold(t, "--config", cfg, "import-opml", opml)
+	want := "feeds:\n  - name: Harbour Times\n    url: https://harbour.example/feed.xml\n  - name: Wire (2)\n    url: https://other.example/wire.atom\n  - name: 'Plain: a colon'\n    url: https://plain.example/rss\n"
+	if out != want {
+		t.Fatalf("import-opml printed:\n%s\nwant:\n%s", out, want)
+	}
+	out = mustFeedfold(t, "--config", cfg, "import-opml", "--append", opml)
+	if !strings.Contains(out, "added 3 feeds") {
+		t.Fatalf("--append: %s", out)
+	}
+	got, _ := os.ReadFile(cfg)
+	wantFile := strings.Replace(body, "\n# Where files go.", strings.TrimPrefix(want, "feeds:\n")+"\n# Where files go.", 1)
+	if string(got) != wantFile {
+		t.Fatalf("config after --append:\n%s\nwant:\n%s", got, wantFile)
+	}
+	// Again: everything is there already.
+	if out := mustFeedfold(t, "--config", cfg, "import-opml", "--append", opml); !strings.Contains(out, "added 0 feeds") {
+		t.Fatalf("second --append: %s", out)
+	}
+
+	out = mustFeedfold(t, "--config", cfg, "check-config")
+	for _, w := range []string{"is valid: 4 feeds, 1 drop folders", "database: " + filepath.Join(dir, "f.db"),
+		"path: " + filepath.Join(dir, "in"), "schedule: '@every 15m'", "after: move", "user_agent: feedfold/"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("check-config lacks %q:\n%s", w, out)
+		}
+	}
+	bad := writeConfig(t, t.TempDir(), "fetch:\n  workers: 0\n")
+	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil || !strings.Contains(err.Error(), "line 2: fetch.workers") {
+		t.Fatalf("bad config: %v", err)
+	}
+
+	// Before any fetch, feeds lists them as never fetched, due now-ish.
+	out = mustFeedfold(t, "--config", cfg, "feeds")
+	checkWidth(t, out)
+	if !strings.Contains(out, "never fetched") || !strings.Contains(out, "Harbour Times") {
+		t.Fatalf("feeds:\n%s", out)
+	}
+}
+
+// TestDaemonSoak runs the daemon against many feeds that fail, stall,
+// rate-limit, move and grow, and checks that every item served is stored
+// exactly once and memory stays bounded. The short version runs in CI; set
+// FEEDFOLD_SOAK to a duration (like 10m) for the long one with 300 feeds.
+func TestDaemonSoak(t *testing.T) {
+	duration, feedCount, every := 8*time.Second, 30, time.Second
+	if v := os.Getenv("FEEDFOLD_SOAK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("FEEDFOLD_SOAK=%q: %v", v, err)
+		}
+		duration, feedCount, every = d, 300, 10*time.Second
+	}
+	if testing.Short() {
+		t.Skip("soak test skipped in -short mode")
+	}
+	sim := newFeedSim(feedCount, every)
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	dir := t.TempDir()
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every %s'\nfetch:\n  timeout: 3s\n  max_backoff: 1m\nfeeds:\n", every)
+	for i := range feedCount {
+		fmt.Fprintf(&cfg, "  - name: feed-%03d\n    url: %s/feed/%d\n", i, srv.URL, i)
+	}
+	cfgPath := writeConfig(t, dir, cfg.String())
+	d := startDaemon(t, "--config", cfgPath, "run")
+	pid := d.cmd.Process.Pid
+	waitLog(t, d.logs, 20*time.Second, `"msg":"serving metrics"`)
+	time.Sleep(min(duration/4, 30*time.Second))
+	rssStart, cpuStart := procStats(t, pid)
+	start := time.Now()
+	peak := rssStart
+	for time.Since(start) < duration-min(duration/4, 30*time.Second) {
+		time.Sleep(time.Second)
+		rss, _ := procStats(t, pid)
+		peak = max(peak, rss)
+	}
+	rssEnd, cpuEnd := procStats(t, pid)
+	cpuShare := (cpuEnd - cpuStart).Seconds() / time.Since(start).Seconds()
+	m := regexp.MustCompile(`"serving metrics","url":"([^"]+)"`).FindStringSubmatch(d.logs.String())
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := map[string]string{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), " "); ok && strings.HasPrefix(k, "feedfold_") {
+			metrics[k] = v
+		}
+	}
+	resp.Body.Close()
+	sim.freeze() // no new items from here on, so what was served is final
+	d.stop(t, 10*time.Second)
+
+	served := sim.served()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "f.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT source, guid, COUNT(*) FROM articles GROUP BY source, guid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for rows.Next() {
+		var source, guid string
+		var n int
+		rows.Scan(&source, &guid, &n)
+		stored[source+"/"+guid] = n
+	}
+	rows.Close()
+	missing := 0
+	for key := range served {
+		switch n := stored[key]; {
+		case n == 0:
+			missing++
+		case n > 1:
+			t.Errorf("%s stored %d times", key, n)
+		}
+	}
+	for key := range stored {
+		if !served[key] {
+			t.Errorf("%s stored but never served", key)
+		}
+	}
+	var integrity string
+	db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity)
+	t.Logf("%d feeds for %s: fetches %v; items served %d, stored %d, missing %d (served only to fetches cut short by the stop)",
+		feedCount, duration, fetchCounts(metrics), len(served), len(stored), missing)
+	t.Logf("daemon RSS %.1f MB after warm-up, %.1f MB at the end, %.1f MB peak; CPU %.1f%% of one core",
+		rssStart, rssEnd, peak, 100*cpuShare)
+	if integrity != "ok" {
+		t.Fatalf("integrity_check: %s", integrity)
+	}
+	// Items first served in the last moments may not be stored when the
+	// stop cuts their fetch short; anything more is loss.
+	if missing > feedCount {
+		t.Fatalf("%d served items never stored", missing)
+	}
+	if peak > 300 {
+		t.Fatalf("daemon peak RSS %.1f MB, over 300 MB", peak)
+	}
+}
+
+func fetchCounts(m map[string]string) string {
+	var parts []string
+	for _, r := range []string{"ok", "not_modified", "error", "gone"} {
+		parts = append(parts, r+"="+m[`feedfold_fetches_total{result="`+r+`"}`])
+	}
+	return strings.Join(parts, " ")
+}
+
+// procStats reads a process's resident memory (MB) and CPU time.
+func procStats(t *testing.T, pid int) (float64, time.Duration) {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	var rssKB float64
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			fmt.Sscanf(strings.TrimPrefix(line, "VmRSS:"), "%f", &rssKB)
+		}
+	}
+	stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	var utime, stime int64
+	fmt.Sscan(fields[11], &utime)
+	fmt.Sscan(fields[12], &stime)
+	const ticks = 100 // USER_HZ on Linux
+	return rssKB / 1024, time.Duration(utime+stime) * time.Second / ticks
+}
+
+// feedSim serves many feeds that behave like the real ones a daemon meets
+// for weeks: most are fine and grow, some fail now and then, some stall
+// past the timeout, some rate-limit, some moved, some answer 304.
+type feedSim struct {
+	feeds  int
+	every  time.Duration
+	start  time.Time
+	corpus []wiregen.Reprint
+	mu     sync.Mutex
+	seen   map[string]bool
+	frozen time.Time
+	hits   map[int]int
+}
+
+func newFeedSim(feeds int, every time.Duration) *feedSim {
+	return &feedSim{feeds: feeds, every: every, start: time.Now(), corpus: wiregen.Corpus(11, 400, 5),
+		seen: map[string]bool{}, hits: map[int]int{}}
+}
+
+func (s *feedSim) freeze() {
+	s.mu.Lock()
+	s.frozen = time.Now()
+	s.mu.Unlock()
+}
+
+func (s *feedSim) served() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]bool, len(s.seen))
+	for k := range s.seen {
+		out[k] = true
+	}
+	return out
+}
+
+func (s *feedSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var n int
+	moved := strings.HasPrefix(r.URL.Path, "/moved/")
+	if _, err := fmt.Sscanf(strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/moved"), "/feed"), "/%d", &n); err != nil || n >= s.feeds {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	s.hits[n]++
+	hit := s.hits[n]
+	now := time.Now()
+	if !s.frozen.IsZero() {
+		now = s.frozen
+	}
+	s.mu.Unlock()
+	switch n % 10 {
+	case 1: // fails every third request
+		if hit%3 == 0 {
+			http.Error(w, "backend down", http.StatusInternalServerError)
+			return
+		}
+	case 2: // stalls past the timeout every other request
+		if hit%2 == 0 {
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+			}
+			return
+		}
+	case 3: // rate-limits every fourth request
+		if hit%4 == 0 {
+			w.Header().Set("Retry-After", "2")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+	case 4: // moved for good
+		if !moved {
+			http.Redirect(w, r, fmt.Sprintf("/moved/feed/%d", n), http.StatusMovedPermanently)
+			return
+		}
+	}
+	// One new item per feed every two periods; the feed shows the latest 10.
+	latest := int(now.Sub(s.start) / (2 * s.every))
+	etag := fmt.Sprintf(`"%d-%d"`, n, latest)
+	if n%10 == 5 && r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	var items []wiregen.Reprint
+	for k := max(latest-9, 0); k <= latest; k++ {
+		rp := s.corpus[(n*7+k)%len(s.corpus)]
+		rp.GUID = fmt.Sprintf("feed-%d-item-%d", n, k)
+		items = append(items, rp)
+	}
+	body := rssFor(fmt.Sprintf("feed-%03d", n), items)
+	s.mu.Lock()
+	for _, it := range items {
+		s.seen[fmt.Sprintf("feed-%03d/%s", n, it.GUID)] = true
+	}
+	s.mu.Unlock()
+	w.Write([]byte(body))
+}
