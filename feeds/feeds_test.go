@@ -361,7 +361,11 @@ func TestSchedulerRecoversPanicsAndKeepsRunning(t *testing.T) {
 	s := feeds.NewScheduler(newTestLogger(&buf))
 	var mu sync.Mutex
 	runs := 0
-	if err := s.Add("@every 1s", func() {
+	every, err := feeds.ParseSchedule("@every 1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddSchedule(every, func() {
 		mu.Lock()
 		runs++
 		n := runs
@@ -369,9 +373,7 @@ func TestSchedulerRecoversPanicsAndKeepsRunning(t *testing.T) {
 		if n == 1 {
 			panic("feed parser exploded")
 		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	s.Start()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -222,26 +221,6 @@ func (r *Runner) Stop(grace time.Duration) bool {
 	case <-time.After(grace):
 		return false
 	}
-}
-
-// Feeds returns the feeds being followed, in name order.
-func (r *Runner) Feeds() []Feed {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]Feed, 0, len(r.feeds))
-	for _, f := range r.feeds {
-		out = append(out, f.feed)
-	}
-	slices.SortFunc(out, func(a, b Feed) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
-	return out
 }
 
 // poll runs one scheduled poll of feed: never two at once for one feed,

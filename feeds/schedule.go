@@ -114,14 +114,6 @@ func NewScheduler(logger *slog.Logger) *Scheduler {
 	)}
 }
 
-// Add schedules job under spec.
-func (s *Scheduler) Add(spec string, job func()) error {
-	if _, err := s.cron.AddFunc(spec, job); err != nil {
-		return fmt.Errorf("schedule %q: %w", spec, err)
-	}
-	return nil
-}
-
 // AddSchedule schedules job on sched and returns its id, for Remove.
 func (s *Scheduler) AddSchedule(sched cron.Schedule, job func()) cron.EntryID {
 	return s.cron.Schedule(sched, cron.FuncJob(job))

@@ -276,7 +276,11 @@ func (c *Config) resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || c.file == "" {
 		return p
 	}
-	return filepath.Join(filepath.Dir(c.file), p)
+	dir := filepath.Dir(c.file)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return filepath.Join(dir, p)
 }
 
 // FeedList returns the configured feeds with their schedules resolved.

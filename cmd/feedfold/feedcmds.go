@@ -97,13 +97,20 @@ schedule while it backs off) and how many articles it brought.`,
 			if err := writeTable(a.stdout, []string{"FEED", "SCHEDULE", "LAST FETCH", "STATUS", "ERRORS", "NEXT", "ARTICLES"}, table); err != nil {
 				return err
 			}
+			first := true
 			for _, r := range rows {
-				switch {
-				case r.Disabled != "":
-					fmt.Fprintf(a.stdout, "\n%s: disabled: %s", r.Name, r.Disabled)
-				case r.LastError != "":
-					fmt.Fprintf(a.stdout, "\n%s: %s", r.Name, truncate(r.LastError, 200))
+				msg := r.LastError
+				if r.Disabled != "" {
+					msg = "disabled: " + r.Disabled
 				}
+				if msg == "" {
+					continue
+				}
+				if first {
+					fmt.Fprintln(a.stdout)
+					first = false
+				}
+				fmt.Fprintln(a.stdout, truncate(r.Name+": "+msg, maxWidth))
 			}
 			return nil
 		},
