@@ -42,7 +42,8 @@ type stamp struct {
 func stampOf(info fs.FileInfo) stamp { return stamp{info.Size(), info.ModTime()} }
 
 // waiting is a file seen but not read yet, and since when it has not
-// changed.
+// changed. A file is read only after it was seen unchanged across at least
+// one poll, and settle after its last change.
 type waiting struct {
 	stamp
 	since time.Time
@@ -92,7 +93,9 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 		if prev, ok := pending[p]; ok && prev.stamp == st {
 			return
 		}
-		pending[p] = waiting{stamp: st, since: now}
+		// Stable since its last modification, as far as we know: a backlog
+		// found at start-up is read at once, a file being written is not.
+		pending[p] = waiting{stamp: st, since: earlier(now, st.mod)}
 	}
 	// watchTree watches dir and the folders below it except processed/,
 	// failed/ and hidden ones, and notes the files already there: a folder
@@ -203,6 +206,13 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 	}
 }
 
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // settled re-examines the waiting files and returns, in name order, those
 // whose size and modification time have not changed for settle.
 func settled(pending map[string]waiting, settle time.Duration, now time.Time) []string {
@@ -214,7 +224,7 @@ func settled(pending map[string]waiting, settle time.Duration, now time.Time) []
 			continue
 		}
 		if st := stampOf(info); st != wt.stamp {
-			pending[p] = waiting{stamp: st, since: now}
+			pending[p] = waiting{stamp: st, since: earlier(now, st.mod)}
 			continue
 		}
 		if now.Sub(wt.since) >= settle {
