@@ -169,8 +169,9 @@ func IngestDrops(ctx context.Context, drops []Drop, sink Sink) (DropReport, erro
 
 // IngestPaths ingests files and folders named on the command line. A folder
 // is treated as a drop folder; a single file belongs to the folder it is in,
-// where its processed/ and failed/ folders are made.
-func IngestPaths(ctx context.Context, paths []string, maxFileBytes int64, sink Sink) (DropReport, error) {
+// where its processed/ and failed/ folders are made. settings gives the
+// size limit and what to do with files afterwards; its Path is ignored.
+func IngestPaths(ctx context.Context, paths []string, settings Drop, sink Sink) (DropReport, error) {
 	var total DropReport
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -178,10 +179,13 @@ func IngestPaths(ctx context.Context, paths []string, maxFileBytes int64, sink S
 			return total, fmt.Errorf("ingest %s: %w", p, err)
 		}
 		var r DropReport
+		d := settings
 		if info.IsDir() {
-			r, err = IngestDrop(ctx, Drop{Path: p, MaxFileBytes: maxFileBytes}, sink)
+			d.Path = p
+			r, err = IngestDrop(ctx, d, sink)
 		} else {
-			r, err = ingestFiles(ctx, Drop{Path: filepath.Dir(p), MaxFileBytes: maxFileBytes}, []string{p}, sink)
+			d.Path = filepath.Dir(p)
+			r, err = ingestFiles(ctx, d, []string{p}, sink)
 		}
 		total.Add(r)
 		if err != nil {

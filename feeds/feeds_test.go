@@ -261,14 +261,14 @@ func TestIngestDropMovesFilesOnlyAfterCommit(t *testing.T) {
 func TestIngestPathsSingleFile(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "one.txt", []byte("Single file headline\n\nBody of the single file."))
-	rep, err := feeds.IngestPaths(context.Background(), []string{p}, 0, &memSink{seen: map[string]string{}})
+	rep, err := feeds.IngestPaths(context.Background(), []string{p}, feeds.Drop{}, &memSink{seen: map[string]string{}})
 	if err != nil || rep.FilesNew != 1 {
 		t.Fatalf("%+v, %v", rep, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "processed", "one.txt")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := feeds.IngestPaths(context.Background(), []string{filepath.Join(dir, "missing")}, 0, &memSink{}); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := feeds.IngestPaths(context.Background(), []string{filepath.Join(dir, "missing")}, feeds.Drop{}, &memSink{}); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("missing path: %v", err)
 	}
 }

@@ -41,7 +41,7 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 			if len(args) > 0 {
 				for _, p := range args {
 					var r feeds.DropReport
-					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, cfg.maxFileBytesFor(p), s)
+					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, cfg.dropSettingsFor(p), s)
 					rep.Add(r)
 					if err != nil {
 						break

@@ -306,13 +306,14 @@ func (c *Config) DropList() []feeds.Drop {
 	return out
 }
 
-// maxFileBytesFor returns the file size limit for a path named to ingest:
-// that of the configured drop folder it is in, else the default (0). A
-// limit set on ./drops should hold however the folder is ingested.
-func (c *Config) maxFileBytesFor(path string) int64 {
+// dropSettingsFor returns the settings for a path named to ingest: those
+// of the configured drop folder it is in (its size limit, and whether files
+// are moved, deleted or kept), else the defaults. A folder set to keep its
+// files must keep them however it is ingested.
+func (c *Config) dropSettingsFor(path string) feeds.Drop {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return 0
+		return feeds.Drop{After: feeds.AfterMove}
 	}
 	for _, d := range c.DropList() {
 		root, err := filepath.Abs(d.Path)
@@ -320,10 +321,10 @@ func (c *Config) maxFileBytesFor(path string) int64 {
 			continue
 		}
 		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-			return d.MaxFileBytes
+			return d
 		}
 	}
-	return 0
+	return feeds.Drop{After: feeds.AfterMove}
 }
 
 // FetchOptions returns the fetcher's limits.

@@ -521,3 +521,25 @@ func (s *feedSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Write([]byte(body))
 }
+
+func TestIngestKeepsFilesOfAKeepFolder(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "synced")
+	os.Mkdir(keep, 0o755)
+	note := filepath.Join(keep, "note.txt")
+	os.WriteFile(note, []byte("Synced note\n\n"+strings.Repeat("Another program owns this folder and its files. ", 4)), 0o644)
+	cfg := writeConfig(t, dir, "database: f.db\ndrops:\n  - path: synced\n    after: keep\n")
+	for _, args := range [][]string{{"ingest", note}, {"ingest", keep}, {"ingest"}} {
+		out := mustFeedfold(t, append([]string{"--config", cfg}, args...)...)
+		if _, err := os.Stat(note); err != nil {
+			t.Fatalf("%v moved a file of a keep folder: %v\n%s", args, err, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(keep, "processed")); err == nil {
+		t.Fatal("processed/ made in a keep folder")
+	}
+	bad := writeConfig(t, t.TempDir(), "drops:\n  - path: /tmp\n    after: archive\n")
+	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil || !strings.Contains(err.Error(), `line 3: drops[0].after "archive": want move, delete or keep`) {
+		t.Fatalf("bad after: %v", err)
+	}
+}
