@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/feedfold/feedfold/feeds"
@@ -187,6 +189,11 @@ it gets SIGINT or SIGTERM. SIGHUP, or saving the config file, reloads the config
 an invalid new config is logged and the running one kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// First of all: SIGHUP's default action ends the process,
+			// and a reload sent while the daemon starts must not.
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
 			cfg, err := a.config()
 			if err != nil {
 				return err
@@ -210,7 +217,7 @@ an invalid new config is logged and the running one kept.`,
 				return err
 			}
 			defer s.Close()
-			return a.runDaemon(cmd.Context(), cfg, s, log)
+			return a.runDaemon(cmd.Context(), cfg, s, log, hup)
 		},
 	}
 }

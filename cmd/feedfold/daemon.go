@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/feedfold/feedfold/feeds"
@@ -25,8 +23,8 @@ import (
 const stopGrace = 5 * time.Second
 
 // runDaemon is the main loop: start the runner with the config, reload it
-// on SIGHUP or when the config file changes, stop on ctx.
-func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *slog.Logger) error {
+// on SIGHUP (delivered on hup) or when the config file changes, stop on ctx.
+func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *slog.Logger, hup <-chan os.Signal) error {
 	var obs feeds.Observer
 	if cfg.MetricsAddr != "" {
 		m := newMetrics()
@@ -45,10 +43,6 @@ func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *s
 		return err
 	}
 	runner.Start()
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	changed := a.watchConfig(ctx, log)
 
 	current := cfg
