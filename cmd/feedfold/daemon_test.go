@@ -303,42 +303,48 @@ func TestDaemonSoak(t *testing.T) {
 		t.Skip("soak test skipped in -short mode")
 	}
 	sim := newFeedSim(feedCount, every)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	// Ten feeds per server: each server is a host of its own, as 300 real
+	// feeds would be spread over many sites and the per-host limit would
+	// not serialize them all.
+	var servers []*httptest.Server
+	for range (feedCount + 9) / 10 {
+		srv := httptest.NewServer(sim)
+		defer srv.Close()
+		servers = append(servers, srv)
+	}
 	dir := t.TempDir()
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every %s'\nfetch:\n  timeout: 3s\n  max_backoff: 1m\nfeeds:\n", every)
 	for i := range feedCount {
-		fmt.Fprintf(&cfg, "  - name: feed-%03d\n    url: %s/feed/%d\n", i, srv.URL, i)
+		fmt.Fprintf(&cfg, "  - name: feed-%03d\n    url: %s/feed/%d\n", i, servers[i/10].URL, i)
 	}
 	cfgPath := writeConfig(t, dir, cfg.String())
 	d := startDaemon(t, "--config", cfgPath, "run")
 	pid := d.cmd.Process.Pid
 	waitLog(t, d.logs, 20*time.Second, `"msg":"serving metrics"`)
-	time.Sleep(min(duration/4, 30*time.Second))
+	metricsURL := regexp.MustCompile(`"serving metrics","url":"([^"]+)"`).FindStringSubmatch(d.logs.String())[1]
+	warmUp := min(duration/4, 30*time.Second)
+	time.Sleep(warmUp)
 	rssStart, cpuStart := procStats(t, pid)
+	heapStart := scrape(t, metricsURL)["go_memstats_heap_inuse_bytes"]
 	start := time.Now()
-	peak := rssStart
-	for time.Since(start) < duration-min(duration/4, 30*time.Second) {
+	peak, maxQueue := rssStart, 0.0
+	lastReport := start
+	for time.Since(start) < duration-warmUp {
 		time.Sleep(time.Second)
 		rss, _ := procStats(t, pid)
 		peak = max(peak, rss)
+		m := scrape(t, metricsURL)
+		maxQueue = max(maxQueue, m["feedfold_queue_depth"])
+		if time.Since(lastReport) >= time.Minute {
+			lastReport = time.Now()
+			t.Logf("%s: RSS %.1f MB, Go heap in use %.1f MB, queue %v", time.Since(start).Round(time.Second), rss,
+				m["go_memstats_heap_inuse_bytes"]/(1<<20), m["feedfold_queue_depth"])
+		}
 	}
 	rssEnd, cpuEnd := procStats(t, pid)
 	cpuShare := (cpuEnd - cpuStart).Seconds() / time.Since(start).Seconds()
-	m := regexp.MustCompile(`"serving metrics","url":"([^"]+)"`).FindStringSubmatch(d.logs.String())
-	resp, err := http.Get(m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics := map[string]string{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), " "); ok && strings.HasPrefix(k, "feedfold_") {
-			metrics[k] = v
-		}
-	}
-	resp.Body.Close()
+	metrics := scrape(t, metricsURL)
 	sim.freeze() // no new items from here on, so what was served is final
 	d.stop(t, 10*time.Second)
 
@@ -378,8 +384,9 @@ func TestDaemonSoak(t *testing.T) {
 	db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity)
 	t.Logf("%d feeds for %s: fetches %v; items served %d, stored %d, missing %d (served only to fetches cut short by the stop)",
 		feedCount, duration, fetchCounts(metrics), len(served), len(stored), missing)
-	t.Logf("daemon RSS %.1f MB after warm-up, %.1f MB at the end, %.1f MB peak; CPU %.1f%% of one core",
-		rssStart, rssEnd, peak, 100*cpuShare)
+	t.Logf("daemon RSS %.1f MB after warm-up, %.1f MB at the end, %.1f MB peak; Go heap in use %.1f MB then %.1f MB; "+
+		"CPU %.1f%% of one core; deepest queue %v", rssStart, rssEnd, peak,
+		heapStart/(1<<20), metrics["go_memstats_heap_inuse_bytes"]/(1<<20), 100*cpuShare, maxQueue)
 	if integrity != "ok" {
 		t.Fatalf("integrity_check: %s", integrity)
 	}
@@ -393,12 +400,32 @@ func TestDaemonSoak(t *testing.T) {
 	}
 }
 
-func fetchCounts(m map[string]string) string {
+func fetchCounts(m map[string]float64) string {
 	var parts []string
 	for _, r := range []string{"ok", "not_modified", "error", "gone"} {
-		parts = append(parts, r+"="+m[`feedfold_fetches_total{result="`+r+`"}`])
+		parts = append(parts, fmt.Sprintf("%s=%v", r, m[`feedfold_fetches_total{result="`+r+`"}`]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// scrape reads the daemon's metrics endpoint into name{labels} → value.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), " "); ok && !strings.HasPrefix(k, "#") {
+			var f float64
+			fmt.Sscan(v, &f)
+			out[k] = f
+		}
+	}
+	return out
 }
 
 // procStats reads a process's resident memory (MB) and CPU time.
