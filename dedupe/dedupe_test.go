@@ -45,8 +45,11 @@ func TestFingerprintIgnoresTypographyAndLineBreaks(t *testing.T) {
 	if !slices.Equal(a.Signature, b.Signature) || a.Shingles != b.Shingles {
 		t.Fatalf("typography changed the fingerprint: %d vs %d shingles", a.Shingles, b.Shingles)
 	}
-	if len(a.Keys) != o.Bands+o.LeadBands {
-		t.Fatalf("got %d keys, want %d", len(a.Keys), o.Bands+o.LeadBands)
+	if !slices.Equal(a.Skeleton, b.Skeleton) || !slices.Equal(a.Facts, b.Facts) || a.FactCount != 3 {
+		t.Fatalf("typography changed the skeleton or the facts (%d facts, want 12, Monday, Oslo)", a.FactCount)
+	}
+	if len(a.Keys) != o.Bands+o.LeadBands+dedupe.SkeletonBands {
+		t.Fatalf("got %d keys, want %d", len(a.Keys), o.Bands+o.LeadBands+dedupe.SkeletonBands)
 	}
 }
 
@@ -109,10 +112,10 @@ func TestCompareRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := o.Fingerprint(tt.a), o.Fingerprint(tt.b)
-			s := o.Compare(a.Shingles, a.Signature, b.Shingles, b.Signature)
-			if s.Copy != tt.wantCopy || !strings.Contains(s.Rule, tt.ruleHas) {
+			s := o.Compare(a, b)
+			if s.Copy() != tt.wantCopy || !strings.Contains(s.Rule, tt.ruleHas) {
 				t.Fatalf("copy=%v rule=%q (J=%.2f C=%.2f); want copy=%v, rule with %q",
-					s.Copy, s.Rule, s.Jaccard, s.Containment, tt.wantCopy, tt.ruleHas)
+					s.Copy(), s.Rule, s.Jaccard, s.Containment, tt.wantCopy, tt.ruleHas)
 			}
 		})
 	}
@@ -141,7 +144,7 @@ func (m *memIndex) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 		for _, id := range m.byKey[k] {
 			if !seen[id] {
 				seen[id] = true
-				out = append(out, dedupe.Candidate{ID: int64(id), Cluster: int64(m.find(id)), Shingles: m.fps[id].Shingles, Signature: m.fps[id].Signature})
+				out = append(out, dedupe.Candidate{ID: int64(id), Cluster: int64(m.find(id)), Fingerprint: m.fps[id]})
 			}
 		}
 	}
@@ -151,7 +154,7 @@ func (m *memIndex) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 func (m *memIndex) add(t *testing.T, o dedupe.Options, text string) []dedupe.Match {
 	t.Helper()
 	fp := o.Fingerprint(text)
-	matches, err := o.Match(fp, m)
+	matches, _, err := o.Match(fp, m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,12 @@ import (
 )
 
 // Candidate is a stored article that shares at least one LSH band key with
-// the article being matched: the only articles worth comparing.
+// the article being matched: the only articles worth comparing. Its
+// Fingerprint needs Shingles, Signature, Skeleton, Facts and FactCount.
 type Candidate struct {
-	ID        int64
-	Cluster   int64
-	Shingles  int
-	Signature []uint32
+	ID      int64
+	Cluster int64
+	Fingerprint
 }
 
 // CandidateLookup finds the stored articles indexed under any of keys. The
@@ -21,34 +21,71 @@ type CandidateLookup interface {
 	Candidates(keys []int64) ([]Candidate, error)
 }
 
+// Kind is what a comparison found two articles to be.
+type Kind string
+
+// The kinds of relation between two articles.
+const (
+	// Unrelated articles share too little to say anything.
+	Unrelated Kind = ""
+	// Copy: the same text, reprinted with small edits. Copies cluster.
+	Copy Kind = "copy"
+	// Template: the same wording around different facts, as in earnings
+	// blurbs or scores made from one template. Not copies; both are filler.
+	Template Kind = "template"
+)
+
 // Similarity is the comparison of two articles and the verdict on it. It is
 // stored with every match and shown by explain, so the figures and the rule
 // that fired travel together.
 type Similarity struct {
 	Jaccard     float64
 	Containment float64
-	Copy        bool
+	// Skeleton is the estimated Jaccard of the masked texts; Facts the
+	// estimated share of the fewer facts found among the other's. Both are
+	// zero when a side has no skeleton (an article stored before them).
+	Skeleton float64
+	Facts    float64
+	Kind     Kind
 	// Rule names the threshold that decided, e.g. "jaccard 0.62 >= 0.50".
 	Rule string
 }
 
-// Compare decides whether two fingerprinted texts are copies. A pair is a copy
-// when its estimated Jaccard reaches CopyJaccard, or when the shorter text is
-// mostly contained in the longer one (a reprint cut at the end) and the
-// Jaccard is high enough for that containment estimate to mean something.
-// Texts with fewer than MinShingles shingles are never copies: one shared
-// dateline or sentence must not decide.
-func (o Options) Compare(aShingles int, aSig []uint32, bShingles int, bSig []uint32) Similarity {
-	j := EstimateJaccard(aSig, bSig)
-	s := Similarity{Jaccard: j, Containment: EstimateContainment(j, aShingles, bShingles)}
+// Copy reports whether the comparison found a copy.
+func (s Similarity) Copy() bool { return s.Kind == Copy }
+
+// Compare decides what two fingerprinted texts are to each other.
+//
+// First the template rule: when the skeletons agree (TemplateSkeleton) but
+// the facts do not (TemplateFacts), the pair is a template match even if the
+// shared wording would make it a copy. Otherwise a pair is a copy when its
+// estimated Jaccard reaches CopyJaccard, or when the shorter text is mostly
+// contained in the longer one (a reprint cut at the end) and the Jaccard is
+// high enough for that containment estimate to mean something. Texts with
+// fewer than MinShingles shingles are never copies: one shared dateline or
+// sentence must not decide.
+func (o Options) Compare(a, b Fingerprint) Similarity {
+	j := EstimateJaccard(a.Signature, b.Signature)
+	s := Similarity{Jaccard: j, Containment: EstimateContainment(j, a.Shingles, b.Shingles)}
+	hasSkeleton := len(a.Skeleton) == SkeletonSize && len(b.Skeleton) == SkeletonSize
+	if hasSkeleton {
+		s.Skeleton = EstimateJaccard(a.Skeleton, b.Skeleton)
+		if a.FactCount > 0 && b.FactCount > 0 {
+			s.Facts = EstimateContainment(EstimateJaccard(a.Facts, b.Facts), a.FactCount, b.FactCount)
+		}
+	}
 	switch {
-	case min(aShingles, bShingles) < o.MinShingles:
-		s.Rule = fmt.Sprintf("too short to compare: %d shingles < min_shingles %d", min(aShingles, bShingles), o.MinShingles)
+	case min(a.Shingles, b.Shingles) < o.MinShingles:
+		s.Rule = fmt.Sprintf("too short to compare: %d shingles < min_shingles %d", min(a.Shingles, b.Shingles), o.MinShingles)
+	case hasSkeleton && s.Skeleton >= o.TemplateSkeleton && s.Facts < o.TemplateFacts && a.FactCount > 0 && b.FactCount > 0:
+		s.Kind = Template
+		s.Rule = fmt.Sprintf("template: skeleton %.2f >= template_skeleton %.2f, facts %.2f < template_facts %.2f",
+			s.Skeleton, o.TemplateSkeleton, s.Facts, o.TemplateFacts)
 	case j >= o.CopyJaccard:
-		s.Copy = true
+		s.Kind = Copy
 		s.Rule = fmt.Sprintf("jaccard %.2f >= copy_jaccard %.2f", j, o.CopyJaccard)
 	case s.Containment >= o.CopyContainment && j >= o.ContainmentMinJaccard:
-		s.Copy = true
+		s.Kind = Copy
 		s.Rule = fmt.Sprintf("containment %.2f >= copy_containment %.2f", s.Containment, o.CopyContainment)
 	case s.Containment >= o.CopyContainment:
 		s.Rule = fmt.Sprintf("containment %.2f, but jaccard %.2f < containment_min_jaccard %.2f", s.Containment, j, o.ContainmentMinJaccard)
@@ -59,38 +96,68 @@ func (o Options) Compare(aShingles int, aSig []uint32, bShingles int, bSig []uin
 	return s
 }
 
-// Match is one stored article that the new article copies, with the figures
-// that decided it.
+// Match is one stored article that the new article copies or shares a
+// template with, with the figures that decided it.
 type Match struct {
 	ID      int64
 	Cluster int64
 	Similarity
 }
 
-// Match returns the stored articles that fp is a copy of, best first: highest
-// Jaccard, then highest containment, then oldest id, so that the same input
-// always gives the same order. An article too short to index matches nothing.
-func (o Options) Match(fp Fingerprint, lookup CandidateLookup) ([]Match, error) {
+// Match returns the stored articles that fp is a copy of, best first
+// (highest Jaccard, then highest containment, then oldest id, so that the
+// same input always gives the same order), and separately those it shares a
+// template with. An article too short to index matches nothing.
+func (o Options) Match(fp Fingerprint, lookup CandidateLookup) (copies, templates []Match, err error) {
 	if len(fp.Keys) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	cands, err := lookup.Candidates(fp.Keys)
 	if err != nil {
-		return nil, fmt.Errorf("look up candidates: %w", err)
+		return nil, nil, fmt.Errorf("look up candidates: %w", err)
 	}
-	var out []Match
 	for _, c := range cands {
-		s := o.Compare(fp.Shingles, fp.Signature, c.Shingles, c.Signature)
-		if s.Copy {
-			out = append(out, Match{ID: c.ID, Cluster: c.Cluster, Similarity: s})
+		s := o.Compare(fp, c.Fingerprint)
+		switch s.Kind {
+		case Copy:
+			copies = append(copies, Match{ID: c.ID, Cluster: c.Cluster, Similarity: s})
+		case Template:
+			templates = append(templates, Match{ID: c.ID, Cluster: c.Cluster, Similarity: s})
 		}
 	}
-	slices.SortFunc(out, func(a, b Match) int {
+	best := func(a, b Match) int {
 		return cmp.Or(
 			cmp.Compare(b.Jaccard, a.Jaccard),
 			cmp.Compare(b.Containment, a.Containment),
 			cmp.Compare(a.ID, b.ID),
 		)
-	})
-	return out, nil
+	}
+	slices.SortFunc(copies, best)
+	slices.SortFunc(templates, best)
+	return copies, templates, nil
+}
+
+// Exact computes the true Jaccard similarity and containment of two texts'
+// shingle sets, which the signatures only estimate: what explain shows
+// beside the estimates, so a reader can see how close they are.
+func (o Options) Exact(a, b string) (jaccard, containment float64) {
+	set := func(text string) map[uint64]bool {
+		m := map[uint64]bool{}
+		for _, s := range o.shingles(tokenHashes(nil, text)) {
+			m[s] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) == 0 || len(sb) == 0 {
+		return 0, 0
+	}
+	inter := 0
+	for s := range sa {
+		if sb[s] {
+			inter++
+		}
+	}
+	union := len(sa) + len(sb) - inter
+	return float64(inter) / float64(union), float64(inter) / float64(min(len(sa), len(sb)))
 }

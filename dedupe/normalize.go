@@ -81,34 +81,72 @@ func isSingleRuneWord(r rune) bool {
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
 }
 
+// tokenKind tells the skeleton what a token stands for: templated articles
+// share their wording and differ in their facts, the numbers and names.
+type tokenKind uint8
+
+const (
+	plainToken  tokenKind = iota
+	numberToken           // has a digit: a price, score, date, percentage
+	nameToken             // capitalized and not first in its sentence
+)
+
 // scanTokens calls emit with the lower-cased UTF-8 bytes of each token of
-// text, in order. It is the one tokenizer behind Tokens and the hashing path,
-// so that what explain shows is exactly what was fingerprinted.
-func scanTokens(text string, emit func(tok []byte)) {
+// text, in order, and its kind. It is the one tokenizer behind Tokens, the
+// hashing path and the skeleton, so that what explain shows is exactly what
+// was fingerprinted.
+func scanTokens(text string, emit func(tok []byte, kind tokenKind)) {
 	text = nfkc(text)
 	buf := make([]byte, 0, 64)
+	// sentenceStart is true until the first word after a full stop, a
+	// colon, a dash or a bullet, or the start: a capital there is grammar,
+	// not a name. Line breaks and quotes do not count, because copies of one
+	// text differ in exactly those and must still agree on their names.
+	sentenceStart := true
+	upper, digit := false, false
 	flush := func() {
-		if len(buf) > 0 {
-			emit(buf)
-			buf = buf[:0]
+		if len(buf) == 0 {
+			return
 		}
+		kind := plainToken
+		switch {
+		case digit:
+			kind = numberToken
+		case upper && !sentenceStart:
+			kind = nameToken
+		}
+		emit(buf, kind)
+		buf = buf[:0]
+		sentenceStart, upper, digit = false, false, false
 	}
 	for _, r := range text {
 		if r < utf8.RuneSelf {
 			// ASCII fast path: most feed text is ASCII, and the
 			// Unicode table lookups below dominate otherwise.
 			switch {
-			case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			case 'a' <= r && r <= 'z':
+				buf = append(buf, byte(r))
+			case '0' <= r && r <= '9':
+				digit = true
 				buf = append(buf, byte(r))
 			case 'A' <= r && r <= 'Z':
+				upper = upper || len(buf) == 0
 				buf = append(buf, byte(r)+('a'-'A'))
 			default:
 				flush()
+				switch r {
+				case '.', '!', '?', ':', '-', '*':
+					sentenceStart = true
+				}
 			}
 			continue
 		}
 		if !isWordRune(r) {
 			flush()
+			switch r {
+			case '\u2013', '\u2014', '\u2022', '\u3002':
+				sentenceStart = true
+			}
 			continue
 		}
 		if isSingleRuneWord(r) {
@@ -116,6 +154,12 @@ func scanTokens(text string, emit func(tok []byte)) {
 			buf = utf8.AppendRune(buf, r)
 			flush()
 			continue
+		}
+		if len(buf) == 0 && unicode.IsUpper(r) {
+			upper = true
+		}
+		if unicode.IsDigit(r) {
+			digit = true
 		}
 		buf = utf8.AppendRune(buf, unicode.ToLower(r))
 	}
@@ -127,20 +171,23 @@ func scanTokens(text string, emit func(tok []byte)) {
 // separate words, which is why folding them cannot change the result.
 func Tokens(text string) []string {
 	var out []string
-	scanTokens(text, func(tok []byte) { out = append(out, string(tok)) })
+	scanTokens(text, func(tok []byte, _ tokenKind) { out = append(out, string(tok)) })
 	return out
 }
 
 // tokenHashes returns the FNV-1a hash of each token of text, appended to dst.
 // Working on hashes rather than strings keeps fingerprinting allocation-light.
 func tokenHashes(dst []uint64, text string) []uint64 {
-	scanTokens(text, func(tok []byte) {
-		h := uint64(fnvOffset)
-		for _, c := range tok {
-			h ^= uint64(c)
-			h *= fnvPrime
-		}
-		dst = append(dst, h)
-	})
+	scanTokens(text, func(tok []byte, _ tokenKind) { dst = append(dst, hashToken(tok)) })
 	return dst
+}
+
+// hashToken is FNV-1a over a token's bytes.
+func hashToken(tok []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range tok {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
 }

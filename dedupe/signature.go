@@ -45,7 +45,31 @@ type Options struct {
 	// estimated from Jaccard and the two sizes, and becomes noise when the
 	// shorter text is a small fraction of the longer one.
 	ContainmentMinJaccard float64 `yaml:"containment_min_jaccard"`
+	// TemplateSkeleton is the estimated Jaccard of two articles' skeletons
+	// (their words with numbers and names masked) at or above which they
+	// share a template.
+	TemplateSkeleton float64 `yaml:"template_skeleton"`
+	// TemplateFacts is the share of the fewer facts (numbers and names)
+	// found among the other's, below which two articles sharing a template
+	// tell different stories: an earnings blurb about another company, a
+	// score of another match. Copies keep their facts.
+	TemplateFacts float64 `yaml:"template_facts"`
+	// BoilerplateArticles is how many articles of one source a line must
+	// appear in to become that source's boilerplate.
+	BoilerplateArticles int `yaml:"boilerplate_articles"`
+	// BoilerplateSources is how many sources must have learned a line as
+	// boilerplate for it to count as boilerplate everywhere: "Share this
+	// article" need not be learned again at every site.
+	BoilerplateSources int `yaml:"boilerplate_sources"`
 }
+
+// The sizes of the skeleton and facts signatures. They are fixed rather
+// than options: the template decision needs only a coarse estimate.
+const (
+	SkeletonSize  = 32
+	SkeletonBands = 8
+	FactsSize     = 32
+)
 
 // DefaultOptions returns the settings feedfold ships with.
 func DefaultOptions() Options {
@@ -60,6 +84,10 @@ func DefaultOptions() Options {
 		CopyJaccard:           0.5,
 		CopyContainment:       0.7,
 		ContainmentMinJaccard: 0.1,
+		TemplateSkeleton:      0.5,
+		TemplateFacts:         0.5,
+		BoilerplateArticles:   3,
+		BoilerplateSources:    2,
 	}
 }
 
@@ -87,6 +115,14 @@ func (o Options) Validate() error {
 		return fmt.Errorf("copy_containment %g: want a number above 0 and at most 1", o.CopyContainment)
 	case !(o.ContainmentMinJaccard >= 0 && o.ContainmentMinJaccard <= 1):
 		return fmt.Errorf("containment_min_jaccard %g: want 0 to 1", o.ContainmentMinJaccard)
+	case !(o.TemplateSkeleton > 0 && o.TemplateSkeleton <= 1):
+		return fmt.Errorf("template_skeleton %g: want a number above 0 and at most 1", o.TemplateSkeleton)
+	case !(o.TemplateFacts >= 0 && o.TemplateFacts <= 1):
+		return fmt.Errorf("template_facts %g: want 0 to 1", o.TemplateFacts)
+	case o.BoilerplateArticles < 2:
+		return fmt.Errorf("boilerplate_articles %d: want at least 2", o.BoilerplateArticles)
+	case o.BoilerplateSources < 1:
+		return fmt.Errorf("boilerplate_sources %d: want at least 1", o.BoilerplateSources)
 	}
 	return nil
 }
@@ -100,6 +136,14 @@ type Fingerprint struct {
 	Signature []uint32
 	// Lead is the MinHash of the opening shingles only.
 	Lead []uint32
+	// Skeleton is the MinHash of the shingles of the text with numbers and
+	// names masked: what articles made from one template share.
+	Skeleton []uint32
+	// Facts is the MinHash of the numbers and names themselves, and
+	// FactCount their number of distinct values: what tells a template's
+	// instances apart, and what copies keep.
+	Facts     []uint32
+	FactCount int
 	// Keys are the LSH band keys under which the article is indexed. Empty
 	// when the text is too short to match reliably.
 	Keys []int64
@@ -112,8 +156,28 @@ type Fingerprint struct {
 // SignatureSize bins, each bin keeping its minimum. Classic MinHash would hash
 // every shingle SignatureSize times; this costs one hash per shingle and has
 // the same estimator, fraction of equal bins ≈ Jaccard.
+//
+// The skeleton replaces every number with one token and every name with
+// another before shingling, so two earnings blurbs from one template have
+// nearly equal skeletons and different facts.
 func (o Options) Fingerprint(text string) Fingerprint {
-	toks := tokenHashes(make([]uint64, 0, 1024), text)
+	toks := make([]uint64, 0, 1024)
+	skel := make([]uint64, 0, 1024)
+	var facts []uint64
+	scanTokens(text, func(tok []byte, kind tokenKind) {
+		h := hashToken(tok)
+		toks = append(toks, h)
+		switch kind {
+		case numberToken:
+			skel = append(skel, maskedNumber)
+			facts = append(facts, h)
+		case nameToken:
+			skel = append(skel, maskedName)
+			facts = append(facts, h)
+		default:
+			skel = append(skel, h)
+		}
+	})
 	sh := o.shingles(toks)
 	var fp Fingerprint
 	if len(sh) == 0 {
@@ -125,11 +189,26 @@ func (o Options) Fingerprint(text string) Fingerprint {
 	}
 	fp.Shingles = countDistinct(sh)
 	fp.Signature = oph(sh, o.SignatureSize)
+	fp.Skeleton = oph(o.shingles(skel), SkeletonSize)
+	if len(facts) > 0 {
+		for i, f := range facts {
+			facts[i] = mix64(f)
+		}
+		fp.FactCount = countDistinct(facts)
+		fp.Facts = oph(facts, FactsSize)
+	}
 	if fp.Shingles >= o.MinShingles {
-		fp.Keys = o.Keys(fp.Signature, fp.Lead)
+		fp.Keys = o.Keys(fp.Signature, fp.Lead, fp.Skeleton)
 	}
 	return fp
 }
+
+// The tokens that stand for a masked number and a masked name in the
+// skeleton: any fixed values unlikely to be a real token's hash.
+const (
+	maskedNumber = 0x6E756D6265720001
+	maskedName   = 0x6E616D6500000002
+)
 
 // shingles hashes each window of ShingleSize consecutive tokens, in text
 // order. A text shorter than one window becomes a single shingle so that a
@@ -243,14 +322,18 @@ func densifySource(bin, size int, filled []bool) int {
 	return bin
 }
 
-// Keys returns the LSH band keys of a signature and its lead. Each key hashes
-// one band's values together with the band's number and kind, so equal values
-// in different bands never collide.
-func (o Options) Keys(signature, lead []uint32) []int64 {
-	keys := make([]int64, 0, o.Bands+o.LeadBands)
+// Keys returns the LSH band keys of a signature, its lead and its skeleton
+// (either of the last two may be empty). Each key hashes one band's values
+// together with the band's number and kind, so equal values in different
+// bands never collide.
+func (o Options) Keys(signature, lead, skeleton []uint32) []int64 {
+	keys := make([]int64, 0, o.Bands+o.LeadBands+SkeletonBands)
 	keys = appendBandKeys(keys, signature, o.Bands, 0)
 	if len(lead) > 0 && o.LeadBands > 0 {
 		keys = appendBandKeys(keys, lead, o.LeadBands, 1)
+	}
+	if len(skeleton) == SkeletonSize {
+		keys = appendBandKeys(keys, skeleton, SkeletonBands, 2)
 	}
 	return keys
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -51,6 +52,9 @@ type prepared struct {
 	item  feeds.Item
 	ident int64
 	hash  []byte
+	// clean and fp are set for items whose text is new: fingerprinting is
+	// the costly part, done in parallel.
+	clean *dedupe.Cleaned
 	fp    *dedupe.Fingerprint
 }
 
@@ -70,14 +74,16 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
-	s.fingerprintAll(preps, known)
+	if err := s.fingerprintAll(ctx, preps, known); err != nil {
+		return feeds.SinkResult{}, err
+	}
 
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	w := &writer{ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{}}
+	w := s.newWriter(ctx, tx)
 	defer w.closeStmts()
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
 	for i := range preps {
@@ -87,6 +93,9 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
 		}
 		res.Statuses[i] = st
+	}
+	if err := w.settle(); err != nil {
+		return feeds.SinkResult{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return feeds.SinkResult{}, fmt.Errorf("commit: %w", err)
@@ -136,26 +145,47 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 	return known, nil
 }
 
-// fingerprintAll fingerprints, on all cores, the items whose text is not
-// already stored.
-func (s *Store) fingerprintAll(preps []prepared, known map[int64][]byte) {
+// fingerprintAll cleans and fingerprints, on all cores, the items whose
+// text is not already stored, with the boilerplate known before the batch.
+func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) error {
+	var todo []int
+	blocks := make([][]dedupe.Block, len(preps))
+	bySource := map[int64][]uint64{}
+	for i := range preps {
+		if h, ok := known[preps[i].ident]; ok && bytes.Equal(h, preps[i].hash) {
+			continue
+		}
+		todo = append(todo, i)
+		blocks[i] = dedupe.Blocks(preps[i].item.Text)
+		key := sourceKey(preps[i].item.Source)
+		for _, b := range blocks[i] {
+			bySource[key] = append(bySource[key], b.Hash)
+		}
+	}
+	for key, list := range bySource {
+		slices.Sort(list)
+		bySource[key] = slices.Compact(list)
+	}
+	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource)
+	if err != nil {
+		return err
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range work {
-				fp := s.opts.Fingerprint(preps[i].item.Text)
-				preps[i].fp = &fp
+				c, fp := s.clean(preps[i].item.Text, preps[i].item.Source, bp)
+				preps[i].clean, preps[i].fp = &c, &fp
 			}
 		})
 	}
-	for i := range preps {
-		if h, ok := known[preps[i].ident]; !ok || !bytes.Equal(h, preps[i].hash) {
-			work <- i
-		}
+	for _, i := range todo {
+		work <- i
 	}
 	close(work)
 	wg.Wait()
+	return nil
 }
 
 func placeholders(n int) string {
@@ -167,16 +197,34 @@ func placeholders(n int) string {
 
 // writer holds the state of one ingest transaction.
 type writer struct {
+	store       *Store
 	ctx         context.Context
 	tx          *sql.Tx
 	opts        dedupe.Options
 	now         int64
 	newClusters int
 	duplicates  int
+	// learned and global are the lines this batch learned as boilerplate,
+	// per source ({source key, block}) and everywhere.
+	learned map[[2]int64]bool
+	global  map[int64]bool
+	// refingerprint holds articles to clean and fingerprint again at the
+	// end of the batch, because lines they carry were learned; recluster
+	// holds clusters to rebuild, because a member changed.
+	refingerprint map[int64]bool
+	recluster     map[int64]bool
+	// refiling is set while rebuild files articles again, which are
+	// neither new clusters nor new duplicates.
+	refiling bool
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
 	stmts map[string]*sql.Stmt
+}
+
+func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) *writer {
+	return &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
+		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{}}
 }
 
 // stmt returns query prepared on the transaction, preparing it once.
@@ -234,7 +282,7 @@ func candidatesQuery(keys int) string {
 	for i := range probes {
 		probes[i] = probe
 	}
-	return `SELECT f.article_id, a.cluster_id, f.shingles, f.signature
+	return `SELECT f.article_id, a.cluster_id, f.shingles, f.signature, f.skeleton, f.facts, f.fact_count
 		FROM fingerprints f JOIN articles a ON a.id = f.article_id
 		WHERE f.article_id IN (` + strings.Join(probes, " UNION ALL ") + `)`
 }
@@ -259,17 +307,31 @@ func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 	for rows.Next() {
 		var c dedupe.Candidate
 		var cluster sql.NullInt64
-		var sig []byte
-		if err := rows.Scan(&c.ID, &cluster, &c.Shingles, &sig); err != nil {
+		var sig, skel, facts []byte
+		if err := rows.Scan(&c.ID, &cluster, &c.Shingles, &sig, &skel, &facts, &c.FactCount); err != nil {
 			return nil, err
 		}
-		if c.Signature, err = dedupe.DecodeSignature(sig); err != nil {
+		if c.Signature, c.Skeleton, c.Facts, err = decodeAll(sig, skel, facts); err != nil {
 			return nil, fmt.Errorf("article %d: %w", c.ID, err)
 		}
 		c.Cluster = cluster.Int64
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// decodeAll decodes a fingerprint's stored signatures.
+func decodeAll(blobs ...[]byte) (sig, skel, facts []uint32, err error) {
+	out := make([][]uint32, len(blobs))
+	for i, b := range blobs {
+		if out[i], err = dedupe.DecodeSignature(b); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	for len(out) < 3 {
+		out = append(out, nil)
+	}
+	return out[0], out[1], out[2], nil
 }
 
 // stored is the part of an existing row that decides what an update does.
@@ -280,17 +342,35 @@ type stored struct {
 	url       string
 	published int64
 	cluster   sql.NullInt64
-	signature []byte
-	lead      []byte
+	// keys are the band keys it is indexed under, recomputed from its
+	// stored signatures.
+	keys []int64
+}
+
+// loadStored reads what put and detach need of article id's row.
+func (w *writer) loadStored(where string, arg any) (stored, error) {
+	var old stored
+	var sig, lead, skel []byte
+	err := w.queryRow(`SELECT a.id, a.text_hash, a.title, a.url, a.published, a.cluster_id, f.signature, f.lead, f.skeleton
+		FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE `+where, arg).
+		Scan(&old.id, &old.hash, &old.title, &old.url, &old.published, &old.cluster, &sig, &lead, &skel)
+	if err != nil {
+		return old, err
+	}
+	s, l, k, err := decodeAll(sig, lead, skel)
+	if err != nil {
+		return old, fmt.Errorf("article %d: %w", old.id, err)
+	}
+	if len(s) > 0 {
+		old.keys = w.opts.Keys(s, l, k)
+	}
+	return old, nil
 }
 
 // put inserts or updates one item and (re)clusters it when its text is new.
 func (w *writer) put(p *prepared) (feeds.Status, error) {
 	it := p.item
-	var old stored
-	err := w.queryRow(`SELECT a.id, a.text_hash, a.title, a.url, a.published, a.cluster_id, f.signature, f.lead
-		FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.ident = ?`, p.ident).
-		Scan(&old.id, &old.hash, &old.title, &old.url, &old.published, &old.cluster, &old.signature, &old.lead)
+	old, err := w.loadStored(`a.ident = ?`, p.ident)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("look up: %w", err)
@@ -320,85 +400,120 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		}
 		return feeds.StatusUpdated, nil
 	}
-	if p.fp == nil { // stored by a concurrent writer since knownHashes looked
-		fp := w.opts.Fingerprint(it.Text)
-		p.fp = &fp
+	// Not fingerprinted before the batch (stored by a concurrent writer
+	// since knownHashes looked), or fingerprinted with lines this batch
+	// has since learned are boilerplate: clean and fingerprint it here.
+	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
+		blocks := dedupe.Blocks(it.Text)
+		bp, err := w.boilerplateNow(it.Source, blocks)
+		if err != nil {
+			return 0, err
+		}
+		c, fp := w.store.clean(it.Text, it.Source, bp)
+		p.clean, p.fp = &c, &fp
 	}
-	fp := p.fp
 	if exists {
-		// Out of the index first, so the article cannot match itself.
+		// Out of the index first, so the article cannot match itself. The
+		// rest of its cluster may have hung together through it: rebuild.
 		if err := w.detach(old); err != nil {
 			return 0, err
 		}
+		if old.cluster.Valid {
+			w.recluster[old.cluster.Int64] = true
+		}
 	}
 	// Matching before the write lets the row be written once, with its
-	// cluster already known.
-	matches, err := w.opts.Match(*fp, w)
+	// cluster already known: rewriting it would rewrite its text.
+	pl, err := w.place(published, *p.fp)
 	if err != nil {
 		return 0, err
 	}
-	cluster, err := w.clusterFor(published, matches)
-	if err != nil {
-		return 0, err
-	}
-	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
 	var id int64
 	if exists {
 		id = old.id
 		err = w.exec(`UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
-			updated = ?, path = ?, text = ?, text_hash = ?, cluster_id = ? WHERE id = ?`,
-			it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, it.Path, it.Text, p.hash, cluster, id)
+			updated = ?, path = ?, text = ?, text_hash = ?, cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
+			it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, it.Path, it.Text, p.hash,
+			pl.cluster, p.clean.Boilerplate, len(pl.templates) > 0, id)
 		if err != nil {
 			return 0, fmt.Errorf("update: %w", err)
 		}
-		err = w.exec(`UPDATE fingerprints SET shingles = ?, signature = ?, lead = ? WHERE article_id = ?`, fp.Shingles, sig, lead, id)
-		if err != nil {
-			return 0, fmt.Errorf("update fingerprint: %w", err)
-		}
 	} else {
 		err = w.queryRow(`INSERT INTO articles (ident, cluster_id, source, guid, url, title, author, published, ingested, updated,
-			path, text, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.ident, cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, it.Text, p.hash).Scan(&id)
+			path, text, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, it.Text, p.hash,
+			p.clean.Boilerplate, len(pl.templates) > 0).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("insert: %w", err)
 		}
-		err = w.exec(`INSERT INTO fingerprints (article_id, shingles, signature, lead) VALUES (?, ?, ?, ?)`, id, fp.Shingles, sig, lead)
-		if err != nil {
-			return 0, fmt.Errorf("insert fingerprint: %w", err)
+	}
+	if err := w.finish(id, *p.fp, pl); err != nil {
+		return 0, err
+	}
+	if !exists {
+		// Only new articles count: an edited one counted its lines once.
+		if err := w.countBlocks(id, it.Source, p.clean.Blocks); err != nil {
+			return 0, err
 		}
+		return feeds.StatusNew, nil
 	}
-	if err := w.recordMatches(id, matches); err != nil {
-		return 0, err
-	}
-	if err := w.index(id, fp.Keys); err != nil {
-		return 0, err
-	}
-	if len(matches) > 0 {
-		w.duplicates++
-	}
-	if exists {
-		return feeds.StatusUpdated, nil
-	}
-	return feeds.StatusNew, nil
+	return feeds.StatusUpdated, nil
 }
 
-// detach takes an article whose text changed out of the index, its matches
-// and its cluster, so it can be matched afresh. The rest of its old cluster
-// stays together.
+// placement is where matching put an article: its cluster, and the copies
+// and template partners it found.
+type placement struct {
+	cluster           int64
+	copies, templates []dedupe.Match
+}
+
+// place matches fingerprint fp against the index and finds its cluster:
+// its best copy's (merging the clusters it links) or a new one.
+func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error) {
+	copies, templates, err := w.opts.Match(fp, w)
+	if err != nil {
+		return placement{}, err
+	}
+	cluster, err := w.clusterFor(published, copies)
+	if err != nil {
+		return placement{}, err
+	}
+	return placement{cluster: cluster, copies: copies, templates: templates}, nil
+}
+
+// finish writes what goes with a placed article: its fingerprint, its
+// matches, the filler mark on its template partners, and its band keys.
+func (w *writer) finish(id int64, fp dedupe.Fingerprint, pl placement) error {
+	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
+	skel, facts := dedupe.EncodeSignature(fp.Skeleton), dedupe.EncodeSignature(fp.Facts)
+	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	if err != nil {
+		return fmt.Errorf("write fingerprint: %w", err)
+	}
+	if err := w.recordMatches(id, pl.copies); err != nil {
+		return err
+	}
+	if err := w.recordMatches(id, pl.templates); err != nil {
+		return err
+	}
+	for _, m := range pl.templates[:min(len(pl.templates), maxStoredMatches)] {
+		if err := w.exec(`UPDATE articles SET filler = 1 WHERE id = ? AND filler = 0`, m.ID); err != nil {
+			return fmt.Errorf("mark filler: %w", err)
+		}
+	}
+	if len(pl.copies) > 0 && !w.refiling {
+		w.duplicates++
+	}
+	return w.index(id, fp.Keys)
+}
+
+// detach takes an article out of the index, its matches and its cluster,
+// so it can be matched afresh.
 func (w *writer) detach(old stored) error {
-	sig, err := dedupe.DecodeSignature(old.signature)
-	if err != nil {
-		return fmt.Errorf("article %d: %w", old.id, err)
-	}
-	lead, err := dedupe.DecodeSignature(old.lead)
-	if err != nil {
-		return fmt.Errorf("article %d: %w", old.id, err)
-	}
-	if len(sig) > 0 {
-		for _, k := range w.opts.Keys(sig, lead) {
-			if err := w.exec(`DELETE FROM band_keys WHERE key = ? AND article_id = ?`, k, old.id); err != nil {
-				return fmt.Errorf("unindex: %w", err)
-			}
+	for _, k := range old.keys {
+		if err := w.exec(`DELETE FROM band_keys WHERE key = ? AND article_id = ?`, k, old.id); err != nil {
+			return fmt.Errorf("unindex: %w", err)
 		}
 	}
 	if err := w.exec(`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`, old.id); err != nil {
@@ -425,7 +540,9 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, err
 		if err != nil {
 			return 0, fmt.Errorf("create cluster: %w", err)
 		}
-		w.newClusters++
+		if !w.refiling {
+			w.newClusters++
+		}
 		return cluster, nil
 	}
 	target := matches[0].Cluster
@@ -493,12 +610,12 @@ func (w *writer) recordMatches(id int64, matches []dedupe.Match) error {
 	if len(matches) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 5*len(matches))
+	args := make([]any, 0, 8*len(matches))
 	for _, m := range matches {
-		args = append(args, id, m.ID, m.Jaccard, m.Containment, m.Rule)
+		args = append(args, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
 	}
-	q := `INSERT OR REPLACE INTO matches (article_id, other_id, jaccard, containment, rule) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?),", len(matches)), ",")
+	q := `INSERT OR REPLACE INTO matches (article_id, other_id, jaccard, containment, rule, kind, skeleton, facts) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(matches)), ",")
 	if err := w.exec(q, args...); err != nil {
 		return fmt.Errorf("record matches of article %d: %w", id, err)
 	}

@@ -19,11 +19,14 @@ type ClusterSummary struct {
 	LastPublished  time.Time `json:"last_published"`
 	// Headline is the title of the cluster's earliest article.
 	Headline string `json:"headline"`
+	// Filler is true when every article of the cluster is templated filler.
+	Filler bool `json:"filler"`
 }
 
 // Clusters lists clusters of at least minSize articles, most recently
-// active first, at most limit of them (0 means 50).
-func (s *Store) Clusters(ctx context.Context, minSize, limit int) ([]ClusterSummary, error) {
+// active first, at most limit of them (0 means 50). Clusters made only of
+// templated filler are left out unless withFiller.
+func (s *Store) Clusters(ctx context.Context, minSize, limit int, withFiller bool) ([]ClusterSummary, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -33,10 +36,15 @@ func (s *Store) Clusters(ctx context.Context, minSize, limit int) ([]ClusterSumm
 	if minSize >= 2 {
 		where = "size >= 2 AND size >= ?"
 	}
+	notFiller := "1"
+	if !withFiller {
+		notFiller = "EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id AND filler = 0)"
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT c.id, c.size, c.first_published, c.last_published,
 			(SELECT COUNT(DISTINCT source) FROM articles WHERE cluster_id = c.id),
-			(SELECT title FROM articles WHERE cluster_id = c.id ORDER BY published, id LIMIT 1)
-		FROM clusters c WHERE `+where+` ORDER BY c.last_published DESC, c.id DESC LIMIT ?`, minSize, limit)
+			(SELECT title FROM articles WHERE cluster_id = c.id ORDER BY published, id LIMIT 1),
+			NOT EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id AND filler = 0)
+		FROM clusters c WHERE `+where+` AND `+notFiller+` ORDER BY c.last_published DESC, c.id DESC LIMIT ?`, minSize, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters: %w", err)
 	}
@@ -46,7 +54,7 @@ func (s *Store) Clusters(ctx context.Context, minSize, limit int) ([]ClusterSumm
 		var c ClusterSummary
 		var first, last int64
 		var headline sql.NullString
-		if err := rows.Scan(&c.ID, &c.Size, &first, &last, &c.Sources, &headline); err != nil {
+		if err := rows.Scan(&c.ID, &c.Size, &first, &last, &c.Sources, &headline, &c.Filler); err != nil {
 			return nil, fmt.Errorf("list clusters: %w", err)
 		}
 		c.FirstPublished, c.LastPublished, c.Headline = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), headline.String
@@ -66,6 +74,10 @@ type Member struct {
 	// earliest member (1 for the earliest itself).
 	Jaccard     float64 `json:"jaccard"`
 	Containment float64 `json:"containment"`
+	// Filler marks templated filler; Boilerplate is the share of the
+	// article's words removed as boilerplate or by strip rules.
+	Filler      bool    `json:"filler"`
+	Boilerplate float64 `json:"boilerplate"`
 }
 
 // ClusterDetail is a cluster with all its members, earliest first.
@@ -102,7 +114,7 @@ func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
 		return d, fmt.Errorf("cluster %d: %w", id, err)
 	}
 	d.FirstPublished, d.LastPublished = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.title, a.url, a.published, f.shingles, f.signature
+	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, f.shingles, f.signature
 		FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.cluster_id = ? ORDER BY a.published, a.id`, id)
 	if err != nil {
 		return d, fmt.Errorf("cluster %d members: %w", id, err)
@@ -116,7 +128,7 @@ func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
 		var pub int64
 		var shingles int
 		var blob []byte
-		if err := rows.Scan(&m.ID, &m.Source, &m.Title, &m.URL, &pub, &shingles, &blob); err != nil {
+		if err := rows.Scan(&m.ID, &m.Source, &m.Title, &m.URL, &pub, &m.Filler, &m.Boilerplate, &shingles, &blob); err != nil {
 			return d, fmt.Errorf("cluster %d members: %w", id, err)
 		}
 		sig, err := dedupe.DecodeSignature(blob)
@@ -147,8 +159,12 @@ type ExportArticle struct {
 	Title     string    `json:"title"`
 	Published time.Time `json:"published"`
 	Cluster   int64     `json:"cluster"`
-	Path      string    `json:"path,omitempty"`
-	Text      *string   `json:"text,omitempty"`
+	// Filler marks templated filler; Boilerplate is the share of words
+	// removed before fingerprinting, 0 to 1.
+	Filler      bool    `json:"filler"`
+	Boilerplate float64 `json:"boilerplate"`
+	Path        string  `json:"path,omitempty"`
+	Text        *string `json:"text,omitempty"`
 }
 
 // Export calls fn with every article in id order, streaming, so exporting a
@@ -158,8 +174,8 @@ func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle
 	if withText {
 		textCol = "text"
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, source, guid, url, title, published, COALESCE(cluster_id, 0), path, `+textCol+`
-		FROM articles ORDER BY id`)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, source, guid, url, title, published, COALESCE(cluster_id, 0), filler,
+		round(boilerplate, 3), path, `+textCol+` FROM articles ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -168,7 +184,7 @@ func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle
 		var a ExportArticle
 		var pub int64
 		var text string
-		if err := rows.Scan(&a.ID, &a.Source, &a.GUID, &a.URL, &a.Title, &pub, &a.Cluster, &a.Path, &text); err != nil {
+		if err := rows.Scan(&a.ID, &a.Source, &a.GUID, &a.URL, &a.Title, &pub, &a.Cluster, &a.Filler, &a.Boilerplate, &a.Path, &text); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		a.Published = time.Unix(pub, 0).UTC()

@@ -35,6 +35,7 @@ type Store struct {
 	write *sql.DB // nil when opened read-only
 	read  *sql.DB
 	opts  dedupe.Options
+	rules *dedupe.Rules
 	now   func() time.Time
 }
 
@@ -51,6 +52,9 @@ type Options struct {
 	// ReadOnly opens only the read pool, does not create the file, and
 	// applies no migrations: what the reviewing commands need.
 	ReadOnly bool
+	// Rules are the user's strip rules, applied before fingerprinting;
+	// nil means none.
+	Rules *dedupe.Rules
 }
 
 // dsn builds the connection string. Pragmas go in the DSN because an Exec of
@@ -85,7 +89,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := opts.Dedupe.Validate(); err != nil {
 		return nil, fmt.Errorf("dedupe settings: %w", err)
 	}
-	s := &Store{path: path, opts: opts.Dedupe, now: time.Now}
+	s := &Store{path: path, opts: opts.Dedupe, rules: opts.Rules, now: time.Now}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db: %v", ErrNoDatabase, path, err)

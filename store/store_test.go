@@ -82,7 +82,7 @@ func TestDropFolderOfReprintsClustersByStory(t *testing.T) {
 		}
 		clusterStory[c] = r.StoryID
 	}
-	list, err := s.Clusters(context.Background(), 2, 1000)
+	list, err := s.Clusters(context.Background(), 2, 1000, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,12 +214,12 @@ func TestLinkingArticleMergesClusters(t *testing.T) {
 		feeds.Item{Source: "A", GUID: "1", Text: a, Published: pub},
 		feeds.Item{Source: "B", GUID: "2", Text: b, Published: pub},
 	)
-	before, _ := s.Clusters(context.Background(), 1, 10)
+	before, _ := s.Clusters(context.Background(), 1, 10, true)
 	if len(before) != 2 {
 		t.Fatalf("halves: %d clusters, want 2", len(before))
 	}
 	res := mustIngest(t, s, feeds.Item{Source: "C", GUID: "3", Text: a + "\n\n" + b, Published: pub})
-	after, _ := s.Clusters(context.Background(), 1, 10)
+	after, _ := s.Clusters(context.Background(), 1, 10, true)
 	if res.NewClusters != 0 || len(after) != 1 || after[0].Size != 3 {
 		t.Fatalf("after the linking article: %+v (new clusters %d), want one cluster of 3", after, res.NewClusters)
 	}
@@ -296,7 +296,7 @@ func TestReadersWhileWriting(t *testing.T) {
 			}
 			reading = false
 		default:
-			if _, err := ro.Clusters(context.Background(), 2, 20); err != nil {
+			if _, err := ro.Clusters(context.Background(), 2, 20, true); err != nil {
 				t.Fatalf("read during write: %v", err)
 			}
 		}

@@ -224,14 +224,14 @@ an invalid new config is logged and the running one kept.`,
 
 func (a *app) clustersCmd() *cobra.Command {
 	var minSize, limit int
-	var asJSON bool
+	var asJSON, withFiller bool
 	cmd := &cobra.Command{
 		Use:   "clusters",
 		Short: "List near-duplicate clusters, most recently active first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withReader(cmd.Context(), func(s *store.Store) error {
-				list, err := s.Clusters(cmd.Context(), minSize, limit)
+				list, err := s.Clusters(cmd.Context(), minSize, limit, withFiller)
 				if err != nil {
 					return err
 				}
@@ -253,6 +253,7 @@ func (a *app) clustersCmd() *cobra.Command {
 	cmd.Flags().IntVar(&minSize, "min-size", 2, "only clusters with at least this many articles")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many clusters")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
+	cmd.Flags().BoolVar(&withFiller, "filler", false, "include clusters of templated filler (earnings blurbs, scores, weather)")
 	return cmd
 }
 
@@ -306,9 +307,13 @@ func (a *app) showCmd() *cobra.Command {
 					if i > 0 {
 						sim = fmt.Sprintf("J %.2f C %.2f", m.Jaccard, m.Containment)
 					}
-					rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), sim, m.Title}
+					notes := fmt.Sprintf("%.0f%%", 100*m.Boilerplate)
+					if m.Filler {
+						notes += " filler"
+					}
+					rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), sim, notes, m.Title}
 				}
-				return writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "TITLE"}, rows)
+				return writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "BOILER", "TITLE"}, rows)
 			})
 		},
 	}
@@ -322,8 +327,9 @@ func (a *app) exportCmd() *cobra.Command {
 		Use:   "export",
 		Short: "Write every article as JSON Lines to stdout",
 		Long: `Export writes one JSON object per article, in id order, with the fields
-id, source, guid, url, title, published, cluster, path (drop files only) and,
-with --text, text.`,
+id, source, guid, url, title, published, cluster, filler (true for templated
+filler), boilerplate (the share of its words removed before fingerprinting, 0
+to 1), path (drop files only) and, with --text, text.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withReader(cmd.Context(), func(s *store.Store) error {

@@ -30,14 +30,15 @@ var defaultConfig []byte
 // Config is the YAML configuration file. Key names are fixed: scripts and
 // users rely on them.
 type Config struct {
-	Database    string         `yaml:"database"`
-	Schedule    string         `yaml:"schedule"`
-	MetricsAddr string         `yaml:"metrics_addr"`
-	Fetch       FetchConfig    `yaml:"fetch"`
-	Feeds       []FeedConfig   `yaml:"feeds"`
-	Watch       WatchConfig    `yaml:"watch"`
-	Drops       []DropConfig   `yaml:"drops"`
-	Dedupe      dedupe.Options `yaml:"dedupe"`
+	Database    string             `yaml:"database"`
+	Schedule    string             `yaml:"schedule"`
+	MetricsAddr string             `yaml:"metrics_addr"`
+	Fetch       FetchConfig        `yaml:"fetch"`
+	Feeds       []FeedConfig       `yaml:"feeds"`
+	Watch       WatchConfig        `yaml:"watch"`
+	Drops       []DropConfig       `yaml:"drops"`
+	Strip       []dedupe.StripRule `yaml:"strip"`
+	Dedupe      dedupe.Options     `yaml:"dedupe"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
@@ -63,6 +64,8 @@ type FeedConfig struct {
 	Schedule  string `yaml:"schedule"`
 	FullText  bool   `yaml:"full_text"`
 	UserAgent string `yaml:"user_agent"`
+	// Strip rules apply to this feed's articles only.
+	Strip []dedupe.StripRule `yaml:"strip"`
 }
 
 // WatchConfig tunes how the daemon watches drop folders.
@@ -228,6 +231,18 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 			}
 		}
 	}
+	for i, r := range c.Strip {
+		if _, err := dedupe.CompileRules([]dedupe.StripRule{r}, nil); err != nil {
+			return fmt.Errorf("%s: strip[%d]: %w", at("strip", i), i, err)
+		}
+	}
+	for fi, f := range c.Feeds {
+		for ri, r := range f.Strip {
+			if _, err := dedupe.CompileRules([]dedupe.StripRule{r}, nil); err != nil {
+				return fmt.Errorf("%s: feed %q: strip[%d]: %w", at("feeds", fi, "strip", ri), f.Name, ri, err)
+			}
+		}
+	}
 	if err := c.Dedupe.Validate(); err != nil {
 		key, _, _ := strings.Cut(err.Error(), " ")
 		return fmt.Errorf("%s: dedupe.%w", at("dedupe", key), err)
@@ -325,6 +340,18 @@ func (c *Config) dropSettingsFor(path string) feeds.Drop {
 		}
 	}
 	return feeds.Drop{After: feeds.AfterMove}
+}
+
+// Rules compiles the strip rules: the global ones, and each feed's for its
+// own articles. validate has checked them, so an error here is a bug.
+func (c *Config) Rules() (*dedupe.Rules, error) {
+	bySource := map[string][]dedupe.StripRule{}
+	for _, f := range c.Feeds {
+		if len(f.Strip) > 0 {
+			bySource[f.Name] = f.Strip
+		}
+	}
+	return dedupe.CompileRules(c.Strip, bySource)
 }
 
 // FetchOptions returns the fetcher's limits.

@@ -58,6 +58,7 @@ clusters in SQLite for review.`,
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
 		a.exportCmd(), a.statsCmd(), a.generateCmd(), a.feedsCmd(), a.checkConfigCmd(), a.importOPMLCmd(),
+		a.explainCmd(), a.reindexCmd(),
 	)
 	return root
 }
@@ -79,11 +80,37 @@ func (a *app) logger() (*slog.Logger, error) {
 // openStore opens the database the flags and config name. Reviewing commands
 // open it read-only so they never create an empty database by mistake.
 func (a *app) openStore(ctx context.Context, cfg *Config, readOnly bool) (*store.Store, error) {
+	s, err := a.openStoreAsIs(ctx, cfg, readOnly)
+	if err != nil || readOnly {
+		return s, err
+	}
+	// An upgrade that changed how fingerprints are made leaves the stored
+	// ones out of date; a writing command brings them up to date before
+	// adding to them.
+	why, err := s.NeedsReindex(ctx)
+	if err == nil && why != "" {
+		fmt.Fprintf(a.stderr, "reindexing the stored articles first (%s)...\n", why)
+		err = s.Reindex(ctx, nil)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openStoreAsIs opens the database without bringing its fingerprints up to
+// date, for reindex itself.
+func (a *app) openStoreAsIs(ctx context.Context, cfg *Config, readOnly bool) (*store.Store, error) {
 	path := a.dbPath
 	if path == "" {
 		path = cfg.resolve(cfg.Database)
 	}
-	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly})
+	rules, err := cfg.Rules()
+	if err != nil {
+		return nil, err
+	}
+	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules})
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ type Reprint struct {
 	Published time.Time
 	// Edits lists what was changed, to make a failing assertion readable.
 	Edits []string
+	// Template names the filler template a blurb was made from; empty for
+	// stories.
+	Template string
 }
 
 // Generator makes stories and reprints from a fixed seed.

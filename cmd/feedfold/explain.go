@@ -1,0 +1,146 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/store"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) explainCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "explain ARTICLE ARTICLE",
+		Short: "Say why two articles are or are not copies: similarities, boilerplate removed, decision",
+		Long: `Explain compares two articles (ids as shown by show and export): the estimated
+and exact Jaccard similarity and containment of their shingles, the similarity
+of their skeletons (numbers and names masked) and of their facts, the lines
+removed from each as boilerplate or by strip rules, and the decision with the
+threshold it crossed. When boilerplate was learned after the articles were
+stored, it shows the stored decision and the one that would be made now.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ids [2]int64
+			for i, arg := range args {
+				id, err := strconv.ParseInt(arg, 10, 64)
+				if err != nil {
+					return fmt.Errorf("article id %q: want a number, as shown by `feedfold show` or `export`", arg)
+				}
+				ids[i] = id
+			}
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				e, err := s.Explain(cmd.Context(), ids[0], ids[1])
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("%w; list articles with `feedfold export`", err)
+				}
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, e)
+				}
+				a.printExplanation(e)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
+	return cmd
+}
+
+func (a *app) printExplanation(e store.Explanation) {
+	w := a.stdout
+	verdict := func(s dedupe.Similarity) string {
+		switch s.Kind {
+		case dedupe.Copy:
+			return "copies"
+		case dedupe.Template:
+			return "same template, different facts: not copies, both filler"
+		}
+		return "not copies"
+	}
+	for _, side := range []store.ExplainSide{e.A, e.B} {
+		flags := ""
+		if side.Filler {
+			flags = ", filler"
+		}
+		fmt.Fprintf(w, "%d  %s: %s\n    cluster %d, %d shingles, %.0f%% boilerplate%s\n",
+			side.ID, truncate(side.Source, 24), truncate(side.Title, maxWidth-30), side.Cluster, side.Shingles, 100*side.Boilerplate, flags)
+	}
+	fmt.Fprintln(w)
+	rows := [][]string{
+		{"jaccard", fmt.Sprintf("%.2f", e.Now.Jaccard), fmt.Sprintf("%.2f", e.ExactJaccard), fmt.Sprintf("%.2f", e.Stored.Jaccard)},
+		{"containment", fmt.Sprintf("%.2f", e.Now.Containment), fmt.Sprintf("%.2f", e.ExactContainment), fmt.Sprintf("%.2f", e.Stored.Containment)},
+		{"skeleton", fmt.Sprintf("%.2f", e.Now.Skeleton), "", fmt.Sprintf("%.2f", e.Stored.Skeleton)},
+		{"facts", fmt.Sprintf("%.2f", e.Now.Facts), "", fmt.Sprintf("%.2f", e.Stored.Facts)},
+	}
+	writeTable(w, []string{"SIMILARITY", "ESTIMATED", "EXACT", "AS STORED"}, rows)
+	fmt.Fprintf(w, "\ndecision: %s\n    because %s\n", verdict(e.Now), e.Now.Rule)
+	if e.Stored.Kind != e.Now.Kind {
+		fmt.Fprintf(w, "as stored: %s (%s); they were fingerprinted before that boilerplate was learned\n", verdict(e.Stored), e.Stored.Rule)
+	}
+	switch {
+	case e.SameCluster:
+		fmt.Fprintf(w, "they are in the same cluster, %d\n", e.A.Cluster)
+	default:
+		fmt.Fprintf(w, "they are in different clusters, %d and %d\n", e.A.Cluster, e.B.Cluster)
+	}
+	if e.Recorded != nil {
+		fmt.Fprintf(w, "recorded match: %s, %s\n", e.Recorded.Kind, e.Recorded.Rule)
+	}
+	for _, side := range []store.ExplainSide{e.A, e.B} {
+		if len(side.Removed) == 0 {
+			fmt.Fprintf(w, "\nnothing removed from %d\n", side.ID)
+			continue
+		}
+		fmt.Fprintf(w, "\nremoved from %d:\n", side.ID)
+		for _, r := range side.Removed {
+			fmt.Fprintln(w, truncate(fmt.Sprintf("  [%s] %s", r.Reason, r.Text), maxWidth))
+		}
+	}
+}
+
+func (a *app) reindexCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reindex",
+		Short: "Redo every fingerprint, match and cluster from the stored text",
+		Long: `Reindex forgets the learned boilerplate, fingerprints, index, matches and
+clusters and redoes them from the stored article text, oldest first, with the
+current config: after changing strip rules or dedupe thresholds, or to start the
+learning afresh. Cluster ids change. Stop the daemon first; it holds the writer.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			s, err := a.openStoreAsIs(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			start := time.Now()
+			last := time.Now()
+			err = s.Reindex(cmd.Context(), func(done, total int) {
+				if time.Since(last) > 2*time.Second || done == total {
+					fmt.Fprintf(a.stderr, "reindexed %d of %d articles\n", done, total)
+					last = time.Now()
+				}
+			})
+			if err != nil {
+				return err
+			}
+			st, err := s.Stats(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "reindexed %d articles in %s: %d clusters, %d with copies\n",
+				st.Articles, time.Since(start).Round(time.Millisecond), st.Clusters, st.MultiClusters)
+			return nil
+		},
+	}
+}

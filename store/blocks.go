@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"slices"
+
+	"github.com/feedfold/feedfold/dedupe"
+)
+
+// sourceKey is how block_counts names a source: a hash, so that each of
+// the many rows per article stays small.
+func sourceKey(source string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(source))
+	return int64(h.Sum64())
+}
+
+// queryer is what both pools and a transaction offer for reading, so the
+// boilerplate lookup runs before a write transaction (to fingerprint in
+// parallel) and inside it (to see what the batch has learned).
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// boilerplateSet is what is known to be boilerplate for some sources:
+// lines learned per source, and lines learned by enough sources to count
+// everywhere.
+type boilerplateSet struct {
+	learned map[[2]int64]bool // {source key, block}
+	global  map[int64]bool
+}
+
+func (b boilerplateSet) has(source int64, block uint64) bool {
+	return b.learned[[2]int64{source, int64(block)}] || b.global[int64(block)]
+}
+
+// loadBoilerplate looks up which of the blocks of articles are boilerplate
+// for their sources. blocks maps a source key to the blocks of its articles.
+func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[int64][]uint64) (boilerplateSet, error) {
+	set := boilerplateSet{learned: map[[2]int64]bool{}, global: map[int64]bool{}}
+	const chunk = 400
+	for source, list := range blocks {
+		for start := 0; start < len(list); start += chunk {
+			part := list[start:min(start+chunk, len(list))]
+			ids := make([]any, len(part))
+			for i, b := range part {
+				ids[i] = int64(b)
+			}
+			args := append(append(append([]any{source}, ids...), minSources), ids...)
+			ph := placeholders(len(part))
+			rows, err := q.QueryContext(ctx, `SELECT block, 0 FROM block_counts WHERE source = ? AND learned = 1 AND block IN (`+ph+`)
+				UNION ALL SELECT block, 1 FROM boilerplate WHERE sources >= ? AND block IN (`+ph+`)`, args...)
+			if err != nil {
+				return set, fmt.Errorf("look up boilerplate: %w", err)
+			}
+			for rows.Next() {
+				var block int64
+				var global bool
+				if err := rows.Scan(&block, &global); err != nil {
+					rows.Close()
+					return set, fmt.Errorf("look up boilerplate: %w", err)
+				}
+				if global {
+					set.global[block] = true
+				} else {
+					set.learned[[2]int64{source, block}] = true
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return set, fmt.Errorf("look up boilerplate: %w", err)
+			}
+		}
+	}
+	return set, nil
+}
+
+// clean strips an article's text of rules and boilerplate and fingerprints
+// what is left.
+func (s *Store) clean(text, source string, bp boilerplateSet) (dedupe.Cleaned, dedupe.Fingerprint) {
+	key := sourceKey(source)
+	c := dedupe.Clean(text, source, s.rules, func(b dedupe.Block) bool { return bp.has(key, b.Hash) })
+	return c, s.opts.Fingerprint(c.Text)
+}
+
+// distinctBlocks returns the distinct block hashes of blocks, sorted.
+func distinctBlocks(blocks []dedupe.Block) []uint64 {
+	out := make([]uint64, 0, len(blocks))
+	for _, b := range blocks {
+		out = append(out, b.Hash)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// countBlocks counts a new article's lines for its source. A line reaching
+// boilerplate_articles articles is learned as the source's boilerplate, and
+// the articles counted before are queued to be fingerprinted again without
+// it; a line learned by boilerplate_sources sources becomes boilerplate
+// everywhere, and the articles of other sources that carry it are queued
+// too. Those early articles may have been matched by their chrome; this is
+// how such a match does not stay.
+func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) error {
+	key := sourceKey(source)
+	for _, block := range distinctBlocks(blocks) {
+		var articles int64
+		var members []byte
+		var learned bool
+		err := w.queryRow(`INSERT INTO block_counts (block, source, articles, members) VALUES (?1, ?2, 1, ?3)
+			ON CONFLICT (block, source) DO UPDATE SET articles = articles + 1,
+				members = CASE WHEN learned = 0 AND length(members) < ?4 THEN members || ?3 ELSE members END
+			RETURNING articles, members, learned`,
+			int64(block), key, idBytes(id), 8*min(w.opts.BoilerplateArticles, maxMembers)).Scan(&articles, &members, &learned)
+		if err != nil {
+			return fmt.Errorf("count lines: %w", err)
+		}
+		if learned || articles < int64(w.opts.BoilerplateArticles) {
+			continue
+		}
+		// Learned now: its members need fingerprinting again, and it no
+		// longer needs them.
+		w.queueIDs(members)
+		w.learned[[2]int64{key, int64(block)}] = true
+		if err := w.exec(`UPDATE block_counts SET learned = 1, members = x'' WHERE block = ? AND source = ?`, int64(block), key); err != nil {
+			return fmt.Errorf("learn boilerplate: %w", err)
+		}
+		var sources int
+		err = w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
+			ON CONFLICT (block) DO UPDATE SET sources = sources + 1 RETURNING sources`, int64(block)).Scan(&sources)
+		if err != nil {
+			return fmt.Errorf("learn boilerplate: %w", err)
+		}
+		if sources != w.opts.BoilerplateSources {
+			continue
+		}
+		w.global[int64(block)] = true
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT members FROM block_counts WHERE block = ? AND learned = 0`, int64(block))
+		if err != nil {
+			return fmt.Errorf("learn boilerplate: %w", err)
+		}
+		for rows.Next() {
+			if err := rows.Scan(&members); err != nil {
+				rows.Close()
+				return fmt.Errorf("learn boilerplate: %w", err)
+			}
+			w.queueIDs(members)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("learn boilerplate: %w", err)
+		}
+	}
+	return nil
+}
+
+// maxMembers bounds the article ids kept per line while it is counted.
+const maxMembers = 64
+
+func idBytes(id int64) []byte {
+	return binary.LittleEndian.AppendUint64(nil, uint64(id))
+}
+
+// queueIDs queues the articles whose ids members holds for fingerprinting
+// again at the end of the batch.
+func (w *writer) queueIDs(members []byte) {
+	for i := 0; i+8 <= len(members); i += 8 {
+		w.refingerprint[int64(binary.LittleEndian.Uint64(members[i:]))] = true
+	}
+}
+
+// learnedInBatch reports whether any of blocks became boilerplate for
+// source since the batch began: an article read before that was cleaned
+// without knowing, and is cleaned again before it is matched.
+func (w *writer) learnedInBatch(source string, blocks []dedupe.Block) bool {
+	if len(w.learned) == 0 && len(w.global) == 0 {
+		return false
+	}
+	key := sourceKey(source)
+	for _, b := range blocks {
+		if w.learned[[2]int64{key, int64(b.Hash)}] || w.global[int64(b.Hash)] {
+			return true
+		}
+	}
+	return false
+}
+
+// boilerplateNow looks up, inside the transaction, which of blocks are
+// boilerplate for source, seeing what this batch has learned.
+func (w *writer) boilerplateNow(source string, blocks []dedupe.Block) (boilerplateSet, error) {
+	return loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)})
+}

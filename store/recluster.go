@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
+)
+
+// settle finishes a batch before it commits. Articles that carry lines the
+// batch learned as boilerplate are fingerprinted again without them, and
+// every cluster such an article or an edited one was in is rebuilt from its
+// members, so an early match made by chrome alone does not stay.
+func (w *writer) settle() error {
+	ids := make([]int64, 0, len(w.refingerprint))
+	for id := range w.refingerprint {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	clear(w.refingerprint)
+	for _, id := range ids {
+		var cluster sql.NullInt64
+		var source, text string
+		var sig, skel []byte
+		err := w.queryRow(`SELECT a.cluster_id, a.source, a.text, f.signature, f.skeleton
+			FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
+			Scan(&cluster, &source, &text, &sig, &skel)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("article %d: %w", id, err)
+		}
+		fp, _, err := w.fingerprintNow(source, text)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(dedupe.EncodeSignature(fp.Signature), sig) && slices.Equal(dedupe.EncodeSignature(fp.Skeleton), skel) {
+			continue
+		}
+		if cluster.Valid {
+			w.recluster[cluster.Int64] = true
+		}
+	}
+	clusters := make([]int64, 0, len(w.recluster))
+	for c := range w.recluster {
+		clusters = append(clusters, c)
+	}
+	clear(w.recluster)
+	return w.rebuild(clusters)
+}
+
+// fingerprintNow cleans and fingerprints text with the boilerplate known
+// inside the transaction.
+func (w *writer) fingerprintNow(source, text string) (dedupe.Fingerprint, dedupe.Cleaned, error) {
+	blocks := dedupe.Blocks(text)
+	bp, err := w.boilerplateNow(source, blocks)
+	if err != nil {
+		return dedupe.Fingerprint{}, dedupe.Cleaned{}, err
+	}
+	c, fp := w.store.clean(text, source, bp)
+	return fp, c, nil
+}
+
+// rebuild takes every member of clusters out of the index and files them
+// again, oldest first, with fingerprints made from their text as it is
+// cleaned now. A cluster that ends up empty is recorded as merged into the
+// cluster its oldest member joined, so its id still leads somewhere.
+func (w *writer) rebuild(clusters []int64) error {
+	if len(clusters) == 0 {
+		return nil
+	}
+	slices.Sort(clusters)
+	var members []int64
+	firstOf := map[int64]int64{} // old cluster → its oldest member
+	for _, c := range clusters {
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT id FROM articles WHERE cluster_id = ? ORDER BY id`, c)
+		if err != nil {
+			return fmt.Errorf("rebuild cluster %d: %w", c, err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild cluster %d: %w", c, err)
+			}
+			if _, ok := firstOf[c]; !ok {
+				firstOf[c] = id
+			}
+			members = append(members, id)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("rebuild cluster %d: %w", c, err)
+		}
+	}
+	slices.Sort(members)
+	members = slices.Compact(members)
+
+	// Template partners outside the rebuilt set may lose their only
+	// template match; their filler mark is recomputed at the end.
+	partners := map[int64]bool{}
+	for _, id := range members {
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT other_id FROM matches WHERE article_id = ?1 AND kind = 'template'
+			UNION SELECT article_id FROM matches WHERE other_id = ?1 AND kind = 'template'`, id)
+		if err != nil {
+			return fmt.Errorf("rebuild: template partners of %d: %w", id, err)
+		}
+		for rows.Next() {
+			var p int64
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return err
+			}
+			partners[p] = true
+		}
+		rows.Close()
+		old, err := w.loadStored(`a.id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("rebuild: article %d: %w", id, err)
+		}
+		if err := w.detach(old); err != nil {
+			return err
+		}
+	}
+	w.refiling = true
+	defer func() { w.refiling = false }()
+	for _, id := range members {
+		delete(partners, id)
+		var source, text string
+		var published int64
+		if err := w.queryRow(`SELECT source, text, published FROM articles WHERE id = ?`, id).Scan(&source, &text, &published); err != nil {
+			return fmt.Errorf("rebuild: article %d: %w", id, err)
+		}
+		if err := w.refile(id, source, text, published); err != nil {
+			return err
+		}
+	}
+	for old, first := range firstOf {
+		var gone bool
+		if err := w.queryRow(`SELECT NOT EXISTS (SELECT 1 FROM clusters WHERE id = ?)`, old).Scan(&gone); err != nil {
+			return fmt.Errorf("rebuild cluster %d: %w", old, err)
+		}
+		if !gone {
+			continue
+		}
+		var into sql.NullInt64
+		if err := w.queryRow(`SELECT cluster_id FROM articles WHERE id = ?`, first).Scan(&into); err != nil {
+			return fmt.Errorf("rebuild cluster %d: %w", old, err)
+		}
+		if into.Valid && into.Int64 != old {
+			if err := w.exec(`INSERT OR REPLACE INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)`, old, into.Int64, w.now); err != nil {
+				return fmt.Errorf("rebuild cluster %d: %w", old, err)
+			}
+		}
+	}
+	for p := range partners {
+		err := w.exec(`UPDATE articles SET filler = EXISTS (SELECT 1 FROM matches WHERE kind = 'template' AND (article_id = ?1 OR other_id = ?1)) WHERE id = ?1`, p)
+		if err != nil {
+			return fmt.Errorf("rebuild: filler mark of %d: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// refile cleans, fingerprints, places and indexes a stored article that is
+// out of the index, as rebuild and reindex need.
+func (w *writer) refile(id int64, source, text string, published int64) error {
+	fp, c, err := w.fingerprintNow(source, text)
+	if err != nil {
+		return err
+	}
+	pl, err := w.place(published, fp)
+	if err != nil {
+		return err
+	}
+	if err := w.exec(`UPDATE articles SET cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
+		pl.cluster, c.Boilerplate, len(pl.templates) > 0, id); err != nil {
+		return fmt.Errorf("file article %d: %w", id, err)
+	}
+	return w.finish(id, fp, pl)
+}
+
+// NeedsReindex reports why the stored fingerprints are out of date (an
+// upgrade that changed how they are made), or "" when they are not.
+func (s *Store) NeedsReindex(ctx context.Context) (string, error) {
+	var why string
+	err := s.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'reindex'`).Scan(&why)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read meta: %w", err)
+	}
+	return why, nil
+}
+
+// reindexBatch is how many articles one reindex transaction redoes.
+const reindexBatch = 2048
+
+// Reindex redoes everything derived from the stored text: boilerplate
+// counts, fingerprints, the band index, matches, clusters and filler marks,
+// with the current strip rules and settings, articles in the order they
+// were stored. Cluster ids change. It commits in batches and reports
+// progress; if it is interrupted, NeedsReindex says so until a run
+// finishes.
+func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) error {
+	if s.write == nil {
+		return errors.New("store opened read-only")
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles`).Scan(&total); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	reset := []string{
+		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
+		`DELETE FROM band_keys`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
+		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
+		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
+	}
+	if err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range reset {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("reindex: reset: %w", err)
+	}
+	done := 0
+	for last := int64(0); ; {
+		rows, err := s.read.QueryContext(ctx, `SELECT id, source, text, published FROM articles WHERE id > ? ORDER BY id LIMIT ?`, last, reindexBatch)
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		var ids, published []int64
+		var preps []prepared
+		for rows.Next() {
+			var id, pub int64
+			var it feeds.Item
+			if err := rows.Scan(&id, &it.Source, &it.Text, &pub); err != nil {
+				rows.Close()
+				return fmt.Errorf("reindex: %w", err)
+			}
+			ids, published = append(ids, id), append(published, pub)
+			preps = append(preps, prepared{item: it})
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		last = ids[len(ids)-1]
+		if err := s.fingerprintAll(ctx, preps, nil); err != nil {
+			return err
+		}
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			w := s.newWriter(ctx, tx)
+			defer w.closeStmts()
+			for i, p := range preps {
+				fp, c := *p.fp, *p.clean
+				if w.learnedInBatch(p.item.Source, c.Blocks) {
+					if fp, c, err = w.fingerprintNow(p.item.Source, p.item.Text); err != nil {
+						return err
+					}
+				}
+				pl, err := w.place(published[i], fp)
+				if err != nil {
+					return err
+				}
+				if err := w.exec(`UPDATE articles SET cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
+					pl.cluster, c.Boilerplate, len(pl.templates) > 0, ids[i]); err != nil {
+					return err
+				}
+				if err := w.finish(ids[i], fp, pl); err != nil {
+					return err
+				}
+				if err := w.countBlocks(ids[i], p.item.Source, c.Blocks); err != nil {
+					return err
+				}
+			}
+			return w.settle()
+		})
+		if err != nil {
+			return fmt.Errorf("reindex articles after %d: %w", ids[0]-1, err)
+		}
+		done += len(ids)
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM meta WHERE key = 'reindex'`); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
