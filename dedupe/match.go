@@ -54,11 +54,19 @@ type Similarity struct {
 // Copy reports whether the comparison found a copy.
 func (s Similarity) Copy() bool { return s.Kind == Copy }
 
+// templateWordingShare is how much lower than the skeleton similarity the
+// plain similarity must be for a template match. Copies keep their names
+// and numbers, so their plain and skeleton similarities are close; two
+// instances of a template differ exactly where the facts go, which pulls
+// the plain similarity far below the skeleton's.
+const templateWordingShare = 0.7
+
 // Compare decides what two fingerprinted texts are to each other.
 //
 // First the template rule: when the skeletons agree (TemplateSkeleton) but
-// the facts do not (TemplateFacts), the pair is a template match even if the
-// shared wording would make it a copy. Otherwise a pair is a copy when its
+// the wording around the facts is all they share (the plain Jaccard is well
+// below the skeleton's) and the facts differ (TemplateFacts), the pair is a
+// template match even if the shared wording would make it a copy. Otherwise a pair is a copy when its
 // estimated Jaccard reaches CopyJaccard, or when the shorter text is mostly
 // contained in the longer one (a reprint cut at the end) and the Jaccard is
 // high enough for that containment estimate to mean something. Texts with
@@ -77,10 +85,11 @@ func (o Options) Compare(a, b Fingerprint) Similarity {
 	switch {
 	case min(a.Shingles, b.Shingles) < o.MinShingles:
 		s.Rule = fmt.Sprintf("too short to compare: %d shingles < min_shingles %d", min(a.Shingles, b.Shingles), o.MinShingles)
-	case hasSkeleton && s.Skeleton >= o.TemplateSkeleton && s.Facts < o.TemplateFacts && a.FactCount > 0 && b.FactCount > 0:
+	case hasSkeleton && s.Skeleton >= o.TemplateSkeleton && j < templateWordingShare*s.Skeleton &&
+		s.Facts < o.TemplateFacts && a.FactCount > 0 && b.FactCount > 0:
 		s.Kind = Template
-		s.Rule = fmt.Sprintf("template: skeleton %.2f >= template_skeleton %.2f, facts %.2f < template_facts %.2f",
-			s.Skeleton, o.TemplateSkeleton, s.Facts, o.TemplateFacts)
+		s.Rule = fmt.Sprintf("template: skeleton %.2f >= template_skeleton %.2f, but jaccard %.2f < %.1f × skeleton and facts %.2f < template_facts %.2f",
+			s.Skeleton, o.TemplateSkeleton, j, templateWordingShare, s.Facts, o.TemplateFacts)
 	case j >= o.CopyJaccard:
 		s.Kind = Copy
 		s.Rule = fmt.Sprintf("jaccard %.2f >= copy_jaccard %.2f", j, o.CopyJaccard)

@@ -83,7 +83,10 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	w := s.newWriter(ctx, tx)
+	w, err := s.newWriter(ctx, tx)
+	if err != nil {
+		return feeds.SinkResult{}, err
+	}
 	defer w.closeStmts()
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
 	for i := range preps {
@@ -97,11 +100,12 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err := w.settle(); err != nil {
 		return feeds.SinkResult{}, err
 	}
+	if res.NewClusters, res.Duplicates, err = w.outcome(); err != nil {
+		return feeds.SinkResult{}, err
+	}
 	if err := tx.Commit(); err != nil {
 		return feeds.SinkResult{}, fmt.Errorf("commit: %w", err)
 	}
-	res.NewClusters = w.newClusters
-	res.Duplicates = w.duplicates
 	return res, nil
 }
 
@@ -202,8 +206,11 @@ type writer struct {
 	tx          *sql.Tx
 	opts        dedupe.Options
 	now         int64
-	newClusters int
-	duplicates  int
+	// firstCluster is the smallest cluster id this batch can create, and
+	// added the articles it added: what it did is counted at the end, once
+	// early matches have been undone.
+	firstCluster int64
+	added        []int64
 	// learned and global are the lines this batch learned as boilerplate,
 	// per source ({source key, block}) and everywhere.
 	learned map[[2]int64]bool
@@ -213,18 +220,43 @@ type writer struct {
 	// holds clusters to rebuild, because a member changed.
 	refingerprint map[int64]bool
 	recluster     map[int64]bool
-	// refiling is set while rebuild files articles again, which are
-	// neither new clusters nor new duplicates.
-	refiling bool
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
 	stmts map[string]*sql.Stmt
 }
 
-func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) *writer {
-	return &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
+func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{}}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM clusters`).Scan(&w.firstCluster); err != nil {
+		return nil, fmt.Errorf("begin batch: %w", err)
+	}
+	return w, nil
+}
+
+// outcome counts, at the end of a batch, the clusters it created that
+// still exist and the articles it added that are copies of others.
+func (w *writer) outcome() (newClusters, duplicates int, err error) {
+	if err := w.queryRow(`SELECT COUNT(*) FROM clusters WHERE id >= ?`, w.firstCluster).Scan(&newClusters); err != nil {
+		return 0, 0, fmt.Errorf("count new clusters: %w", err)
+	}
+	for start := 0; start < len(w.added); start += 400 {
+		part := w.added[start:min(start+400, len(w.added))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		ph := placeholders(len(part))
+		var n int
+		err := w.tx.QueryRowContext(w.ctx, `SELECT COUNT(*) FROM articles a WHERE a.id IN (`+ph+`) AND EXISTS
+			(SELECT 1 FROM matches m WHERE m.kind = 'copy' AND (m.article_id = a.id OR m.other_id = a.id))`, args...).Scan(&n)
+		if err != nil {
+			return 0, 0, fmt.Errorf("count duplicates: %w", err)
+		}
+		duplicates += n
+	}
+	return newClusters, duplicates, nil
 }
 
 // stmt returns query prepared on the transaction, preparing it once.
@@ -455,6 +487,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		if err := w.countBlocks(id, it.Source, p.clean.Blocks); err != nil {
 			return 0, err
 		}
+		w.added = append(w.added, id)
 		return feeds.StatusNew, nil
 	}
 	return feeds.StatusUpdated, nil
@@ -502,9 +535,6 @@ func (w *writer) finish(id int64, fp dedupe.Fingerprint, pl placement) error {
 			return fmt.Errorf("mark filler: %w", err)
 		}
 	}
-	if len(pl.copies) > 0 && !w.refiling {
-		w.duplicates++
-	}
 	return w.index(id, fp.Keys)
 }
 
@@ -539,9 +569,6 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, err
 			VALUES (1, ?1, ?1, ?2) RETURNING id`, published, w.now).Scan(&cluster)
 		if err != nil {
 			return 0, fmt.Errorf("create cluster: %w", err)
-		}
-		if !w.refiling {
-			w.newClusters++
 		}
 		return cluster, nil
 	}

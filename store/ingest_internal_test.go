@@ -55,7 +55,10 @@ func TestHotKeysAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	w := s.newWriter(ctx, tx)
+	w, err := s.newWriter(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer w.closeStmts()
 	cands, err := w.Candidates(fp.Keys)
 	if err != nil {

@@ -126,8 +126,6 @@ func (w *writer) rebuild(clusters []int64) error {
 			return err
 		}
 	}
-	w.refiling = true
-	defer func() { w.refiling = false }()
 	for _, id := range members {
 		delete(partners, id)
 		var source, text string
@@ -260,7 +258,10 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			return err
 		}
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			w := s.newWriter(ctx, tx)
+			w, err := s.newWriter(ctx, tx)
+			if err != nil {
+				return err
+			}
 			defer w.closeStmts()
 			for i, p := range preps {
 				fp, c := *p.fp, *p.clean
