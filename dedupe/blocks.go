@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// Block is one line of an article's text, the unit in which site
-// boilerplate repeats: a cookie banner, "Share this", "Also Read: …", a
-// footer line. Hash is over the line's normalized words, so case, quotes
+// Block is one line or paragraph of an article's text, the unit in which
+// site boilerplate repeats: a cookie banner, "Share this", "Also Read: …", a
+// footer line. Hash is over the block's normalized words, so case, quotes
 // and spacing do not make two copies of a line differ.
 type Block struct {
 	Text  string
@@ -16,27 +18,53 @@ type Block struct {
 	Words int
 }
 
-// Blocks splits text into its non-empty lines. Lines without a single word
-// (rules, bullets, lone punctuation) are left out: they carry nothing to
-// count or fingerprint.
+// Blocks splits text into blocks: its lines, except that a line which does
+// not end a sentence and is followed by one starting in lower case is joined
+// with it. Hard-wrapped paragraphs thus make one block, not fragments that
+// recur across unrelated articles ("the budget, and officials said"), while
+// the short unpunctuated lines of navigation and footers stay apart. Blocks
+// without a single word (rules, lone bullets) are left out.
 func Blocks(text string) []Block {
 	var out []Block
-	for line := range strings.SplitSeq(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
+	var cur []string
+	flush := func() {
+		if len(cur) == 0 {
+			return
 		}
+		line := strings.Join(cur, " ")
+		cur = cur[:0]
 		h, words := uint64(fnvOffset), 0
 		scanTokens(line, func(tok []byte, _ tokenKind) {
 			h = mix64(h ^ hashToken(tok))
 			words++
 		})
-		if words == 0 {
+		if words > 0 {
+			out = append(out, Block{Text: line, Hash: h, Words: words})
+		}
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			flush()
 			continue
 		}
-		out = append(out, Block{Text: line, Hash: h, Words: words})
+		if len(cur) > 0 && !continues(cur[len(cur)-1], line) {
+			flush()
+		}
+		cur = append(cur, line)
 	}
+	flush()
 	return out
+}
+
+// continues reports whether next carries on the sentence prev broke off.
+func continues(prev, next string) bool {
+	last, _ := utf8.DecodeLastRuneInString(prev)
+	if strings.ContainsRune(".!?:;\"”’)]|", last) {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(next)
+	return unicode.IsLower(first)
 }
 
 // StripRule is a rule a user writes for text they already know is not the

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/feedfold/feedfold/dedupe"
 )
@@ -104,55 +106,85 @@ func distinctBlocks(blocks []dedupe.Block) []uint64 {
 // too. Those early articles may have been matched by their chrome; this is
 // how such a match does not stay.
 func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) error {
+	distinct := distinctBlocks(blocks)
+	if len(distinct) == 0 {
+		return nil
+	}
 	key := sourceKey(source)
-	for _, block := range distinctBlocks(blocks) {
+	member := idBytes(id)
+	args := make([]any, 0, 3*len(distinct))
+	for _, b := range distinct {
+		args = append(args, int64(b), key, member)
+	}
+	// One statement per article: a dozen or more lines each.
+	rows, err := w.tx.QueryContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, 1, ?),", len(distinct)), ",")+`
+		ON CONFLICT (block, source) DO UPDATE SET articles = articles + 1,
+			members = CASE WHEN learned = 0 AND length(members) < `+strconv.Itoa(8*min(w.opts.BoilerplateArticles, maxMembers))+`
+				THEN members || excluded.members ELSE members END
+		RETURNING block, articles, members, learned`, args...)
+	if err != nil {
+		return fmt.Errorf("count lines: %w", err)
+	}
+	type reached struct {
+		block   int64
+		members []byte
+	}
+	var learnedNow []reached
+	for rows.Next() {
+		var r reached
 		var articles int64
-		var members []byte
 		var learned bool
-		err := w.queryRow(`INSERT INTO block_counts (block, source, articles, members) VALUES (?1, ?2, 1, ?3)
-			ON CONFLICT (block, source) DO UPDATE SET articles = articles + 1,
-				members = CASE WHEN learned = 0 AND length(members) < ?4 THEN members || ?3 ELSE members END
-			RETURNING articles, members, learned`,
-			int64(block), key, idBytes(id), 8*min(w.opts.BoilerplateArticles, maxMembers)).Scan(&articles, &members, &learned)
-		if err != nil {
+		if err := rows.Scan(&r.block, &articles, &r.members, &learned); err != nil {
+			rows.Close()
 			return fmt.Errorf("count lines: %w", err)
 		}
-		if learned || articles < int64(w.opts.BoilerplateArticles) {
-			continue
+		if !learned && articles >= int64(w.opts.BoilerplateArticles) {
+			learnedNow = append(learnedNow, r)
 		}
-		// Learned now: its members need fingerprinting again, and it no
-		// longer needs them.
-		w.queueIDs(members)
-		w.learned[[2]int64{key, int64(block)}] = true
-		if err := w.exec(`UPDATE block_counts SET learned = 1, members = x'' WHERE block = ? AND source = ?`, int64(block), key); err != nil {
-			return fmt.Errorf("learn boilerplate: %w", err)
-		}
-		var sources int
-		err = w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
-			ON CONFLICT (block) DO UPDATE SET sources = sources + 1 RETURNING sources`, int64(block)).Scan(&sources)
-		if err != nil {
-			return fmt.Errorf("learn boilerplate: %w", err)
-		}
-		if sources != w.opts.BoilerplateSources {
-			continue
-		}
-		w.global[int64(block)] = true
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT members FROM block_counts WHERE block = ? AND learned = 0`, int64(block))
-		if err != nil {
-			return fmt.Errorf("learn boilerplate: %w", err)
-		}
-		for rows.Next() {
-			if err := rows.Scan(&members); err != nil {
-				rows.Close()
-				return fmt.Errorf("learn boilerplate: %w", err)
-			}
-			w.queueIDs(members)
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("learn boilerplate: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("count lines: %w", err)
+	}
+	for _, r := range learnedNow {
+		if err := w.learn(key, r.block, r.members); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// learn makes block boilerplate for the source with key: its members are
+// queued to be fingerprinted again, and when enough sources have learned
+// it, so are the articles of other sources that carry it.
+func (w *writer) learn(key, block int64, members []byte) error {
+	w.queueIDs(members)
+	w.learned[[2]int64{key, block}] = true
+	if err := w.exec(`UPDATE block_counts SET learned = 1, members = x'' WHERE block = ? AND source = ?`, block, key); err != nil {
+		return fmt.Errorf("learn boilerplate: %w", err)
+	}
+	var sources int
+	err := w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
+		ON CONFLICT (block) DO UPDATE SET sources = sources + 1 RETURNING sources`, block).Scan(&sources)
+	if err != nil {
+		return fmt.Errorf("learn boilerplate: %w", err)
+	}
+	if sources != w.opts.BoilerplateSources {
+		return nil
+	}
+	w.global[block] = true
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT members FROM block_counts WHERE block = ? AND learned = 0`, block)
+	if err != nil {
+		return fmt.Errorf("learn boilerplate: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&members); err != nil {
+			return fmt.Errorf("learn boilerplate: %w", err)
+		}
+		w.queueIDs(members)
+	}
+	return rows.Err()
 }
 
 // maxMembers bounds the article ids kept per line while it is counted.

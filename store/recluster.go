@@ -35,14 +35,18 @@ func (w *writer) settle() error {
 		if err != nil {
 			return fmt.Errorf("article %d: %w", id, err)
 		}
-		fp, _, err := w.fingerprintNow(source, text)
+		fp, c, err := w.fingerprintNow(source, text)
 		if err != nil {
 			return err
 		}
 		if slices.Equal(dedupe.EncodeSignature(fp.Signature), sig) && slices.Equal(dedupe.EncodeSignature(fp.Skeleton), skel) {
 			continue
 		}
-		if cluster.Valid {
+		done, err := w.refreshInPlace(id, cluster.Int64, fp, c)
+		if err != nil {
+			return err
+		}
+		if !done && cluster.Valid {
 			w.recluster[cluster.Int64] = true
 		}
 	}
@@ -52,6 +56,100 @@ func (w *writer) settle() error {
 	}
 	clear(w.recluster)
 	return w.rebuild(clusters)
+}
+
+// refreshInPlace gives article id, in cluster, its new fingerprint fp
+// without rebuilding the cluster, when that changes nothing about the
+// cluster: every copy it had is still a copy, and it finds no copy in
+// another cluster. It reports false when the cluster must be rebuilt,
+// having taken the article's old band keys out of the index.
+func (w *writer) refreshInPlace(id, cluster int64, fp dedupe.Fingerprint, c dedupe.Cleaned) (bool, error) {
+	old, err := w.loadStored(`a.id = ?`, id)
+	if err != nil {
+		return false, fmt.Errorf("article %d: %w", id, err)
+	}
+	for _, k := range old.keys {
+		if err := w.exec(`DELETE FROM band_keys WHERE key = ? AND article_id = ?`, k, id); err != nil {
+			return false, fmt.Errorf("unindex: %w", err)
+		}
+	}
+	copies, templates, err := w.opts.Match(fp, w)
+	if err != nil {
+		return false, err
+	}
+	stillCopies := map[int64]bool{}
+	for _, m := range copies {
+		if m.Cluster != cluster {
+			return false, nil
+		}
+		stillCopies[m.ID] = true
+	}
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT other_id FROM matches WHERE article_id = ?1 AND kind = 'copy'
+		UNION SELECT article_id FROM matches WHERE other_id = ?1 AND kind = 'copy'`, id)
+	if err != nil {
+		return false, fmt.Errorf("copies of %d: %w", id, err)
+	}
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("copies of %d: %w", id, err)
+		}
+		if !stillCopies[p] {
+			rows.Close()
+			return false, nil
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return false, fmt.Errorf("copies of %d: %w", id, err)
+	}
+	// Its template relations were judged on the old fingerprint, both
+	// ways; Match has just judged them again against every indexed article.
+	partners, err := w.templatePartners(id)
+	if err != nil {
+		return false, err
+	}
+	if err := w.exec(`DELETE FROM matches WHERE article_id = ?1 OR (other_id = ?1 AND kind = 'template')`, id); err != nil {
+		return false, fmt.Errorf("drop matches: %w", err)
+	}
+	if err := w.exec(`UPDATE articles SET boilerplate = ?, filler = ? WHERE id = ?`, c.Boilerplate, len(templates) > 0, id); err != nil {
+		return false, fmt.Errorf("article %d: %w", id, err)
+	}
+	if err := w.finish(id, fp, placement{cluster: cluster, copies: copies, templates: templates}); err != nil {
+		return false, err
+	}
+	return true, w.refreshFiller(partners)
+}
+
+// templatePartners returns the articles id shares a template with.
+func (w *writer) templatePartners(id int64) (map[int64]bool, error) {
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT other_id FROM matches WHERE article_id = ?1 AND kind = 'template'
+		UNION SELECT article_id FROM matches WHERE other_id = ?1 AND kind = 'template'`, id)
+	if err != nil {
+		return nil, fmt.Errorf("template partners of %d: %w", id, err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("template partners of %d: %w", id, err)
+		}
+		out[p] = true
+	}
+	return out, rows.Err()
+}
+
+// refreshFiller sets the filler mark of ids from the template matches they
+// have now.
+func (w *writer) refreshFiller(ids map[int64]bool) error {
+	for id := range ids {
+		err := w.exec(`UPDATE articles SET filler = EXISTS (SELECT 1 FROM matches WHERE kind = 'template' AND (article_id = ?1 OR other_id = ?1)) WHERE id = ?1`, id)
+		if err != nil {
+			return fmt.Errorf("filler mark of %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // fingerprintNow cleans and fingerprints text with the boilerplate known
@@ -104,20 +202,13 @@ func (w *writer) rebuild(clusters []int64) error {
 	// template match; their filler mark is recomputed at the end.
 	partners := map[int64]bool{}
 	for _, id := range members {
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT other_id FROM matches WHERE article_id = ?1 AND kind = 'template'
-			UNION SELECT article_id FROM matches WHERE other_id = ?1 AND kind = 'template'`, id)
+		ps, err := w.templatePartners(id)
 		if err != nil {
-			return fmt.Errorf("rebuild: template partners of %d: %w", id, err)
+			return err
 		}
-		for rows.Next() {
-			var p int64
-			if err := rows.Scan(&p); err != nil {
-				rows.Close()
-				return err
-			}
+		for p := range ps {
 			partners[p] = true
 		}
-		rows.Close()
 		old, err := w.loadStored(`a.id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("rebuild: article %d: %w", id, err)
@@ -155,13 +246,7 @@ func (w *writer) rebuild(clusters []int64) error {
 			}
 		}
 	}
-	for p := range partners {
-		err := w.exec(`UPDATE articles SET filler = EXISTS (SELECT 1 FROM matches WHERE kind = 'template' AND (article_id = ?1 OR other_id = ?1)) WHERE id = ?1`, p)
-		if err != nil {
-			return fmt.Errorf("rebuild: filler mark of %d: %w", p, err)
-		}
-	}
-	return nil
+	return w.refreshFiller(partners)
 }
 
 // refile cleans, fingerprints, places and indexes a stored article that is
@@ -215,9 +300,9 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	}
 	reset := []string{
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
+		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
 		`DELETE FROM band_keys`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
 		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
-		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
 	}
 	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range reset {

@@ -380,27 +380,41 @@ func (a *app) statsCmd() *cobra.Command {
 }
 
 func (a *app) generateCmd() *cobra.Command {
-	var stories, copies int
+	var stories, copies, briefs, filler int
+	var chrome bool
 	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "generate DIR",
 		Short: "Write a synthetic corpus of wire stories and their reprints, for trying feedfold offline",
-		Args:  cobra.ExactArgs(1),
+		Long: `Generate writes drop files of synthetic wire stories, each reprinted by several
+outlets with the usual edits. With --chrome every page is dressed in its site's
+template (cookie banner, navigation, "Also Read" lines, "You May Also Like",
+footer), which feedfold learns to ignore; --briefs adds short stories whose
+chrome outweighs them and --filler templated blurbs (earnings, scores, weather),
+both dressed too. File names carry the story number, the gold label.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if stories < 1 || copies < 1 || copies > 12 {
-				return errors.New("--stories must be at least 1 and --copies from 1 to 12")
+			if stories < 1 || copies < 1 || copies > 12 || briefs < 0 || filler < 0 {
+				return errors.New("--stories must be at least 1, --copies from 1 to 12, --briefs and --filler not negative")
 			}
 			corpus := wiregen.Corpus(seed, stories, copies)
+			if chrome || briefs > 0 || filler > 0 {
+				corpus = wiregen.TemplatedCorpus(seed, stories, copies, briefs, filler)
+			}
 			paths, err := wiregen.WriteDrop(args[0], corpus)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %d articles (%d stories × %d outlets) to %s\n", len(paths), stories, copies, args[0])
+			fmt.Fprintf(a.stdout, "wrote %d articles (%d stories × %d outlets, %d briefs, %d filler) to %s\n",
+				len(paths), stories, copies, briefs, filler, args[0])
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&stories, "stories", 100, "number of distinct stories")
 	cmd.Flags().IntVar(&copies, "copies", 5, "reprints of each story, each by another outlet (at most 12)")
+	cmd.Flags().BoolVar(&chrome, "chrome", false, "dress every page in its site's template")
+	cmd.Flags().IntVar(&briefs, "briefs", 0, "short stories on one site each (implies --chrome)")
+	cmd.Flags().IntVar(&filler, "filler", 0, "templated blurbs: earnings, scores, weather (implies --chrome)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "generator seed; the same seed writes the same corpus")
 	return cmd
 }

@@ -251,7 +251,7 @@ func TestFetchClustersShowExport(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &art); err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"id", "source", "guid", "url", "title", "published", "cluster", "text"} {
+	for _, field := range []string{"id", "source", "guid", "url", "title", "published", "cluster", "filler", "boilerplate", "text"} {
 		if _, ok := art[field]; !ok {
 			t.Errorf("export line lacks %q: %s", field, lines[0])
 		}
