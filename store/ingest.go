@@ -201,11 +201,11 @@ func placeholders(n int) string {
 
 // writer holds the state of one ingest transaction.
 type writer struct {
-	store       *Store
-	ctx         context.Context
-	tx          *sql.Tx
-	opts        dedupe.Options
-	now         int64
+	store *Store
+	ctx   context.Context
+	tx    *sql.Tx
+	opts  dedupe.Options
+	now   int64
 	// firstCluster is the smallest cluster id this batch can create, and
 	// added the articles it added: what it did is counted at the end, once
 	// early matches have been undone.
