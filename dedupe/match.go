@@ -3,6 +3,7 @@ package dedupe
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -93,6 +94,9 @@ func (o Options) Compare(a, b Fingerprint) Similarity {
 	case j >= o.CopyJaccard:
 		s.Kind = Copy
 		s.Rule = fmt.Sprintf("jaccard %.2f >= copy_jaccard %.2f", j, o.CopyJaccard)
+	case s.Containment >= o.CopyContainment && j >= o.ContainmentMinJaccard && sureContainment(j, len(a.Signature), a.Shingles, b.Shingles) < o.CopyContainment:
+		s.Rule = fmt.Sprintf("containment %.2f, but only %.2f at one standard error below: too uncertain for copy_containment %.2f",
+			s.Containment, sureContainment(j, len(a.Signature), a.Shingles, b.Shingles), o.CopyContainment)
 	case s.Containment >= o.CopyContainment && j >= o.ContainmentMinJaccard:
 		s.Kind = Copy
 		s.Rule = fmt.Sprintf("containment %.2f >= copy_containment %.2f", s.Containment, o.CopyContainment)
@@ -103,6 +107,21 @@ func (o Options) Compare(a, b Fingerprint) Similarity {
 			j, o.CopyJaccard, s.Containment, o.CopyContainment)
 	}
 	return s
+}
+
+// sureContainment is the containment estimated from the Jaccard estimate j
+// lowered by one standard error of a MinHash of m values. Containment
+// multiplies the Jaccard estimate by (|A|+|B|)/|A|, so for a short text
+// against a long one the noise of a few bins is multiplied several times:
+// a brief sharing one sentence with a long story can come out as "mostly
+// contained". Deciding on the lower bound keeps such pairs apart, while a
+// real cut-down reprint, with a high Jaccard, loses little.
+func sureContainment(j float64, m, sizeA, sizeB int) float64 {
+	if m == 0 {
+		return 0
+	}
+	lo := max(0, j-math.Sqrt(j*(1-j)/float64(m)))
+	return EstimateContainment(lo, sizeA, sizeB)
 }
 
 // Match is one stored article that the new article copies or shares a

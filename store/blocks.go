@@ -40,10 +40,24 @@ func (b boilerplateSet) has(source int64, block uint64) bool {
 	return b.learned[[2]int64{source, int64(block)}] || b.global[int64(block)]
 }
 
+// merge adds what o knows to b.
+func (b boilerplateSet) merge(o boilerplateSet) {
+	for k := range o.learned {
+		b.learned[k] = true
+	}
+	for k := range o.global {
+		b.global[k] = true
+	}
+}
+
+func newBoilerplateSet() boilerplateSet {
+	return boilerplateSet{learned: map[[2]int64]bool{}, global: map[int64]bool{}}
+}
+
 // loadBoilerplate looks up which of the blocks of articles are boilerplate
 // for their sources. blocks maps a source key to the blocks of its articles.
 func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[int64][]uint64) (boilerplateSet, error) {
-	set := boilerplateSet{learned: map[[2]int64]bool{}, global: map[int64]bool{}}
+	set := newBoilerplateSet()
 	const chunk = 400
 	for source, list := range blocks {
 		for start := 0; start < len(list); start += chunk {
@@ -88,6 +102,39 @@ func (s *Store) clean(text, source string, bp boilerplateSet) (dedupe.Cleaned, d
 	return c, s.opts.Fingerprint(c.Text)
 }
 
+// cleanKnown cleans and fingerprints text with what the batch knows: the
+// boilerplate looked up for it (w.bp) and what it has learned since. The
+// article's lines must have been looked up into w.bp.
+func (w *writer) cleanKnown(source, text string) (dedupe.Fingerprint, dedupe.Cleaned) {
+	key := sourceKey(source)
+	c := dedupe.Clean(text, source, w.store.rules, func(b dedupe.Block) bool {
+		return w.bp.has(key, b.Hash) || w.learned[[2]int64{key, int64(b.Hash)}] || w.global[int64(b.Hash)]
+	})
+	return w.opts.Fingerprint(c.Text), c
+}
+
+// lookUp adds to w.bp what is known about the lines of texts, by source,
+// in one query per source and few hundred lines.
+func (w *writer) lookUp(sources, texts []string) error {
+	bySource := map[int64][]uint64{}
+	for i, text := range texts {
+		key := sourceKey(sources[i])
+		for _, b := range dedupe.Blocks(text) {
+			bySource[key] = append(bySource[key], b.Hash)
+		}
+	}
+	for key, list := range bySource {
+		slices.Sort(list)
+		bySource[key] = slices.Compact(list)
+	}
+	bp, err := loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, bySource)
+	if err != nil {
+		return err
+	}
+	w.bp.merge(bp)
+	return nil
+}
+
 // distinctBlocks returns the distinct block hashes of blocks, sorted.
 func distinctBlocks(blocks []dedupe.Block) []uint64 {
 	out := make([]uint64, 0, len(blocks))
@@ -117,12 +164,18 @@ func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) err
 		args = append(args, int64(b), key, member)
 	}
 	// One statement per article: a dozen or more lines each.
-	rows, err := w.tx.QueryContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, 1, ?),", len(distinct)), ",")+`
+	// The statement is cached per number of lines, like the candidate
+	// probe: articles have a few dozen at most, so few variants exist.
+	st, err := w.stmt(`INSERT INTO block_counts (block, source, articles, members) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, 1, ?),", len(distinct)), ",") + `
 		ON CONFLICT (block, source) DO UPDATE SET articles = articles + 1,
-			members = CASE WHEN learned = 0 AND length(members) < `+strconv.Itoa(8*min(w.opts.BoilerplateArticles, maxMembers))+`
+			members = CASE WHEN learned = 0 AND length(members) < ` + strconv.Itoa(8*min(w.opts.BoilerplateArticles, maxMembers)) + `
 				THEN members || excluded.members ELSE members END
-		RETURNING block, articles, members, learned`, args...)
+		RETURNING block, articles, members, learned`)
+	if err != nil {
+		return fmt.Errorf("count lines: %w", err)
+	}
+	rows, err := st.QueryContext(w.ctx, args...)
 	if err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
@@ -216,10 +269,4 @@ func (w *writer) learnedInBatch(source string, blocks []dedupe.Block) bool {
 		}
 	}
 	return false
-}
-
-// boilerplateNow looks up, inside the transaction, which of blocks are
-// boilerplate for source, seeing what this batch has learned.
-func (w *writer) boilerplateNow(source string, blocks []dedupe.Block) (boilerplateSet, error) {
-	return loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)})
 }

@@ -203,7 +203,7 @@ func TestEditedLinkSplitsItsCluster(t *testing.T) {
 // outweighs them, and templated filler, in arrival order, in batches as the
 // daemon would store them. Run with -v for the figures.
 func TestGeneratedTemplatedCorpus(t *testing.T) {
-	stories, copies, nbriefs, nfiller := 300, 4, 200, 150
+	stories, copies, nbriefs, nfiller := 150, 4, 100, 90
 	if testing.Short() {
 		stories, nbriefs, nfiller = 60, 40, 30
 	}

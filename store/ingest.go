@@ -74,7 +74,8 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
-	if err := s.fingerprintAll(ctx, preps, known); err != nil {
+	bp, err := s.fingerprintAll(ctx, preps, known)
+	if err != nil {
 		return feeds.SinkResult{}, err
 	}
 
@@ -88,6 +89,7 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		return feeds.SinkResult{}, err
 	}
 	defer w.closeStmts()
+	w.bp = bp
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
 	for i := range preps {
 		st, err := w.put(&preps[i])
@@ -150,8 +152,9 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 }
 
 // fingerprintAll cleans and fingerprints, on all cores, the items whose
-// text is not already stored, with the boilerplate known before the batch.
-func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) error {
+// text is not already stored, with the boilerplate known before the batch,
+// and returns what it looked up.
+func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) (boilerplateSet, error) {
 	var todo []int
 	blocks := make([][]dedupe.Block, len(preps))
 	bySource := map[int64][]uint64{}
@@ -172,7 +175,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	}
 	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource)
 	if err != nil {
-		return err
+		return bp, err
 	}
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -189,7 +192,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	}
 	close(work)
 	wg.Wait()
-	return nil
+	return bp, nil
 }
 
 func placeholders(n int) string {
@@ -220,6 +223,9 @@ type writer struct {
 	// holds clusters to rebuild, because a member changed.
 	refingerprint map[int64]bool
 	recluster     map[int64]bool
+	// bp is the boilerplate looked up for the batch's articles and for
+	// those it fingerprints again.
+	bp boilerplateSet
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
@@ -228,7 +234,8 @@ type writer struct {
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
-		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{}}
+		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
+		bp: newBoilerplateSet()}
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM clusters`).Scan(&w.firstCluster); err != nil {
 		return nil, fmt.Errorf("begin batch: %w", err)
 	}
@@ -435,13 +442,13 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	// Not fingerprinted before the batch (stored by a concurrent writer
 	// since knownHashes looked), or fingerprinted with lines this batch
 	// has since learned are boilerplate: clean and fingerprint it here.
-	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
-		blocks := dedupe.Blocks(it.Text)
-		bp, err := w.boilerplateNow(it.Source, blocks)
-		if err != nil {
+	if p.fp == nil {
+		if err := w.lookUp([]string{it.Source}, []string{it.Text}); err != nil {
 			return 0, err
 		}
-		c, fp := w.store.clean(it.Text, it.Source, bp)
+	}
+	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
+		fp, c := w.cleanKnown(it.Source, it.Text)
 		p.clean, p.fp = &c, &fp
 	}
 	if exists {

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
@@ -22,32 +24,64 @@ func (w *writer) settle() error {
 	}
 	slices.Sort(ids)
 	clear(w.refingerprint)
+	type queued struct {
+		id, cluster  int64
+		source, text string
+		sig, skel    []byte
+		fp           dedupe.Fingerprint
+		clean        dedupe.Cleaned
+	}
+	var list []queued
 	for _, id := range ids {
+		var q queued
 		var cluster sql.NullInt64
-		var source, text string
-		var sig, skel []byte
 		err := w.queryRow(`SELECT a.cluster_id, a.source, a.text, f.signature, f.skeleton
 			FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
-			Scan(&cluster, &source, &text, &sig, &skel)
+			Scan(&cluster, &q.source, &q.text, &q.sig, &q.skel)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("article %d: %w", id, err)
 		}
-		fp, c, err := w.fingerprintNow(source, text)
-		if err != nil {
-			return err
-		}
-		if slices.Equal(dedupe.EncodeSignature(fp.Signature), sig) && slices.Equal(dedupe.EncodeSignature(fp.Skeleton), skel) {
+		q.id, q.cluster = id, cluster.Int64
+		list = append(list, q)
+	}
+	sources, texts := make([]string, len(list)), make([]string, len(list))
+	for i, q := range list {
+		sources[i], texts[i] = q.source, q.text
+	}
+	if err := w.lookUp(sources, texts); err != nil {
+		return err
+	}
+	// Cleaning and fingerprinting read only; spread them over the cores.
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				list[i].fp, list[i].clean = w.cleanKnown(list[i].source, list[i].text)
+			}
+		})
+	}
+	for i := range list {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, q := range list {
+		if slices.Equal(dedupe.EncodeSignature(q.fp.Signature), q.sig) && slices.Equal(dedupe.EncodeSignature(q.fp.Skeleton), q.skel) {
 			continue
 		}
-		done, err := w.refreshInPlace(id, cluster.Int64, fp, c)
+		if w.recluster[q.cluster] {
+			continue // rebuilt anyway
+		}
+		done, err := w.refreshInPlace(q.id, q.cluster, q.fp, q.clean)
 		if err != nil {
 			return err
 		}
-		if !done && cluster.Valid {
-			w.recluster[cluster.Int64] = true
+		if !done && q.cluster != 0 {
+			w.recluster[q.cluster] = true
 		}
 	}
 	clusters := make([]int64, 0, len(w.recluster))
@@ -155,12 +189,10 @@ func (w *writer) refreshFiller(ids map[int64]bool) error {
 // fingerprintNow cleans and fingerprints text with the boilerplate known
 // inside the transaction.
 func (w *writer) fingerprintNow(source, text string) (dedupe.Fingerprint, dedupe.Cleaned, error) {
-	blocks := dedupe.Blocks(text)
-	bp, err := w.boilerplateNow(source, blocks)
-	if err != nil {
+	if err := w.lookUp([]string{source}, []string{text}); err != nil {
 		return dedupe.Fingerprint{}, dedupe.Cleaned{}, err
 	}
-	c, fp := w.store.clean(text, source, bp)
+	fp, c := w.cleanKnown(source, text)
 	return fp, c, nil
 }
 
@@ -339,7 +371,8 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			break
 		}
 		last = ids[len(ids)-1]
-		if err := s.fingerprintAll(ctx, preps, nil); err != nil {
+		bp, err := s.fingerprintAll(ctx, preps, nil)
+		if err != nil {
 			return err
 		}
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -348,12 +381,11 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				return err
 			}
 			defer w.closeStmts()
+			w.bp = bp
 			for i, p := range preps {
 				fp, c := *p.fp, *p.clean
 				if w.learnedInBatch(p.item.Source, c.Blocks) {
-					if fp, c, err = w.fingerprintNow(p.item.Source, p.item.Text); err != nil {
-						return err
-					}
+					fp, c = w.cleanKnown(p.item.Source, p.item.Text)
 				}
 				pl, err := w.place(published[i], fp)
 				if err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/feedfold/feedfold/feeds"
@@ -34,8 +35,12 @@ type app struct {
 	configPath string
 	dbPath     string
 	logFormat  string
-	stdout     io.Writer
-	stderr     io.Writer
+	// cpuProfile names a file for a CPU profile, to find where time goes
+	// in a real run; stopProfile ends it.
+	cpuProfile  string
+	stopProfile func()
+	stdout      io.Writer
+	stderr      io.Writer
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -55,6 +60,27 @@ clusters in SQLite for review.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default: the built-in config, see config.example.yaml)")
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "SQLite database path (overrides database: in the config)")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if a.cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(a.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		a.stopProfile = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
+		if a.stopProfile != nil {
+			a.stopProfile()
+		}
+	}
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
 		a.exportCmd(), a.statsCmd(), a.generateCmd(), a.feedsCmd(), a.checkConfigCmd(), a.importOPMLCmd(),
