@@ -85,7 +85,7 @@ func DefaultOptions() Options {
 		CopyContainment:       0.7,
 		ContainmentMinJaccard: 0.1,
 		TemplateSkeleton:      0.5,
-		TemplateFacts:         0.5,
+		TemplateFacts:         0.3,
 		BoilerplateArticles:   3,
 		BoilerplateSources:    2,
 	}
