@@ -84,7 +84,7 @@ func DefaultOptions() Options {
 		CopyJaccard:           0.5,
 		CopyContainment:       0.7,
 		ContainmentMinJaccard: 0.1,
-		TemplateSkeleton:      0.5,
+		TemplateSkeleton:      0.6,
 		TemplateFacts:         0.3,
 		BoilerplateArticles:   3,
 		BoilerplateSources:    2,
