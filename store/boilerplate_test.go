@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -283,6 +284,72 @@ func TestGeneratedTemplatedCorpus(t *testing.T) {
 	}
 	if fillerFlagged < fillerTotal*95/100 || storiesFlagged > 0 {
 		t.Errorf("filler flagged %d of %d, stories flagged %d", fillerFlagged, fillerTotal, storiesFlagged)
+	}
+	checkConsistent(t, s)
+}
+
+func TestReindexRebuildsEverythingFromText(t *testing.T) {
+	s := MustOpen(t)
+	corpus := wiregen.TemplatedCorpus(5, 30, 3, 10, 12)
+	items := make([]feeds.Item, len(corpus))
+	for i, r := range corpus {
+		items[i] = item(r)
+	}
+	mustIngest(t, s, items...)
+	before := exported(t, s)
+
+	// What an upgrade leaves behind: fingerprints without skeletons, no
+	// line counts, and the flag saying so.
+	db, err := sql.Open("sqlite", "file:"+s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE fingerprints SET skeleton = x'', facts = x'', fact_count = 0`,
+		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
+		`INSERT INTO meta (key, value) VALUES ('reindex', 'test upgrade')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if why, err := s.NeedsReindex(context.Background()); err != nil || why != "test upgrade" {
+		t.Fatalf("NeedsReindex = %q, %v", why, err)
+	}
+	var progress []int
+	if err := s.Reindex(context.Background(), func(done, total int) { progress = append(progress, done, total) }); err != nil {
+		t.Fatal(err)
+	}
+	if why, _ := s.NeedsReindex(context.Background()); why != "" || len(progress) != 2 || progress[0] != len(corpus) {
+		t.Fatalf("after reindex: still needed %q, progress %v", why, progress)
+	}
+	after := exported(t, s)
+	// Same grouping (ids may differ) and the same filler marks.
+	pairOf := func(ex map[string]store.ExportArticle) map[[2]string]bool {
+		out := map[[2]string]bool{}
+		for u1, a := range ex {
+			for u2, b := range ex {
+				if u1 < u2 && a.Cluster == b.Cluster {
+					out[[2]string{u1, u2}] = true
+				}
+			}
+		}
+		return out
+	}
+	if b, a := pairOf(before), pairOf(after); len(a) != len(b) {
+		t.Fatalf("%d same-cluster pairs before reindex, %d after", len(b), len(a))
+	} else {
+		for p := range b {
+			if !a[p] {
+				t.Errorf("%s and %s were together before reindex, not after", p[0], p[1])
+			}
+		}
+	}
+	for u, a := range after {
+		if a.Filler != before[u].Filler {
+			t.Errorf("%s: filler %v before reindex, %v after", u, before[u].Filler, a.Filler)
+		}
 	}
 	checkConsistent(t, s)
 }
