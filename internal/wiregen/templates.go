@@ -112,35 +112,25 @@ const fillerBaseID = 1_000_000
 // fillTemplate fills a filler frame; facts fixed for the blurb fill the
 // named slots, and numbers are drawn afresh at each slot.
 func (g *Generator) fillTemplate(frame string, facts map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(frame); i++ {
-		if frame[i] != '{' {
-			b.WriteByte(frame[i])
-			continue
-		}
-		end := strings.IndexByte(frame[i:], '}')
-		slot := frame[i+1 : i+end]
-		i += end
+	return expand(frame, func(slot string) string {
 		switch {
 		case slot == "D":
-			b.WriteString(g.pick(weekdays))
+			return g.pick(weekdays)
 		case slot == "#":
-			b.WriteString(strconv.Itoa(2 + g.rng.IntN(89)))
+			return strconv.Itoa(2 + g.rng.IntN(89))
 		case slot == "$":
-			fmt.Fprintf(&b, "$%d.%02d", 1+g.rng.IntN(150), g.rng.IntN(100))
+			return fmt.Sprintf("$%d.%02d", 1+g.rng.IntN(150), g.rng.IntN(100))
 		case slot == "%":
-			fmt.Fprintf(&b, "%d.%d%%", g.rng.IntN(30), g.rng.IntN(10))
+			return fmt.Sprintf("%d.%d%%", g.rng.IntN(30), g.rng.IntN(10))
 		case strings.HasPrefix(slot, "X:"):
-			b.WriteString(g.pick(strings.Split(slot[2:], "|")))
-		default:
-			v, ok := facts[slot]
-			if !ok {
-				panic("wiregen: unknown filler slot " + slot)
-			}
-			b.WriteString(v)
+			return g.pick(strings.Split(slot[2:], "|"))
 		}
-	}
-	return b.String()
+		v, ok := facts[slot]
+		if !ok {
+			panic("wiregen: unknown filler slot " + slot)
+		}
+		return v
+	})
 }
 
 // Chrome is the text one site puts around every article: what the

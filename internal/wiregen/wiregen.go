@@ -78,6 +78,40 @@ func (g *Generator) newCast() cast {
 }
 
 func (g *Generator) fill(frame string, c cast) string {
+	out := expand(frame, func(slot string) string {
+		switch slot {
+		case "P":
+			return c.person
+		case "Q":
+			return c.person2
+		case "O":
+			return c.org
+		case "L":
+			return c.place
+		case "S":
+			return c.subject
+		case "N":
+			return g.pick(nouns)
+		case "V":
+			return g.pick(verbs)
+		case "A":
+			return g.pick(adjectives)
+		case "D":
+			return g.pick(weekdays)
+		case "#":
+			return strconv.Itoa(2 + g.rng.IntN(97))
+		}
+		panic("wiregen: unknown slot " + slot)
+	})
+	// Frames may start with a lower-case organization ("the Ministry...").
+	if out != "" && out[0] >= 'a' && out[0] <= 'z' {
+		out = strings.ToUpper(out[:1]) + out[1:]
+	}
+	return out
+}
+
+// expand replaces each {slot} in frame with what value returns for it.
+func expand(frame string, value func(slot string) string) string {
 	var b strings.Builder
 	for i := 0; i < len(frame); i++ {
 		if frame[i] != '{' {
@@ -85,39 +119,10 @@ func (g *Generator) fill(frame string, c cast) string {
 			continue
 		}
 		end := strings.IndexByte(frame[i:], '}')
-		slot := frame[i+1 : i+end]
+		b.WriteString(value(frame[i+1 : i+end]))
 		i += end
-		switch slot {
-		case "P":
-			b.WriteString(c.person)
-		case "Q":
-			b.WriteString(c.person2)
-		case "O":
-			b.WriteString(c.org)
-		case "L":
-			b.WriteString(c.place)
-		case "S":
-			b.WriteString(c.subject)
-		case "N":
-			b.WriteString(g.pick(nouns))
-		case "V":
-			b.WriteString(g.pick(verbs))
-		case "A":
-			b.WriteString(g.pick(adjectives))
-		case "D":
-			b.WriteString(g.pick(weekdays))
-		case "#":
-			b.WriteString(strconv.Itoa(2 + g.rng.IntN(97)))
-		default:
-			panic("wiregen: unknown slot " + slot)
-		}
 	}
-	out := b.String()
-	// Frames may start with a lower-case organization ("the Ministry...").
-	if out != "" && out[0] >= 'a' && out[0] <= 'z' {
-		out = strings.ToUpper(out[:1]) + out[1:]
-	}
-	return out
+	return b.String()
 }
 
 // Story generates story number id: 6 to 10 paragraphs of 3 or 4 sentences,
