@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
+	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
 	"github.com/fsnotify/fsnotify"
@@ -91,6 +93,9 @@ func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slo
 	if cfg.Dedupe != old.Dedupe {
 		restart = append(restart, "dedupe")
 	}
+	if !reflect.DeepEqual(stripRules(cfg), stripRules(old)) {
+		restart = append(restart, "strip")
+	}
 	if cfg.MetricsAddr != old.MetricsAddr {
 		restart = append(restart, "metrics_addr")
 	}
@@ -113,6 +118,18 @@ func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slo
 	runner.SetDrops(cfg.DropList())
 	log.Info("config reloaded", slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))
 	return cfg
+}
+
+// stripRules gathers a config's strip rules, global and per feed, to tell
+// whether a reload changed them.
+func stripRules(c *Config) map[string][]dedupe.StripRule {
+	out := map[string][]dedupe.StripRule{"": c.Strip}
+	for _, f := range c.Feeds {
+		if len(f.Strip) > 0 {
+			out[f.Name] = f.Strip
+		}
+	}
+	return out
 }
 
 // watchConfig reports changes to the config file's content. It watches the
