@@ -161,7 +161,13 @@ type Cleaned struct {
 // and the blocks isBoilerplate reports, and says what it removed. rules and
 // isBoilerplate may be nil.
 func Clean(text, source string, rules *Rules, isBoilerplate func(Block) bool) Cleaned {
-	c := Cleaned{Blocks: Blocks(text)}
+	return CleanBlocks(Blocks(text), source, rules, isBoilerplate)
+}
+
+// CleanBlocks is Clean for a text already split by Blocks, for callers that
+// needed the blocks first (to look up which are boilerplate).
+func CleanBlocks(blocks []Block, source string, rules *Rules, isBoilerplate func(Block) bool) Cleaned {
+	c := Cleaned{Blocks: blocks}
 	var applied []compiledRule
 	if rules != nil {
 		applied = append(append(applied, rules.global...), rules.bySource[source]...)

@@ -52,9 +52,6 @@ type Similarity struct {
 	Rule string
 }
 
-// Copy reports whether the comparison found a copy.
-func (s Similarity) Copy() bool { return s.Kind == Copy }
-
 // templateWordingShare is how much lower than the skeleton similarity the
 // plain similarity must be for a template match. Copies keep their names
 // and numbers, so their plain and skeleton similarities are close; two

@@ -94,11 +94,11 @@ func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[
 	return set, nil
 }
 
-// clean strips an article's text of rules and boilerplate and fingerprints
-// what is left.
-func (s *Store) clean(text, source string, bp boilerplateSet) (dedupe.Cleaned, dedupe.Fingerprint) {
+// clean strips an article, split into blocks, of rules and boilerplate and
+// fingerprints what is left.
+func (s *Store) clean(blocks []dedupe.Block, source string, bp boilerplateSet) (dedupe.Cleaned, dedupe.Fingerprint) {
 	key := sourceKey(source)
-	c := dedupe.Clean(text, source, s.rules, func(b dedupe.Block) bool { return bp.has(key, b.Hash) })
+	c := dedupe.CleanBlocks(blocks, source, s.rules, func(b dedupe.Block) bool { return bp.has(key, b.Hash) })
 	return c, s.opts.Fingerprint(c.Text)
 }
 

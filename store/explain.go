@@ -95,7 +95,7 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 		if err != nil {
 			return e, err
 		}
-		cleaned[i], fresh[i] = s.clean(texts[i], side.Source, bp)
+		cleaned[i], fresh[i] = s.clean(blocks, side.Source, bp)
 		for _, r := range cleaned[i].Removed {
 			side.Removed = append(side.Removed, RemovedLine{Text: r.Text, Reason: r.Reason})
 		}

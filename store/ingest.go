@@ -182,7 +182,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range work {
-				c, fp := s.clean(preps[i].item.Text, preps[i].item.Source, bp)
+				c, fp := s.clean(blocks[i], preps[i].item.Source, bp)
 				preps[i].clean, preps[i].fp = &c, &fp
 			}
 		})

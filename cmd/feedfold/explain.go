@@ -43,8 +43,7 @@ stored, it shows the stored decision and the one that would be made now.`,
 				if asJSON {
 					return writeJSON(a.stdout, e)
 				}
-				a.printExplanation(e)
-				return nil
+				return a.printExplanation(e)
 			})
 		},
 	}
@@ -52,7 +51,7 @@ stored, it shows the stored decision and the one that would be made now.`,
 	return cmd
 }
 
-func (a *app) printExplanation(e store.Explanation) {
+func (a *app) printExplanation(e store.Explanation) error {
 	w := a.stdout
 	verdict := func(s dedupe.Similarity) string {
 		switch s.Kind {
@@ -78,7 +77,9 @@ func (a *app) printExplanation(e store.Explanation) {
 		{"skeleton", fmt.Sprintf("%.2f", e.Now.Skeleton), "", fmt.Sprintf("%.2f", e.Stored.Skeleton)},
 		{"facts", fmt.Sprintf("%.2f", e.Now.Facts), "", fmt.Sprintf("%.2f", e.Stored.Facts)},
 	}
-	writeTable(w, []string{"SIMILARITY", "ESTIMATED", "EXACT", "AS STORED"}, rows)
+	if err := writeTable(w, []string{"SIMILARITY", "ESTIMATED", "EXACT", "AS STORED"}, rows); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\ndecision: %s\n    because %s\n", verdict(e.Now), e.Now.Rule)
 	if e.Stored.Kind != e.Now.Kind {
 		fmt.Fprintf(w, "as stored: %s (%s); they were fingerprinted before that boilerplate was learned\n", verdict(e.Stored), e.Stored.Rule)
@@ -102,6 +103,7 @@ func (a *app) printExplanation(e store.Explanation) {
 			fmt.Fprintln(w, truncate(fmt.Sprintf("  [%s] %s", r.Reason, r.Text), maxWidth))
 		}
 	}
+	return nil
 }
 
 func (a *app) reindexCmd() *cobra.Command {
