@@ -56,6 +56,7 @@ type prepared struct {
 	// the costly part, done in parallel.
 	clean *dedupe.Cleaned
 	fp    *dedupe.Fingerprint
+	terms dedupe.TermCounts
 }
 
 // Ingest stores items in one transaction and clusters the new and changed
@@ -100,6 +101,9 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		res.Statuses[i] = st
 	}
 	if err := w.settle(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if err := w.flushDF(); err != nil {
 		return feeds.SinkResult{}, err
 	}
 	if res.NewClusters, res.Duplicates, err = w.outcome(); err != nil {
@@ -184,6 +188,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 			for i := range work {
 				c, fp := s.clean(blocks[i], preps[i].item.Source, bp)
 				preps[i].clean, preps[i].fp = &c, &fp
+				preps[i].terms = dedupe.CountTerms(preps[i].item.Title, c.Text)
 			}
 		})
 	}
@@ -226,6 +231,12 @@ type writer struct {
 	// bp is the boilerplate looked up for the batch's articles and for
 	// those it fingerprints again.
 	bp boilerplateSet
+	// df holds the stored document frequencies looked up so far, dfAdded
+	// and docsAdded what the batch adds to them and to docs.
+	df        map[uint64]int
+	dfAdded   map[uint64]int
+	docs      int
+	docsAdded int
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
@@ -235,8 +246,10 @@ type writer struct {
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
-		bp: newBoilerplateSet()}
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM clusters`).Scan(&w.firstCluster); err != nil {
+		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}}
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
+		FROM clusters`).Scan(&w.firstCluster, &w.docs)
+	if err != nil {
 		return nil, fmt.Errorf("begin batch: %w", err)
 	}
 	return w, nil
@@ -450,6 +463,11 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
 		fp, c := w.cleanKnown(it.Source, it.Text)
 		p.clean, p.fp = &c, &fp
+		p.terms = dedupe.CountTerms(it.Title, c.Text)
+	}
+	vec, err := w.vectorize(p.terms, !exists)
+	if err != nil {
+		return 0, err
 	}
 	if exists {
 		// Out of the index first, so the article cannot match itself. The
@@ -467,6 +485,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if err != nil {
 		return 0, err
 	}
+	pl.vector = vec
 	var id int64
 	if exists {
 		id = old.id
@@ -486,7 +505,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 			return 0, fmt.Errorf("insert: %w", err)
 		}
 	}
-	if err := w.finish(id, *p.fp, pl); err != nil {
+	if err := w.finish(id, published, *p.fp, pl); err != nil {
 		return 0, err
 	}
 	if !exists {
@@ -505,6 +524,8 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 type placement struct {
 	cluster           int64
 	copies, templates []dedupe.Match
+	// vector is the article's topic vector, which finish files in a story.
+	vector dedupe.Vector
 }
 
 // place matches fingerprint fp against the index and finds its cluster:
@@ -521,15 +542,19 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error
 	return placement{cluster: cluster, copies: copies, templates: templates}, nil
 }
 
-// finish writes what goes with a placed article: its fingerprint, its
-// matches, the filler mark on its template partners, and its band keys.
-func (w *writer) finish(id int64, fp dedupe.Fingerprint, pl placement) error {
+// finish writes what goes with a placed article: its fingerprint and topic
+// vector, its story, its matches, the filler mark on its template partners,
+// and its band keys.
+func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement) error {
 	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
 	skel, facts := dedupe.EncodeSignature(fp.Skeleton), dedupe.EncodeSignature(fp.Facts)
-	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count, terms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount, dedupe.EncodeVector(pl.vector))
 	if err != nil {
 		return fmt.Errorf("write fingerprint: %w", err)
+	}
+	if err := w.fileInStory(pl.cluster, pl.vector, published); err != nil {
+		return err
 	}
 	if err := w.recordMatches(id, pl.copies); err != nil {
 		return err
@@ -561,6 +586,19 @@ func (w *writer) detach(old stored) error {
 	}
 	if err := w.exec(`UPDATE articles SET cluster_id = NULL WHERE id = ?`, old.id); err != nil {
 		return fmt.Errorf("leave cluster: %w", err)
+	}
+	story, err := w.storyOf(old.cluster.Int64)
+	if err != nil {
+		return err
+	}
+	if story != 0 {
+		v, err := w.articleVector(old.id)
+		if err != nil {
+			return err
+		}
+		if err := w.leaveStory(story, v); err != nil {
+			return err
+		}
 	}
 	return w.refreshCluster(old.cluster.Int64)
 }
@@ -618,6 +656,17 @@ func (w *writer) merge(from, into int64) (bool, error) {
 	}
 	if exists == 0 {
 		return false, nil
+	}
+	fromStory, err := w.storyOf(from)
+	if err != nil {
+		return false, err
+	}
+	intoStory, err := w.storyOf(into)
+	if err != nil {
+		return false, err
+	}
+	if err := w.mergeStories(fromStory, intoStory); err != nil {
+		return false, err
 	}
 	steps := []struct {
 		query string

@@ -149,7 +149,30 @@ func (w *writer) refreshInPlace(id, cluster int64, fp dedupe.Fingerprint, c dedu
 	if err := w.exec(`UPDATE articles SET boilerplate = ?, filler = ? WHERE id = ?`, c.Boilerplate, len(templates) > 0, id); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
 	}
-	if err := w.finish(id, fp, placement{cluster: cluster, copies: copies, templates: templates}); err != nil {
+	// Its topic vector changes with its text: out of its story with the
+	// old one, back in (by finish) with the new.
+	var title string
+	var published int64
+	if err := w.queryRow(`SELECT title, published FROM articles WHERE id = ?`, id).Scan(&title, &published); err != nil {
+		return false, fmt.Errorf("article %d: %w", id, err)
+	}
+	vec, err := w.vectorize(dedupe.CountTerms(title, c.Text), false)
+	if err != nil {
+		return false, err
+	}
+	if story, err := w.storyOf(cluster); err != nil {
+		return false, err
+	} else if story != 0 {
+		oldVec, err := w.articleVector(id)
+		if err != nil {
+			return false, err
+		}
+		if err := w.leaveStory(story, oldVec); err != nil {
+			return false, err
+		}
+	}
+	pl := placement{cluster: cluster, copies: copies, templates: templates, vector: vec}
+	if err := w.finish(id, published, fp, pl); err != nil {
 		return false, err
 	}
 	return true, w.refreshFiller(partners)
@@ -251,12 +274,12 @@ func (w *writer) rebuild(clusters []int64) error {
 	}
 	for _, id := range members {
 		delete(partners, id)
-		var source, text string
+		var source, title, text string
 		var published int64
-		if err := w.queryRow(`SELECT source, text, published FROM articles WHERE id = ?`, id).Scan(&source, &text, &published); err != nil {
+		if err := w.queryRow(`SELECT source, title, text, published FROM articles WHERE id = ?`, id).Scan(&source, &title, &text, &published); err != nil {
 			return fmt.Errorf("rebuild: article %d: %w", id, err)
 		}
-		if err := w.refile(id, source, text, published); err != nil {
+		if err := w.refile(id, source, title, text, published); err != nil {
 			return err
 		}
 	}
@@ -283,20 +306,31 @@ func (w *writer) rebuild(clusters []int64) error {
 
 // refile cleans, fingerprints, places and indexes a stored article that is
 // out of the index, as rebuild and reindex need.
-func (w *writer) refile(id int64, source, text string, published int64) error {
+func (w *writer) refile(id int64, source, title, text string, published int64) error {
 	fp, c, err := w.fingerprintNow(source, text)
 	if err != nil {
 		return err
 	}
+	vec, err := w.vectorize(dedupe.CountTerms(title, c.Text), false)
+	if err != nil {
+		return err
+	}
+	return w.fileAgain(id, published, fp, c, vec)
+}
+
+// fileAgain places a stored article that is out of the index and writes
+// where it went.
+func (w *writer) fileAgain(id, published int64, fp dedupe.Fingerprint, c dedupe.Cleaned, vec dedupe.Vector) error {
 	pl, err := w.place(published, fp)
 	if err != nil {
 		return err
 	}
+	pl.vector = vec
 	if err := w.exec(`UPDATE articles SET cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
 		pl.cluster, c.Boilerplate, len(pl.templates) > 0, id); err != nil {
 		return fmt.Errorf("file article %d: %w", id, err)
 	}
-	return w.finish(id, fp, pl)
+	return w.finish(id, published, fp, pl)
 }
 
 // NeedsReindex reports why the stored fingerprints are out of date (an
@@ -335,6 +369,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
 		`DELETE FROM band_keys`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
 		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
+		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
 	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range reset {
@@ -348,7 +383,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	}
 	done := 0
 	for last := int64(0); ; {
-		rows, err := s.read.QueryContext(ctx, `SELECT id, source, text, published FROM articles WHERE id > ? ORDER BY id LIMIT ?`, last, reindexBatch)
+		rows, err := s.read.QueryContext(ctx, `SELECT id, source, title, text, published FROM articles WHERE id > ? ORDER BY id LIMIT ?`, last, reindexBatch)
 		if err != nil {
 			return fmt.Errorf("reindex: %w", err)
 		}
@@ -357,7 +392,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		for rows.Next() {
 			var id, pub int64
 			var it feeds.Item
-			if err := rows.Scan(&id, &it.Source, &it.Text, &pub); err != nil {
+			if err := rows.Scan(&id, &it.Source, &it.Title, &it.Text, &pub); err != nil {
 				rows.Close()
 				return fmt.Errorf("reindex: %w", err)
 			}
@@ -383,26 +418,26 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			defer w.closeStmts()
 			w.bp = bp
 			for i, p := range preps {
-				fp, c := *p.fp, *p.clean
+				fp, c, terms := *p.fp, *p.clean, p.terms
 				if w.learnedInBatch(p.item.Source, c.Blocks) {
 					fp, c = w.cleanKnown(p.item.Source, p.item.Text)
+					terms = dedupe.CountTerms(p.item.Title, c.Text)
 				}
-				pl, err := w.place(published[i], fp)
+				vec, err := w.vectorize(terms, true)
 				if err != nil {
 					return err
 				}
-				if err := w.exec(`UPDATE articles SET cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
-					pl.cluster, c.Boilerplate, len(pl.templates) > 0, ids[i]); err != nil {
-					return err
-				}
-				if err := w.finish(ids[i], fp, pl); err != nil {
+				if err := w.fileAgain(ids[i], published[i], fp, c, vec); err != nil {
 					return err
 				}
 				if err := w.countBlocks(ids[i], p.item.Source, c.Blocks); err != nil {
 					return err
 				}
 			}
-			return w.settle()
+			if err := w.settle(); err != nil {
+				return err
+			}
+			return w.flushDF()
 		})
 		if err != nil {
 			return fmt.Errorf("reindex articles after %d: %w", ids[0]-1, err)

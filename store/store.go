@@ -34,9 +34,10 @@ type Store struct {
 	path  string
 	write *sql.DB // nil when opened read-only
 	read  *sql.DB
-	opts  dedupe.Options
-	rules *dedupe.Rules
-	now   func() time.Time
+	opts    dedupe.Options
+	stories dedupe.StoryOptions
+	rules   *dedupe.Rules
+	now     func() time.Time
 }
 
 // ErrNoDatabase is returned when a read-only open finds no database file:
@@ -55,6 +56,9 @@ type Options struct {
 	// Rules are the user's strip rules, applied before fingerprinting;
 	// nil means none.
 	Rules *dedupe.Rules
+	// Stories configures grouping write-ups into stories; the zero value
+	// means DefaultStoryOptions.
+	Stories *dedupe.StoryOptions
 }
 
 // dsn builds the connection string. Pragmas go in the DSN because an Exec of
@@ -89,7 +93,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := opts.Dedupe.Validate(); err != nil {
 		return nil, fmt.Errorf("dedupe settings: %w", err)
 	}
-	s := &Store{path: path, opts: opts.Dedupe, rules: opts.Rules, now: time.Now}
+	stories := dedupe.DefaultStoryOptions()
+	if opts.Stories != nil {
+		stories = *opts.Stories
+	}
+	if err := stories.Validate(); err != nil {
+		return nil, fmt.Errorf("stories settings: %w", err)
+	}
+	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db: %v", ErrNoDatabase, path, err)

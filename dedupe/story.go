@@ -1,0 +1,322 @@
+package dedupe
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// StoryOptions are the settings of the second level: grouping different
+// write-ups of the same news into stories. The yaml tags are the keys of
+// the config file's stories section.
+type StoryOptions struct {
+	// Enabled turns story grouping on; off, every cluster is its own story.
+	Enabled bool `yaml:"enabled"`
+	// Threshold is the cosine similarity between an article's topic vector
+	// and a story's centroid at or above which the article joins it.
+	Threshold float64 `yaml:"threshold"`
+	// Window is how far apart in published time an article and a story may
+	// be: the same topic two weeks later is new news.
+	Window time.Duration `yaml:"window"`
+}
+
+// DefaultStoryOptions returns the settings feedfold ships with; the
+// threshold is justified by the sweep in the store's story tests.
+func DefaultStoryOptions() StoryOptions {
+	return StoryOptions{Enabled: true, Threshold: 0.3, Window: 72 * time.Hour}
+}
+
+// Validate reports the first setting that cannot work, by its config key.
+func (o StoryOptions) Validate() error {
+	switch {
+	case !(o.Threshold > 0 && o.Threshold <= 1):
+		return errors.New("threshold: want a number above 0 and at most 1")
+	case o.Window < time.Hour:
+		return errors.New("window: want at least 1h")
+	}
+	return nil
+}
+
+// The sizes of topic vectors. An article keeps its strongest terms, a story
+// the strongest of the sum of its articles', and the index lists each story
+// under its very strongest.
+const (
+	ArticleTerms = 24
+	StoryTerms   = 64
+	IndexTerms   = 8
+)
+
+// Vector is a sparse topic vector: terms (hashes of words or names) with
+// weights, sorted by term so that two vectors merge in one pass.
+type Vector struct {
+	Terms   []uint64
+	Weights []float32
+}
+
+// TermCounts are the weighted term frequencies of one article, before IDF.
+type TermCounts map[uint64]float64
+
+// Words in the title count this much more than words in the text, and
+// names (capitalized words not starting a sentence) this much more than
+// other words: a headline and its people, places and organizations are
+// what two write-ups of one event share.
+const (
+	titleWeight = 3
+	nameWeight  = 2
+)
+
+// CountTerms returns the weighted term frequencies of an article: content
+// words (stopwords, numbers and words under three letters left out), each
+// name also as a two-word term with the next name ("Volodymyr Zelensky"),
+// title words counted titleWeight times.
+func CountTerms(title, text string) TermCounts {
+	counts := TermCounts{}
+	add := func(s string, weight float64) {
+		var prev []byte
+		prevName := false
+		scanTokens(s, func(tok []byte, kind tokenKind) {
+			if kind == numberToken || len(tok) < 3 || isStopword(tok) {
+				prev, prevName = nil, false
+				return
+			}
+			w := weight
+			if kind == nameToken {
+				w *= nameWeight
+				if prevName {
+					counts[pairHash(prev, tok)] += w
+				}
+			}
+			counts[hashToken(tok)] += w
+			prev, prevName = append(prev[:0], tok...), kind == nameToken
+		})
+	}
+	add(title, titleWeight)
+	add(text, 1)
+	return counts
+}
+
+func pairHash(a, b []byte) uint64 {
+	return mix64(hashToken(a)*31 ^ hashToken(b))
+}
+
+// Terms returns the terms of counts, sorted, for document-frequency lookups.
+func (c TermCounts) Terms() []uint64 {
+	out := make([]uint64, 0, len(c))
+	for t := range c {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Vectorize weighs counts by inverse document frequency, with sublinear
+// term frequency (1 + ln tf), keeps the ArticleTerms strongest and
+// normalizes to unit length.
+func Vectorize(counts TermCounts, idf func(term uint64) float64) Vector {
+	type tw struct {
+		t uint64
+		w float64
+	}
+	all := make([]tw, 0, len(counts))
+	for t, c := range counts {
+		all = append(all, tw{t, (1 + math.Log(c)) * idf(t)})
+	}
+	slices.SortFunc(all, func(a, b tw) int {
+		if a.w != b.w {
+			if a.w > b.w {
+				return -1
+			}
+			return 1
+		}
+		if a.t < b.t {
+			return -1
+		}
+		return 1
+	})
+	all = all[:min(len(all), ArticleTerms)]
+	slices.SortFunc(all, func(a, b tw) int {
+		if a.t < b.t {
+			return -1
+		}
+		return 1
+	})
+	v := Vector{Terms: make([]uint64, len(all)), Weights: make([]float32, len(all))}
+	var norm float64
+	for _, x := range all {
+		norm += x.w * x.w
+	}
+	norm = math.Sqrt(norm)
+	for i, x := range all {
+		v.Terms[i] = x.t
+		if norm > 0 {
+			v.Weights[i] = float32(x.w / norm)
+		}
+	}
+	return v
+}
+
+// Cosine is the cosine similarity of two vectors.
+func Cosine(a, b Vector) float64 {
+	var dot, na, nb float64
+	i, j := 0, 0
+	for i < len(a.Terms) && j < len(b.Terms) {
+		switch {
+		case a.Terms[i] == b.Terms[j]:
+			dot += float64(a.Weights[i]) * float64(b.Weights[j])
+			i++
+			j++
+		case a.Terms[i] < b.Terms[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	for _, w := range a.Weights {
+		na += float64(w) * float64(w)
+	}
+	for _, w := range b.Weights {
+		nb += float64(w) * float64(w)
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+// Add returns a + scale·b, keeping the StoryTerms strongest terms: how a
+// story's centroid (the sum of its articles' vectors) takes an article in
+// (scale 1) or lets one go (scale -1).
+func Add(a, b Vector, scale float32) Vector {
+	out := Vector{Terms: make([]uint64, 0, len(a.Terms)+len(b.Terms)), Weights: make([]float32, 0, len(a.Terms)+len(b.Terms))}
+	i, j := 0, 0
+	for i < len(a.Terms) || j < len(b.Terms) {
+		switch {
+		case j >= len(b.Terms) || (i < len(a.Terms) && a.Terms[i] < b.Terms[j]):
+			out.Terms, out.Weights = append(out.Terms, a.Terms[i]), append(out.Weights, a.Weights[i])
+			i++
+		case i >= len(a.Terms) || b.Terms[j] < a.Terms[i]:
+			out.Terms, out.Weights = append(out.Terms, b.Terms[j]), append(out.Weights, scale*b.Weights[j])
+			j++
+		default:
+			out.Terms, out.Weights = append(out.Terms, a.Terms[i]), append(out.Weights, a.Weights[i]+scale*b.Weights[j])
+			i++
+			j++
+		}
+	}
+	// Drop what subtraction left at (about) zero, then trim to the
+	// strongest.
+	k := 0
+	for n := range out.Terms {
+		if out.Weights[n] > 1e-6 {
+			out.Terms[k], out.Weights[k] = out.Terms[n], out.Weights[n]
+			k++
+		}
+	}
+	out.Terms, out.Weights = out.Terms[:k], out.Weights[:k]
+	return out.Top(StoryTerms)
+}
+
+// Top returns v with only its n strongest terms, still sorted by term.
+func (v Vector) Top(n int) Vector {
+	if len(v.Terms) <= n {
+		return v
+	}
+	idx := make([]int, len(v.Terms))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if v.Weights[a] != v.Weights[b] {
+			if v.Weights[a] > v.Weights[b] {
+				return -1
+			}
+			return 1
+		}
+		if v.Terms[a] < v.Terms[b] {
+			return -1
+		}
+		return 1
+	})
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := Vector{Terms: make([]uint64, n), Weights: make([]float32, n)}
+	for k, i := range idx {
+		out.Terms[k], out.Weights[k] = v.Terms[i], v.Weights[i]
+	}
+	return out
+}
+
+// EncodeVector packs a vector as 12 bytes per term, the form the store
+// keeps it in.
+func EncodeVector(v Vector) []byte {
+	out := make([]byte, 12*len(v.Terms))
+	for i, t := range v.Terms {
+		binary.LittleEndian.PutUint64(out[12*i:], t)
+		binary.LittleEndian.PutUint32(out[12*i+8:], math.Float32bits(v.Weights[i]))
+	}
+	return out
+}
+
+// DecodeVector is the inverse of EncodeVector.
+func DecodeVector(b []byte) (Vector, error) {
+	if len(b)%12 != 0 {
+		return Vector{}, errors.New("vector blob length is not a multiple of 12")
+	}
+	n := len(b) / 12
+	v := Vector{Terms: make([]uint64, n), Weights: make([]float32, n)}
+	for i := range n {
+		v.Terms[i] = binary.LittleEndian.Uint64(b[12*i:])
+		v.Weights[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[12*i+8:]))
+	}
+	return v, nil
+}
+
+// IDF is the inverse document frequency of a term seen in df of docs
+// documents, smoothed by a prior of priorDocs documents in which no term
+// appears. Before the store has much text every term weighs about the same
+// and stopwords do the work; as articles arrive, their own statistics take
+// over, so common words of the day ("said", "government") fade.
+func IDF(df, docs int) float64 {
+	return math.Log(float64(docs+priorDocs) / float64(df+1))
+}
+
+// priorDocs is the size of the empty prior corpus behind IDF.
+const priorDocs = 1000
+
+// isStopword reports whether tok (lower case) is a function word of one of
+// the supported languages: English, German, French and Spanish.
+func isStopword(tok []byte) bool {
+	_, ok := stopwords[string(tok)]
+	return ok
+}
+
+var stopwords = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, list := range []string{stopwordsEN, stopwordsDE, stopwordsFR, stopwordsES} {
+		for _, w := range strings.Fields(list) {
+			m[w] = struct{}{}
+		}
+	}
+	return m
+}()
+
+// The stopword lists: function words and the most common verbs of news
+// text, written for this project. Words under three letters are dropped
+// anyway and are not listed.
+const (
+	stopwordsEN = `the and for are but not you all any can had her was one our out day get has him his how man new now old see two way who boy did its let put say she too use
+about after again also among another because been before being below between both came come could does doing down during each even every from further have having here hers
+herself himself into itself just like made make many more most much must myself never only other ought over same should since some such than that their theirs them
+themselves then there these they this those through under until upon very were what when where which while whom whose will with within without would your yours yourself
+yourselves said says told according week year years month months today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday per cent percent
+including while however though although whether across around against along already still where whereas least less may might shall also mr mrs ms via amid`
+	stopwordsDE = `der die das den dem des ein eine einer eines einem einen und oder aber nicht sich mit von auf aus bei nach vor zum zur für über unter ist sind war waren wird werden
+wurde wurden hat haben hatte hatten auch noch nur schon wie als wenn dass weil doch sein seine ihre ihr ihm ihn uns euch sie wir ich man kann können soll sollen`
+	stopwordsFR = `les des une est sont dans par pour pas plus avec sur aux son ses leur leurs qui que quoi dont cette ces mais ont été être avait avaient fait comme tout tous
+elle elles ils nous vous lui même aussi entre après avant sans sous selon très dit`
+	stopwordsES = `los las del una unos unas por para con sin sobre entre pero más como que quien cuyo este esta estos estas ese esa eso sus nos les fue fueron era eran ser
+estar está están sido han había tiene tienen hay muy también según dijo`
+)

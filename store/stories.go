@@ -1,0 +1,368 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/feedfold/feedfold/dedupe"
+)
+
+// maxStoriesPerTerm bounds how many stories one index term contributes as
+// candidates, newest first, so a common term ("government") cannot make an
+// article's cost grow with the store.
+const maxStoriesPerTerm = 16
+
+// lookUpDF loads the stored document frequencies of terms the batch has
+// not looked up yet.
+func (w *writer) lookUpDF(terms []uint64) error {
+	var missing []any
+	for _, t := range terms {
+		if _, ok := w.df[t]; !ok {
+			missing = append(missing, int64(t))
+			w.df[t] = 0
+		}
+	}
+	for start := 0; start < len(missing); start += 500 {
+		part := missing[start:min(start+500, len(missing))]
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT term, df FROM term_df WHERE term IN (`+placeholders(len(part))+`)`, part...)
+		if err != nil {
+			return fmt.Errorf("look up term frequencies: %w", err)
+		}
+		for rows.Next() {
+			var t int64
+			var df int
+			if err := rows.Scan(&t, &df); err != nil {
+				rows.Close()
+				return fmt.Errorf("look up term frequencies: %w", err)
+			}
+			w.df[uint64(t)] = df
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("look up term frequencies: %w", err)
+		}
+	}
+	return nil
+}
+
+// vectorize turns an article's term counts into its topic vector with the
+// document frequencies as of now, counting the article in when count is
+// set: the IDF an article sees is that of the articles before it, however
+// they were batched, so the result depends on arrival order only.
+func (w *writer) vectorize(counts dedupe.TermCounts, count bool) (dedupe.Vector, error) {
+	if err := w.lookUpDF(counts.Terms()); err != nil {
+		return dedupe.Vector{}, err
+	}
+	docs := w.docs + w.docsAdded
+	v := dedupe.Vectorize(counts, func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) })
+	if count {
+		for t := range counts {
+			w.dfAdded[t]++
+		}
+		w.docsAdded++
+	}
+	return v, nil
+}
+
+// flushDF writes the batch's document frequencies.
+func (w *writer) flushDF() error {
+	if w.docsAdded == 0 {
+		return nil
+	}
+	terms := make([]uint64, 0, len(w.dfAdded))
+	for t := range w.dfAdded {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	for start := 0; start < len(terms); start += 300 {
+		part := terms[start:min(start+300, len(terms))]
+		args := make([]any, 0, 2*len(part))
+		for _, t := range part {
+			args = append(args, int64(t), w.dfAdded[t])
+		}
+		q := `INSERT INTO term_df (term, df) VALUES ` + placeholdersN(len(part), 2) +
+			` ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`
+		if _, err := w.tx.ExecContext(w.ctx, q, args...); err != nil {
+			return fmt.Errorf("record term frequencies: %w", err)
+		}
+	}
+	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO meta (key, value) VALUES ('docs', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(w.docs+w.docsAdded))
+	if err != nil {
+		return fmt.Errorf("record document count: %w", err)
+	}
+	return nil
+}
+
+// placeholdersN is n groups of k placeholders, for multi-row inserts.
+func placeholdersN(n, k int) string {
+	group := "(" + placeholders(k) + ")"
+	out := make([]byte, 0, n*(len(group)+1))
+	for i := range n {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, group...)
+	}
+	return string(out)
+}
+
+// storyOf returns the story of cluster, 0 when it has none.
+func (w *writer) storyOf(cluster int64) (int64, error) {
+	var story sql.NullInt64
+	err := w.queryRow(`SELECT story_id FROM clusters WHERE id = ?`, cluster).Scan(&story)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("story of cluster %d: %w", cluster, err)
+	}
+	return story.Int64, nil
+}
+
+// storyRow is a story as the writer reads and rewrites it.
+type storyRow struct {
+	id          int64
+	articles    int
+	first, last int64
+	centroid    dedupe.Vector
+}
+
+func (w *writer) loadStory(id int64) (storyRow, error) {
+	s := storyRow{id: id}
+	var blob []byte
+	err := w.queryRow(`SELECT articles, first_published, last_published, centroid FROM stories WHERE id = ?`, id).
+		Scan(&s.articles, &s.first, &s.last, &blob)
+	if err != nil {
+		return s, fmt.Errorf("story %d: %w", id, err)
+	}
+	if s.centroid, err = dedupe.DecodeVector(blob); err != nil {
+		return s, fmt.Errorf("story %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// saveStory writes s and re-lists it in the index under its strongest
+// terms at its new time, replacing old's entries.
+func (w *writer) saveStory(old, s storyRow) error {
+	if err := w.unlistStory(old); err != nil {
+		return err
+	}
+	if s.articles <= 0 {
+		// Its clusters (emptied, or about to be filed again) get a story
+		// afresh when an article is next filed in them.
+		if err := w.exec(`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, s.id); err != nil {
+			return fmt.Errorf("delete story %d: %w", s.id, err)
+		}
+		if err := w.exec(`DELETE FROM stories WHERE id = ?`, s.id); err != nil {
+			return fmt.Errorf("delete story %d: %w", s.id, err)
+		}
+		return nil
+	}
+	err := w.exec(`UPDATE stories SET articles = ?, first_published = ?, last_published = ?, centroid = ? WHERE id = ?`,
+		s.articles, s.first, s.last, dedupe.EncodeVector(s.centroid), s.id)
+	if err != nil {
+		return fmt.Errorf("update story %d: %w", s.id, err)
+	}
+	top := s.centroid.Top(dedupe.IndexTerms)
+	args := make([]any, 0, 3*len(top.Terms))
+	for _, t := range top.Terms {
+		args = append(args, int64(t), s.last, s.id)
+	}
+	if len(top.Terms) == 0 {
+		return nil
+	}
+	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, last_published, story_id) VALUES `+placeholdersN(len(top.Terms), 3), args...); err != nil {
+		return fmt.Errorf("index story %d: %w", s.id, err)
+	}
+	return nil
+}
+
+func (w *writer) unlistStory(old storyRow) error {
+	if old.id == 0 {
+		return nil
+	}
+	for _, t := range old.centroid.Top(dedupe.IndexTerms).Terms {
+		if err := w.exec(`DELETE FROM story_terms WHERE term = ? AND last_published = ? AND story_id = ?`, int64(t), old.last, old.id); err != nil {
+			return fmt.Errorf("unindex story %d: %w", old.id, err)
+		}
+	}
+	return nil
+}
+
+// joinStory adds an article with vector v, published at published, to
+// story id.
+func (w *writer) joinStory(id int64, v dedupe.Vector, published int64) error {
+	old, err := w.loadStory(id)
+	if err != nil {
+		return err
+	}
+	s := old
+	s.articles++
+	s.first, s.last = min(s.first, published), max(s.last, published)
+	s.centroid = dedupe.Add(old.centroid, v, 1)
+	return w.saveStory(old, s)
+}
+
+// leaveStory takes an article with vector v out of story id, deleting the
+// story when it was the last.
+func (w *writer) leaveStory(id int64, v dedupe.Vector) error {
+	old, err := w.loadStory(id)
+	if err != nil {
+		return err
+	}
+	s := old
+	s.articles--
+	s.centroid = dedupe.Add(old.centroid, v, -1)
+	if s.articles > 0 {
+		var first, last sql.NullInt64
+		err := w.queryRow(`SELECT MIN(a.published), MAX(a.published) FROM clusters c JOIN articles a ON a.cluster_id = c.id
+			WHERE c.story_id = ?`, id).Scan(&first, &last)
+		if err != nil {
+			return fmt.Errorf("story %d: %w", id, err)
+		}
+		if first.Valid {
+			s.first, s.last = first.Int64, last.Int64
+		}
+	}
+	return w.saveStory(old, s)
+}
+
+// newStory starts a story with one article.
+func (w *writer) newStory(v dedupe.Vector, published int64) (int64, error) {
+	var id int64
+	err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
+		VALUES (0, ?1, ?1, x'', ?2) RETURNING id`, published, w.now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create story: %w", err)
+	}
+	return id, w.joinStory(id, v, published)
+}
+
+// chooseStory finds the story a new cluster's first article belongs to:
+// among the stories listed under the article's strongest terms within the
+// window, the one whose centroid is most similar, if it reaches the
+// threshold. It returns 0 for none.
+func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
+	so := w.store.stories
+	if !so.Enabled || len(v.Terms) < 2 {
+		return 0, nil
+	}
+	window := int64(so.Window.Seconds())
+	seen := map[int64]bool{}
+	var ids []any
+	for _, t := range v.Top(dedupe.IndexTerms).Terms {
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT story_id FROM story_terms WHERE term = ? AND last_published >= ?
+			ORDER BY last_published DESC LIMIT `+strconv.Itoa(maxStoriesPerTerm), int64(t), published-window)
+		if err != nil {
+			return 0, fmt.Errorf("story candidates: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("story candidates: %w", err)
+			}
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return 0, fmt.Errorf("story candidates: %w", err)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, first_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return 0, fmt.Errorf("story candidates: %w", err)
+	}
+	defer rows.Close()
+	var best int64
+	bestScore := so.Threshold
+	for rows.Next() {
+		var id, first int64
+		var blob []byte
+		if err := rows.Scan(&id, &first, &blob); err != nil {
+			return 0, fmt.Errorf("story candidates: %w", err)
+		}
+		if first > published+window {
+			continue
+		}
+		c, err := dedupe.DecodeVector(blob)
+		if err != nil {
+			return 0, fmt.Errorf("story %d: %w", id, err)
+		}
+		// Ties go to the older story, so the same arrival order always
+		// gives the same stories.
+		if score := dedupe.Cosine(v, c); score > bestScore || (score == bestScore && (best == 0 || id < best)) {
+			best, bestScore = id, score
+		}
+	}
+	return best, rows.Err()
+}
+
+// fileInStory puts a placed article into a story: its cluster's, when the
+// cluster has one (copies always share a story); otherwise the best
+// matching story, or a new one, which becomes the cluster's.
+func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64) error {
+	story, err := w.storyOf(cluster)
+	if err != nil {
+		return err
+	}
+	if story != 0 {
+		return w.joinStory(story, v, published)
+	}
+	if story, err = w.chooseStory(v, published); err != nil {
+		return err
+	}
+	if story == 0 {
+		story, err = w.newStory(v, published)
+	} else {
+		err = w.joinStory(story, v, published)
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, story, cluster); err != nil {
+		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
+	}
+	return nil
+}
+
+// mergeStories moves story from's clusters into story into, adding its
+// centroid, when copies link clusters of two stories.
+func (w *writer) mergeStories(from, into int64) error {
+	if from == into || from == 0 || into == 0 {
+		return nil
+	}
+	src, err := w.loadStory(from)
+	if err != nil {
+		return err
+	}
+	old, err := w.loadStory(into)
+	if err != nil {
+		return err
+	}
+	s := old
+	s.articles += src.articles
+	s.first, s.last = min(s.first, src.first), max(s.last, src.last)
+	s.centroid = dedupe.Add(old.centroid, src.centroid, 1)
+	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE story_id = ?`, into, from); err != nil {
+		return fmt.Errorf("merge story %d into %d: %w", from, into, err)
+	}
+	if err := w.saveStory(src, storyRow{id: from}); err != nil {
+		return err
+	}
+	return w.saveStory(old, s)
+}
+
+// articleVector reads an article's stored topic vector.
+func (w *writer) articleVector(id int64) (dedupe.Vector, error) {
+	var blob []byte
+	if err := w.queryRow(`SELECT terms FROM fingerprints WHERE article_id = ?`, id).Scan(&blob); err != nil {
+		return dedupe.Vector{}, fmt.Errorf("article %d: %w", id, err)
+	}
+	return dedupe.DecodeVector(blob)
+}
