@@ -26,7 +26,7 @@ type StoryOptions struct {
 // DefaultStoryOptions returns the settings feedfold ships with; the
 // threshold is justified by the sweep in the store's story tests.
 func DefaultStoryOptions() StoryOptions {
-	return StoryOptions{Enabled: true, Threshold: 0.3, Window: 72 * time.Hour}
+	return StoryOptions{Enabled: true, Threshold: 0.35, Window: 72 * time.Hour}
 }
 
 // Validate reports the first setting that cannot work, by its config key.

@@ -3,13 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/wiregen"
 )
 
 // TestHotKeysAreBounded: when every article of a site opens with the same
@@ -71,5 +74,54 @@ func TestHotKeysAreBounded(t *testing.T) {
 	}
 	if len(cands) == 0 {
 		t.Fatal("the banner's shared lead keys found no candidate at all; the test no longer exercises hot keys")
+	}
+}
+
+// BenchmarkStoryAssignment measures what filing one article in a story
+// costs as the store grows: candidate stories come from the term index,
+// so the cost per article must stay flat. It ingests a generated labelled
+// set of FEEDFOLD_STORY_ARTICLES articles (default 20,000) in batches of
+// 1,000 and logs the story time per article for each tenth. Run with
+// go test -run XXX -bench StoryAssignment -benchtime 1x ./store
+func BenchmarkStoryAssignment(b *testing.B) {
+	total := 20000
+	if v := os.Getenv("FEEDFOLD_STORY_ARTICLES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("FEEDFOLD_STORY_ARTICLES=%q: %v", v, err)
+		}
+		total = n
+	}
+	set := wiregen.StoryCorpus(5, total/4)
+	set = set[:min(len(set), total)]
+	for b.Loop() {
+		ctx := context.Background()
+		s, err := Open(ctx, filepath.Join(b.TempDir(), "f.db"), Options{Dedupe: dedupe.DefaultOptions()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var spent time.Duration
+		s.storyTime = &spent
+		tenth := max(len(set)/10, 1)
+		for i := 0; i < len(set); i += tenth {
+			var items []feeds.Item
+			for _, l := range set[i:min(i+tenth, len(set))] {
+				r := l.Reprint
+				items = append(items, feeds.Item{Source: r.Outlet, GUID: r.GUID, URL: r.URL, Title: r.Title, Text: r.Text, Published: r.Published})
+			}
+			before := spent
+			for j := 0; j < len(items); j += 1000 {
+				if _, err := s.Ingest(ctx, items[j:min(j+1000, len(items))]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Logf("articles %7d to %7d: %6.1f µs per article filing them in stories", i, i+len(items),
+				float64((spent-before).Microseconds())/float64(len(items)))
+		}
+		var stories int
+		s.read.QueryRow(`SELECT COUNT(*) FROM stories`).Scan(&stories)
+		b.ReportMetric(float64(spent.Microseconds())/float64(len(set)), "µs/article")
+		b.Logf("%d articles in %d stories", len(set), stories)
+		s.Close()
 	}
 }

@@ -159,6 +159,7 @@ type ExportArticle struct {
 	Title     string    `json:"title"`
 	Published time.Time `json:"published"`
 	Cluster   int64     `json:"cluster"`
+	Story     int64     `json:"story"`
 	// Filler marks templated filler; Boilerplate is the share of words
 	// removed before fingerprinting, 0 to 1.
 	Filler      bool    `json:"filler"`
@@ -172,10 +173,11 @@ type ExportArticle struct {
 func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle) error) error {
 	textCol := "''"
 	if withText {
-		textCol = "text"
+		textCol = "a.text"
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, source, guid, url, title, published, COALESCE(cluster_id, 0), filler,
-		round(boilerplate, 3), path, `+textCol+` FROM articles ORDER BY id`)
+	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.guid, a.url, a.title, a.published, COALESCE(a.cluster_id, 0),
+		COALESCE(c.story_id, 0), a.filler, round(a.boilerplate, 3), a.path, `+textCol+`
+		FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id ORDER BY a.id`)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -184,7 +186,7 @@ func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle
 		var a ExportArticle
 		var pub int64
 		var text string
-		if err := rows.Scan(&a.ID, &a.Source, &a.GUID, &a.URL, &a.Title, &pub, &a.Cluster, &a.Filler, &a.Boilerplate, &a.Path, &text); err != nil {
+		if err := rows.Scan(&a.ID, &a.Source, &a.GUID, &a.URL, &a.Title, &pub, &a.Cluster, &a.Story, &a.Filler, &a.Boilerplate, &a.Path, &text); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		a.Published = time.Unix(pub, 0).UTC()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 )
@@ -307,6 +308,9 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 // cluster has one (copies always share a story); otherwise the best
 // matching story, or a new one, which becomes the cluster's.
 func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64) error {
+	if w.storyTime != nil {
+		defer func(start time.Time) { *w.storyTime += time.Since(start) }(time.Now())
+	}
 	story, err := w.storyOf(cluster)
 	if err != nil {
 		return err

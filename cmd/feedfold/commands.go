@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -275,13 +276,18 @@ func (a *app) withReader(ctx context.Context, fn func(*store.Store) error) error
 func (a *app) showCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show CLUSTER",
-		Short: "Show one cluster: each copy with its source, title, time and similarity",
+		Use:   "show CLUSTER | sSTORY",
+		Short: "Show one cluster (each copy with its source, title, time and similarity) or one story (s12)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.HasPrefix(strings.ToLower(args[0]), "s") {
+				return a.withReader(cmd.Context(), func(s *store.Store) error {
+					return a.showStory(s, cmd, args[0], asJSON)
+				})
+			}
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
-				return fmt.Errorf("cluster id %q: want a number, as listed by `feedfold clusters`", args[0])
+				return fmt.Errorf("cluster id %q: want a number, as listed by `feedfold clusters`, or s and a story number", args[0])
 			}
 			return a.withReader(cmd.Context(), func(s *store.Store) error {
 				d, err := s.Cluster(cmd.Context(), id)

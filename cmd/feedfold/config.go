@@ -30,15 +30,16 @@ var defaultConfig []byte
 // Config is the YAML configuration file. Key names are fixed: scripts and
 // users rely on them.
 type Config struct {
-	Database    string             `yaml:"database"`
-	Schedule    string             `yaml:"schedule"`
-	MetricsAddr string             `yaml:"metrics_addr"`
-	Fetch       FetchConfig        `yaml:"fetch"`
-	Feeds       []FeedConfig       `yaml:"feeds"`
-	Watch       WatchConfig        `yaml:"watch"`
-	Drops       []DropConfig       `yaml:"drops"`
-	Strip       []dedupe.StripRule `yaml:"strip"`
-	Dedupe      dedupe.Options     `yaml:"dedupe"`
+	Database    string              `yaml:"database"`
+	Schedule    string              `yaml:"schedule"`
+	MetricsAddr string              `yaml:"metrics_addr"`
+	Fetch       FetchConfig         `yaml:"fetch"`
+	Feeds       []FeedConfig        `yaml:"feeds"`
+	Watch       WatchConfig         `yaml:"watch"`
+	Drops       []DropConfig        `yaml:"drops"`
+	Strip       []dedupe.StripRule  `yaml:"strip"`
+	Dedupe      dedupe.Options      `yaml:"dedupe"`
+	Stories     dedupe.StoryOptions `yaml:"stories"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
@@ -89,8 +90,9 @@ func defaults() Config {
 		Schedule: feeds.DefaultSchedule,
 		Fetch: FetchConfig{Timeout: f.Timeout, ConnectTimeout: f.ConnectTimeout, MaxBodyBytes: f.MaxBytes,
 			Workers: feeds.DefaultWorkers, PerHost: feeds.DefaultPerHost, MaxBackoff: feeds.DefaultMaxBackoff},
-		Watch:  WatchConfig{Settle: feeds.DefaultSettle, Rescan: feeds.DefaultRescan},
-		Dedupe: dedupe.DefaultOptions(),
+		Watch:   WatchConfig{Settle: feeds.DefaultSettle, Rescan: feeds.DefaultRescan},
+		Dedupe:  dedupe.DefaultOptions(),
+		Stories: dedupe.DefaultStoryOptions(),
 	}
 }
 
@@ -242,6 +244,10 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 				return fmt.Errorf("%s: feed %q: strip[%d]: %w", at("feeds", fi, "strip", ri), f.Name, ri, err)
 			}
 		}
+	}
+	if err := c.Stories.Validate(); err != nil {
+		key, _, _ := strings.Cut(err.Error(), ":")
+		return fmt.Errorf("%s: stories.%w", at("stories", key), err)
 	}
 	if err := c.Dedupe.Validate(); err != nil {
 		key, _, _ := strings.Cut(err.Error(), " ")

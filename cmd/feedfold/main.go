@@ -84,7 +84,7 @@ clusters in SQLite for review.`,
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
 		a.exportCmd(), a.statsCmd(), a.generateCmd(), a.feedsCmd(), a.checkConfigCmd(), a.importOPMLCmd(),
-		a.explainCmd(), a.reindexCmd(),
+		a.explainCmd(), a.reindexCmd(), a.storiesCmd(),
 	)
 	return root
 }
@@ -136,7 +136,7 @@ func (a *app) openStoreAsIs(ctx context.Context, cfg *Config, readOnly bool) (*s
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules})
+	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules, Stories: &cfg.Stories})
 	if err != nil {
 		return nil, err
 	}

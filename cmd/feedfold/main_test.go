@@ -94,6 +94,8 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"bad dedupe", "dedupe:\n  bands: 7\n", `line 2: dedupe.bands 7`},
 		{"bad type", "fetch:\n  timeout: soon\n", `line 2`},
 		{"missing drop path", "drops:\n  - max_file_bytes: 10\n", `line 2: drops[0]: path is required`},
+		{"bad story threshold", "stories:\n  threshold: 2\n", `line 2: stories.threshold: want a number above 0`},
+		{"bad story window", "stories:\n  window: 5m\n", `line 2: stories.window: want at least 1h`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,15 +138,19 @@ func TestSeeds(t *testing.T) {
 		t.Fatalf("ingest of seeds: %s", out)
 	}
 	var titles []string
+	storyOf := map[string]int64{}
 	for _, line := range strings.Split(strings.TrimSpace(mustFeedfold(t, "--db", db, "export")), "\n") {
 		var a struct {
 			Title   string `json:"title"`
 			Cluster int64  `json:"cluster"`
+			Story   int64  `json:"story"`
+			Path    string `json:"path"`
 		}
 		if err := json.Unmarshal([]byte(line), &a); err != nil {
 			t.Fatal(err)
 		}
 		titles = append(titles, a.Title)
+		storyOf[a.Path[:3]] = a.Story
 		lower := strings.ToLower(a.Title)
 		if n := len(strings.Fields(a.Title)); n < 3 || n > 20 || strings.Contains(lower, "cookie") || strings.HasPrefix(lower, "also read") {
 			t.Errorf("title %q is not a sensible headline", a.Title)
@@ -153,9 +159,25 @@ func TestSeeds(t *testing.T) {
 	if len(titles) != 5 {
 		t.Fatalf("%d articles, want 5", len(titles))
 	}
-	// Different write-ups of the same news are not near-duplicates.
+	// Different write-ups of the same news are not near-duplicates...
 	if out := mustFeedfold(t, "--db", db, "clusters"); !strings.Contains(out, "no clusters") {
 		t.Fatalf("seeds formed copy clusters:\n%s", out)
+	}
+	// ...but they are one story: 000 to 003 tell of the same request.
+	for _, n := range []string{"001", "002", "003"} {
+		if storyOf[n] != storyOf["000"] || storyOf[n] == 0 {
+			t.Errorf("seed %s is in story %d, seed 000 in story %d", n, storyOf[n], storyOf["000"])
+		}
+	}
+	out = mustFeedfold(t, "--db", db, "stories", "--min-sources", "1")
+	checkWidth(t, out)
+	if !strings.Contains(out, "s1 ") || !strings.Contains(out, "STORY") {
+		t.Fatalf("stories:\n%s", out)
+	}
+	show := mustFeedfold(t, "--db", db, "show", fmt.Sprintf("s%d", storyOf["000"]))
+	checkWidth(t, show)
+	if !strings.Contains(show, "own text") || strings.Count(show, "\n") < 6 {
+		t.Fatalf("show of the seeds' story:\n%s", show)
 	}
 }
 

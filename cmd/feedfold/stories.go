@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedfold/feedfold/store"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) storiesCmd() *cobra.Command {
+	var since time.Duration
+	var minSources, limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "stories",
+		Short: "List stories (write-ups of the same news from many sources), latest activity first",
+		Long: `Stories lists stories: different write-ups of the same news, each holding its
+clusters of copies. Each line gives the story id (show it with ` + "`feedfold show sID`" + `),
+the number of sources and articles, when it was first and last published, and the
+headline of its most central article.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				from := time.Time{}
+				if since > 0 {
+					from = time.Now().Add(-since)
+				}
+				list, err := s.Stories(cmd.Context(), from, minSources, limit)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, list)
+				}
+				if len(list) == 0 {
+					fmt.Fprintf(a.stdout, "no stories with at least %d sources%s\n", minSources, sinceText(since))
+					return nil
+				}
+				rows := make([][]string, len(list))
+				for i, st := range list {
+					rows[i] = []string{"s" + strconv.FormatInt(st.ID, 10), strconv.Itoa(st.Sources), strconv.Itoa(st.Articles),
+						when(st.FirstPublished), when(st.LastPublished), st.Headline}
+				}
+				return writeTable(a.stdout, []string{"STORY", "SOURCES", "ARTICLES", "FIRST", "LAST", "HEADLINE"}, rows)
+			})
+		},
+	}
+	cmd.Flags().DurationVar(&since, "since", 0, "only stories published within this long, like 24h (default: all)")
+	cmd.Flags().IntVar(&minSources, "min-sources", 2, "only stories told by at least this many sources")
+	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many stories")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
+	return cmd
+}
+
+func sinceText(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return " published in the last " + d.String()
+}
+
+// showStory prints story id: its articles with their sources, and which
+// are copies of each other.
+func (a *app) showStory(s *store.Store, cmd *cobra.Command, arg string, asJSON bool) error {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.ToLower(arg), "s"), 10, 64)
+	if err != nil {
+		return fmt.Errorf("story id %q: want s and a number, as listed by `feedfold stories`", arg)
+	}
+	d, err := s.Story(cmd.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no story s%d; list them with `feedfold stories --min-sources 1`", id)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(a.stdout, d)
+	}
+	fmt.Fprintf(a.stdout, "story s%d: %s\n%s from %s in %s, %s to %s\n\n", d.ID, d.Headline,
+		plural(d.Articles, "article"), plural(d.Sources, "source"), plural(d.Clusters, "cluster"),
+		when(d.FirstPublished), when(d.LastPublished))
+	perCluster := map[int64]int{}
+	for _, m := range d.Members {
+		perCluster[m.Cluster]++
+	}
+	rows := make([][]string, len(d.Members))
+	for i, m := range d.Members {
+		copies := "own text"
+		if perCluster[m.Cluster] > 1 {
+			copies = fmt.Sprintf("copy, cluster %d", m.Cluster)
+		}
+		rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), copies, m.Title}
+	}
+	if err := writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "TEXT", "TITLE"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "\nArticles marked with the same cluster are copies of one text; see them with `feedfold show CLUSTER`.")
+	return nil
+}
+
+// plural renders a count with its noun: "1 source", "3 sources".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

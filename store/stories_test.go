@@ -1,0 +1,190 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/wiregen"
+	"github.com/feedfold/feedfold/store"
+)
+
+// openWithStories opens a fresh store with the given story settings.
+func openWithStories(tb testing.TB, so dedupe.StoryOptions) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions(), Stories: &so})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// ingestLabelled stores a labelled set in batches of 50, in the order given.
+func ingestLabelled(tb testing.TB, s *store.Store, set []wiregen.Labelled) {
+	tb.Helper()
+	for i := 0; i < len(set); i += 50 {
+		var items []feeds.Item
+		for _, l := range set[i:min(i+50, len(set))] {
+			items = append(items, item(l.Reprint))
+		}
+		mustIngest(tb, s, items...)
+	}
+}
+
+// bcubed scores a predicted grouping against gold labels: for each item,
+// the share of its predicted group that is in its gold group (precision)
+// and the share of its gold group found in its predicted group (recall),
+// averaged over items.
+func bcubed[G comparable, P comparable](gold []G, pred []P) (precision, recall, f1 float64) {
+	for i := range gold {
+		var inPred, inGold, both float64
+		for j := range gold {
+			sameP, sameG := pred[i] == pred[j], gold[i] == gold[j]
+			if sameP {
+				inPred++
+			}
+			if sameG {
+				inGold++
+			}
+			if sameP && sameG {
+				both++
+			}
+		}
+		precision += both / inPred
+		recall += both / inGold
+	}
+	n := float64(len(gold))
+	precision, recall = precision/n, recall/n
+	return precision, recall, 2 * precision * recall / (precision + recall)
+}
+
+// storiesOf returns each labelled article's story id, in set order.
+func storiesOf(tb testing.TB, s *store.Store, set []wiregen.Labelled) []int64 {
+	tb.Helper()
+	ex := exported(tb, s)
+	out := make([]int64, len(set))
+	for i, l := range set {
+		a, ok := ex[l.URL]
+		if !ok || a.Story == 0 {
+			tb.Fatalf("%s: not stored or without a story", l.URL)
+		}
+		out[i] = a.Story
+	}
+	return out
+}
+
+func TestStoriesGroupWriteUps(t *testing.T) {
+	set := wiregen.StoryCorpus(3, 120)
+	gold := make([]int, len(set))
+	for i, l := range set {
+		gold[i] = l.Story
+	}
+	s := openWithStories(t, dedupe.DefaultStoryOptions())
+	ingestLabelled(t, s, set)
+	pred := storiesOf(t, s, set)
+	p, r, f := bcubed(gold, pred)
+	t.Logf("%d articles, %d events: B-cubed precision %.3f recall %.3f F1 %.3f", len(set), 160, p, r, f)
+	if p < 0.9 || r < 0.8 {
+		t.Errorf("B-cubed precision %.3f, recall %.3f: want at least 0.9 and 0.8", p, r)
+	}
+	// Copies always share a story; a follow-up two weeks later is its own.
+	ex := exported(t, s)
+	storyOfCluster := map[int64]int64{}
+	storyOfEvent := map[int]int64{}
+	for _, l := range set {
+		a := ex[l.URL]
+		if prev, ok := storyOfCluster[a.Cluster]; ok && prev != a.Story {
+			t.Errorf("cluster %d spans stories %d and %d", a.Cluster, prev, a.Story)
+		}
+		storyOfCluster[a.Cluster] = a.Story
+		if l.Story < 120 {
+			storyOfEvent[l.Story] = a.Story
+		}
+	}
+	for _, l := range set {
+		if l.Story >= 120 && ex[l.URL].Story == storyOfEvent[l.Story-120] {
+			t.Errorf("follow-up of event %d, two weeks later, joined its story %d", l.Story-120, ex[l.URL].Story)
+		}
+	}
+	checkConsistent(t, s)
+
+	// The same articles in another order: how much the grouping moves.
+	shuffled := append([]wiregen.Labelled(nil), set...)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	s2 := openWithStories(t, dedupe.DefaultStoryOptions())
+	ingestLabelled(t, s2, shuffled)
+	pred2 := storiesOf(t, s2, set)
+	_, _, agree := bcubed(pred, pred2)
+	_, _, f2 := bcubed(gold, pred2)
+	t.Logf("shuffled arrival: B-cubed F1 %.3f against gold, %.3f agreement with the time-ordered grouping", f2, agree)
+}
+
+// TestStoryThresholdSweep prints B-cubed figures for a range of
+// thresholds on a generated labelled set: the table behind the default.
+// Run with -v.
+func TestStoryThresholdSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sweep skipped in -short mode")
+	}
+	set := wiregen.StoryCorpus(11, 80)
+	gold := make([]int, len(set))
+	for i, l := range set {
+		gold[i] = l.Story
+	}
+	var lines []string
+	best, bestF := 0.0, 0.0
+	def := dedupe.DefaultStoryOptions()
+	var defF float64
+	for _, th := range []float64{0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
+		so := def
+		so.Threshold = th
+		s := openWithStories(t, so)
+		ingestLabelled(t, s, set)
+		p, r, f := bcubed(gold, storiesOf(t, s, set))
+		lines = append(lines, fmt.Sprintf("| %.2f | %.3f | %.3f | %.3f |", th, p, r, f))
+		if f > bestF {
+			best, bestF = th, f
+		}
+		if th == def.Threshold {
+			defF = f
+		}
+	}
+	t.Logf("story threshold sweep, %d articles:\n| threshold | precision | recall | F1 |\n| --- | --- | --- | --- |\n%s", len(set), strings.Join(lines, "\n"))
+	if defF < bestF-0.05 {
+		t.Errorf("the default threshold %.2f scores F1 %.3f, the best (%.2f) %.3f", def.Threshold, defF, best, bestF)
+	}
+}
+
+func TestHeadlineOnlyItemJoinsItsStory(t *testing.T) {
+	g := wiregen.New(77)
+	e := g.NewEvent(1, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
+	other := g.NewEvent(2, e.Published)
+	s := openWithStories(t, dedupe.DefaultStoryOptions())
+	var items []feeds.Item
+	for n := range 2 {
+		w := g.WriteUp(e, n)
+		items = append(items, item(g.Reprint(w, fmt.Sprintf("Outlet %d", n))))
+	}
+	wo := g.WriteUp(other, 0)
+	items = append(items, item(g.Reprint(wo, "Outlet 9")))
+	mustIngest(t, s, items...)
+	// A feed that carries only a headline and a line.
+	h := g.WriteUp(e, 2)
+	brief := feeds.Item{Source: "Headline Wire", GUID: "h1", URL: "https://headline.example/1", Title: h.Headline,
+		Text: strings.SplitN(h.Paragraphs[0], ". ", 2)[0] + ".", Published: h.Published}
+	mustIngest(t, s, brief)
+	ex := exported(t, s)
+	if ex[brief.URL].Story != ex[items[0].URL].Story {
+		t.Fatalf("headline-only item %q is in story %d, its event's write-ups in %d", brief.Title, ex[brief.URL].Story, ex[items[0].URL].Story)
+	}
+	if ex[items[2].URL].Story == ex[items[0].URL].Story {
+		t.Fatal("another event joined the story")
+	}
+}
