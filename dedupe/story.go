@@ -13,7 +13,8 @@ import (
 // write-ups of the same news into stories. The yaml tags are the keys of
 // the config file's stories section.
 type StoryOptions struct {
-	// Enabled turns story grouping on; off, every cluster is its own story.
+	// Enabled turns story grouping on; off, no stories are kept and the
+	// cost of grouping is saved.
 	Enabled bool `yaml:"enabled"`
 	// Threshold is the cosine similarity between an article's topic vector
 	// and a story's centroid at or above which the article joins it.

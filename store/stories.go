@@ -245,7 +245,7 @@ func (w *writer) newStory(v dedupe.Vector, published int64) (int64, error) {
 // threshold. It returns 0 for none.
 func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 	so := w.store.stories
-	if !so.Enabled || len(v.Terms) < 2 {
+	if len(v.Terms) < 2 {
 		return 0, nil
 	}
 	window := int64(so.Window.Seconds())
@@ -308,6 +308,9 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 // cluster has one (copies always share a story); otherwise the best
 // matching story, or a new one, which becomes the cluster's.
 func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64) error {
+	if !w.store.stories.Enabled {
+		return nil
+	}
 	if w.storyTime != nil {
 		defer func(start time.Time) { *w.storyTime += time.Since(start) }(time.Now())
 	}

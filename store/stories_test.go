@@ -188,3 +188,18 @@ func TestHeadlineOnlyItemJoinsItsStory(t *testing.T) {
 		t.Fatal("another event joined the story")
 	}
 }
+
+func TestStoriesCanBeSwitchedOff(t *testing.T) {
+	so := dedupe.DefaultStoryOptions()
+	so.Enabled = false
+	s := openWithStories(t, so)
+	ingestLabelled(t, s, wiregen.StoryCorpus(2, 5))
+	for url, a := range exported(t, s) {
+		if a.Story != 0 {
+			t.Fatalf("%s filed in story %d with stories off", url, a.Story)
+		}
+	}
+	if list, err := s.Stories(context.Background(), time.Time{}, 1, 10); err != nil || len(list) != 0 {
+		t.Fatalf("stories with grouping off: %v, %v", list, err)
+	}
+}
