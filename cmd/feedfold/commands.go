@@ -373,6 +373,8 @@ func (a *app) statsCmd() *cobra.Command {
 					{"clusters with copies", strconv.Itoa(st.MultiClusters)},
 					{"articles in those clusters", strconv.Itoa(st.Duplicates)},
 					{"largest cluster", strconv.Itoa(st.LargestSize)},
+					{"stories", strconv.Itoa(st.Stories)},
+					{"stories with several texts", strconv.Itoa(st.MultiStories)},
 					{"feeds fetched", strconv.Itoa(st.Feeds)},
 					{"database size", fmt.Sprintf("%.1f MiB", float64(st.DatabaseBytes)/(1<<20))},
 				}
