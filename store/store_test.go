@@ -368,7 +368,7 @@ func checkConsistent(tb testing.TB, s *store.Store) {
 		"clusters without a story":               `SELECT COUNT(*) FROM clusters c WHERE NOT EXISTS (SELECT 1 FROM stories WHERE id = c.story_id)`,
 		"stories with a wrong size":              `SELECT COUNT(*) FROM stories s WHERE articles != (SELECT COUNT(*) FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = s.id)`,
 		"stories with a wrong time range":        `SELECT COUNT(*) FROM stories s WHERE first_published != (SELECT MIN(a.published) FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = s.id) OR last_published != (SELECT MAX(a.published) FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = s.id)`,
-		"story index entries of missing stories": `SELECT COUNT(*) FROM story_terms t WHERE NOT EXISTS (SELECT 1 FROM stories WHERE id = t.story_id AND last_published = t.last_published)`,
+		"story index entries of missing stories": `SELECT COUNT(*) FROM story_terms t WHERE NOT EXISTS (SELECT 1 FROM stories WHERE id = t.story_id AND first_published = t.first_published)`,
 		"filler marks out of step":               `SELECT COUNT(*) FROM articles a WHERE filler != EXISTS (SELECT 1 FROM matches m WHERE m.kind = 'template' AND (m.article_id = a.id OR m.other_id = a.id))`,
 	}
 	for what, q := range checks {

@@ -145,10 +145,10 @@ func (w *writer) loadStory(id int64) (storyRow, error) {
 // saveStory writes s and re-lists it in the index under its strongest
 // terms at its new time, replacing old's entries.
 func (w *writer) saveStory(old, s storyRow) error {
-	if err := w.unlistStory(old); err != nil {
-		return err
-	}
 	if s.articles <= 0 {
+		if err := w.unlistStory(old); err != nil {
+			return err
+		}
 		// Its clusters (emptied, or about to be filed again) get a story
 		// afresh when an article is next filed in them.
 		if err := w.exec(`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, s.id); err != nil {
@@ -165,14 +165,20 @@ func (w *writer) saveStory(old, s storyRow) error {
 		return fmt.Errorf("update story %d: %w", s.id, err)
 	}
 	top := s.centroid.Top(dedupe.IndexTerms)
+	if old.id != 0 && old.first == s.first && slices.Equal(old.centroid.Top(dedupe.IndexTerms).Terms, top.Terms) {
+		return nil // listed as it was
+	}
+	if err := w.unlistStory(old); err != nil {
+		return err
+	}
 	args := make([]any, 0, 3*len(top.Terms))
 	for _, t := range top.Terms {
-		args = append(args, int64(t), s.last, s.id)
+		args = append(args, int64(t), s.first, s.id)
 	}
 	if len(top.Terms) == 0 {
 		return nil
 	}
-	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, last_published, story_id) VALUES `+placeholdersN(len(top.Terms), 3), args...); err != nil {
+	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(top.Terms), 3), args...); err != nil {
 		return fmt.Errorf("index story %d: %w", s.id, err)
 	}
 	return nil
@@ -183,7 +189,7 @@ func (w *writer) unlistStory(old storyRow) error {
 		return nil
 	}
 	for _, t := range old.centroid.Top(dedupe.IndexTerms).Terms {
-		if err := w.exec(`DELETE FROM story_terms WHERE term = ? AND last_published = ? AND story_id = ?`, int64(t), old.last, old.id); err != nil {
+		if err := w.exec(`DELETE FROM story_terms WHERE term = ? AND first_published = ? AND story_id = ?`, int64(t), old.first, old.id); err != nil {
 			return fmt.Errorf("unindex story %d: %w", old.id, err)
 		}
 	}
@@ -248,12 +254,15 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 	if len(v.Terms) < 2 {
 		return 0, nil
 	}
+	// A story spans at most the window from its first article: coverage
+	// that goes on for weeks becomes several stories rather than one that
+	// chains every related article together.
 	window := int64(so.Window.Seconds())
 	seen := map[int64]bool{}
 	var ids []any
 	for _, t := range v.Top(dedupe.IndexTerms).Terms {
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT story_id FROM story_terms WHERE term = ? AND last_published >= ?
-			ORDER BY last_published DESC LIMIT `+strconv.Itoa(maxStoriesPerTerm), int64(t), published-window)
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
+			ORDER BY first_published DESC LIMIT `+strconv.Itoa(maxStoriesPerTerm), int64(t), published-window, published+window)
 		if err != nil {
 			return 0, fmt.Errorf("story candidates: %w", err)
 		}
@@ -275,7 +284,7 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, first_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, last_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return 0, fmt.Errorf("story candidates: %w", err)
 	}
@@ -283,12 +292,12 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 	var best int64
 	bestScore := so.Threshold
 	for rows.Next() {
-		var id, first int64
+		var id, last int64
 		var blob []byte
-		if err := rows.Scan(&id, &first, &blob); err != nil {
+		if err := rows.Scan(&id, &last, &blob); err != nil {
 			return 0, fmt.Errorf("story candidates: %w", err)
 		}
-		if first > published+window {
+		if last < published-window {
 			continue
 		}
 		c, err := dedupe.DecodeVector(blob)

@@ -17,11 +17,13 @@ CREATE TABLE stories (
 );
 CREATE INDEX stories_recent ON stories(last_published);
 
+-- Keyed by the story's first published time: a story spans at most the
+-- window from its first article, so candidates are a range of this key.
 CREATE TABLE story_terms (
-    term           INTEGER NOT NULL,
-    last_published INTEGER NOT NULL,
-    story_id       INTEGER NOT NULL,
-    PRIMARY KEY (term, last_published, story_id)
+    term            INTEGER NOT NULL,
+    first_published INTEGER NOT NULL,
+    story_id        INTEGER NOT NULL,
+    PRIMARY KEY (term, first_published, story_id)
 ) WITHOUT ROWID;
 
 -- Document frequencies for IDF; the document count is in meta.
