@@ -133,7 +133,7 @@ func TestStoryThresholdSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sweep skipped in -short mode")
 	}
-	set := wiregen.StoryCorpus(11, 80)
+	set := wiregen.StoryCorpus(11, 60)
 	gold := make([]int, len(set))
 	for i, l := range set {
 		gold[i] = l.Story
@@ -142,7 +142,7 @@ func TestStoryThresholdSweep(t *testing.T) {
 	best, bestF := 0.0, 0.0
 	def := dedupe.DefaultStoryOptions()
 	var defF float64
-	for _, th := range []float64{0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
+	for _, th := range []float64{0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
 		so := def
 		so.Threshold = th
 		s := openWithStories(t, so)
