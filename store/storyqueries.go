@@ -79,8 +79,10 @@ func (s *Store) Stories(ctx context.Context, since time.Time, minSources, limit 
 	if limit <= 0 {
 		limit = 50
 	}
+	// A story with fewer articles than minSources cannot have that many
+	// sources: those are skipped without reading their members.
 	rows, err := s.read.QueryContext(ctx, `SELECT id, first_published, last_published, centroid FROM stories
-		WHERE last_published >= ? ORDER BY last_published DESC, id DESC`, since.Unix())
+		WHERE last_published >= ? AND articles >= ? ORDER BY last_published DESC, id DESC`, since.Unix(), minSources)
 	if err != nil {
 		return nil, fmt.Errorf("list stories: %w", err)
 	}
