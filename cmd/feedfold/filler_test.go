@@ -29,13 +29,18 @@ func TestStripRulesExplainReindexAndFiller(t *testing.T) {
 	dir := t.TempDir()
 	drop := filepath.Join(dir, "in")
 	os.Mkdir(drop, 0o755)
-	// Two copies of one story on two sites, each page with a related-links
-	// list and an "Also Read" line, plus templated filler.
+	// Two sites, each with three stories of its own and then a copy of one
+	// wire story, every page with a related-links list and an "Also Read"
+	// line around the site's chrome; plus templated filler.
 	g := wiregen.New(4)
+	related := []string{"Night train returns", "Budget vote delayed"}
 	story := g.Story(1)
 	var pages []wiregen.Reprint
-	for _, outlet := range []string{"Harbour Times", "Valley Courier"} {
-		pages = append(pages, g.Dress(g.Reprint(story, outlet), []string{"Night train returns", "Budget vote delayed"}))
+	for i, outlet := range []string{"Harbour Times", "Valley Courier"} {
+		for j := range 3 {
+			pages = append(pages, g.Dress(g.Reprint(g.Story(10+3*i+j), outlet), related))
+		}
+		pages = append(pages, g.Dress(g.Reprint(story, outlet), related))
 	}
 	pages = append(pages, wiregen.Filler(8, 9)...)
 	if _, err := wiregen.WriteDrop(drop, pages); err != nil {
@@ -68,28 +73,35 @@ strip:
 	if fillers != 9 {
 		t.Fatalf("%d articles flagged filler, want the 9 blurbs", fillers)
 	}
-	// The story's two pages form the only cluster listed; with --filler,
-	// filler clusters would show too (here each blurb is its own).
-	out := mustFeedfold(t, "--config", cfg, "clusters", "--min-size", "1")
+	// The wire story's two pages form the only copy cluster; the other
+	// stories stand alone, and filler clusters show only with --filler.
+	out := mustFeedfold(t, "--config", cfg, "clusters")
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 {
+		t.Fatalf("copy clusters:\n%s", out)
+	}
+	out = mustFeedfold(t, "--config", cfg, "clusters", "--min-size", "1")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 8 {
 		t.Fatalf("clusters without filler:\n%s", out)
 	}
 	out = mustFeedfold(t, "--config", cfg, "clusters", "--min-size", "1", "--filler")
-	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 11 {
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 17 {
 		t.Fatalf("clusters with filler:\n%s", out)
 	}
 
-	// explain the two copies: the rules' work is shown.
+	// explain the two copies: the rules' and the learning's work is shown.
 	var copies []string
 	for _, a := range arts {
-		if a["filler"] == false {
+		if strings.Contains(fmt.Sprint(a["url"]), "/news/1-") {
 			copies = append(copies, fmt.Sprint(a["id"]))
 		}
+	}
+	if len(copies) != 2 {
+		t.Fatalf("found %d copies of the wire story", len(copies))
 	}
 	out = mustFeedfold(t, "--config", cfg, "explain", copies[0], copies[1])
 	checkWidth(t, out)
 	for _, want := range []string{"decision: copies", "[rule also-read] Also Read:", "[rule related] You May Also Like",
-		"same cluster", "SIMILARITY", "EXACT"} {
+		"[boilerplate] Accept all | Reject all", "same cluster", "SIMILARITY", "EXACT"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain lacks %q:\n%s", want, out)
 		}

@@ -67,10 +67,13 @@ type cast struct {
 	person, person2, org, place, subject string
 }
 
+// newCast draws a story's people from the first-name list with made-up
+// surnames: with surnames from a short list, unrelated stories would share
+// people by chance, as real news rarely does.
 func (g *Generator) newCast() cast {
 	return cast{
-		person:  g.pick(firstNames) + " " + g.pick(lastNames),
-		person2: g.pick(firstNames) + " " + g.pick(lastNames),
+		person:  g.pick(firstNames) + " " + g.madeUpName(),
+		person2: g.pick(firstNames) + " " + g.madeUpName(),
 		org:     g.pick(organizations),
 		place:   g.pick(places),
 		subject: g.pick(subjects),
