@@ -670,7 +670,13 @@ func (w *writer) merge(from, into int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := w.mergeStories(fromStory, intoStory); err != nil {
+	if intoStory == 0 && fromStory != 0 {
+		// The surviving cluster is between stories (being filed again):
+		// it takes over the merged one's.
+		if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, fromStory, into); err != nil {
+			return false, fmt.Errorf("merge cluster %d into %d: %w", from, into, err)
+		}
+	} else if err := w.mergeStories(fromStory, intoStory); err != nil {
 		return false, err
 	}
 	steps := []struct {
