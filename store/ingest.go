@@ -377,18 +377,19 @@ func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 	return out, rows.Err()
 }
 
-// decodeAll decodes a fingerprint's stored signatures.
-func decodeAll(blobs ...[]byte) (sig, skel, facts []uint32, err error) {
-	out := make([][]uint32, len(blobs))
-	for i, b := range blobs {
-		if out[i], err = dedupe.DecodeSignature(b); err != nil {
-			return nil, nil, nil, err
-		}
+// decodeAll decodes three stored signatures at once, failing on the first
+// damaged one.
+func decodeAll(a, b, c []byte) (da, db, dc []uint32, err error) {
+	if da, err = dedupe.DecodeSignature(a); err != nil {
+		return nil, nil, nil, err
 	}
-	for len(out) < 3 {
-		out = append(out, nil)
+	if db, err = dedupe.DecodeSignature(b); err != nil {
+		return nil, nil, nil, err
 	}
-	return out[0], out[1], out[2], nil
+	if dc, err = dedupe.DecodeSignature(c); err != nil {
+		return nil, nil, nil, err
+	}
+	return da, db, dc, nil
 }
 
 // stored is the part of an existing row that decides what an update does.
