@@ -182,6 +182,11 @@ func tokenHashes(dst []uint64, text string) []uint64 {
 	return dst
 }
 
+// HashTokens appends the hash of each normalized word of text to dst. It is
+// the least any deduplicator must do with an article, which is why
+// `feedfold bench` times it as the floor to compare full ingest against.
+func HashTokens(dst []uint64, text string) []uint64 { return tokenHashes(dst, text) }
+
 // hashToken is FNV-1a over a token's bytes.
 func hashToken(tok []byte) uint64 {
 	h := uint64(fnvOffset)

@@ -92,7 +92,6 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	}
 	defer w.closeStmts()
 	w.bp = bp
-	w.storyTime = s.storyTime
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
 	for i := range preps {
 		st, err := w.put(&preps[i])
@@ -239,9 +238,6 @@ type writer struct {
 	dfAdded   map[uint64]int
 	docs      int
 	docsAdded int
-	// storyTime, when set (by a benchmark), adds up the time spent filing
-	// articles in stories.
-	storyTime *time.Duration
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
@@ -347,6 +343,7 @@ func candidatesQuery(keys int) string {
 // Candidates implements dedupe.CandidateLookup inside the transaction, so an
 // article sees the ones stored earlier in the same batch.
 func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
+	defer w.store.clock.indexQuery.since(time.Now())
 	args := make([]any, len(keys))
 	for i, k := range keys {
 		args[i] = k
@@ -748,6 +745,7 @@ func (w *writer) index(id int64, keys []int64) error {
 	for _, k := range keys {
 		args = append(args, k, id)
 	}
+	defer w.store.clock.indexInsert.since(time.Now())
 	q := `INSERT OR IGNORE INTO band_keys (key, article_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(keys)), ",")
 	if err := w.exec(q, args...); err != nil {
 		return fmt.Errorf("index: %w", err)

@@ -38,9 +38,9 @@ type Store struct {
 	stories dedupe.StoryOptions
 	rules   *dedupe.Rules
 	now     func() time.Time
-	// storyTime, set by a benchmark, receives the time each batch spends
-	// filing articles in stories.
-	storyTime *time.Duration
+	// clock adds up the time ingest spends in the stages `feedfold bench`
+	// reports on their own.
+	clock stageClock
 }
 
 // ErrNoDatabase is returned when a read-only open finds no database file:

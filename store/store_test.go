@@ -385,3 +385,35 @@ func checkConsistent(tb testing.TB, s *store.Store) {
 		tb.Errorf("integrity_check: %q %v", ok, err)
 	}
 }
+
+func TestSpaceSplitsIndexFromArticles(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var items []feeds.Item
+	for _, r := range wiregen.Corpus(3, 40, 3) {
+		items = append(items, feeds.Item{Source: r.Outlet, GUID: r.GUID, URL: r.URL, Title: r.Title, Text: r.Text, Published: r.Published})
+	}
+	if _, err := s.Ingest(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	space, err := s.Space(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.TableSpace{}
+	for _, ts := range space {
+		got[ts.Name] = ts
+	}
+	// 120 articles of about 400 words hold more than 120 × 2 KB of text,
+	// and every article has 48 band keys.
+	if a := got["articles"]; a.Index || a.Bytes < 120*2000 {
+		t.Errorf("articles: %+v, want at least 240 kB, not counted as index", a)
+	}
+	if b := got["band_keys"]; !b.Index || b.Bytes == 0 {
+		t.Errorf("band_keys: %+v, want counted as index", b)
+	}
+}

@@ -320,9 +320,7 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64) er
 	if !w.store.stories.Enabled {
 		return nil
 	}
-	if w.storyTime != nil {
-		defer func(start time.Time) { *w.storyTime += time.Since(start) }(time.Now())
-	}
+	defer w.store.clock.stories.since(time.Now())
 	story, err := w.storyOf(cluster)
 	if err != nil {
 		return err

@@ -82,6 +82,9 @@ type Labelled struct {
 	Reprint
 	Cluster string
 	Story   int
+	// Kind says what sort of article this is (KindStory, KindBrief,
+	// KindFiller); empty in sets that hold stories only.
+	Kind string
 }
 
 // StoryCorpus is a labelled set for story grouping: events events, each
