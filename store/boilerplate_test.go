@@ -153,10 +153,17 @@ func TestTemplatedFillerIsFlaggedNotClustered(t *testing.T) {
 		t.Fatalf("%d clusters and %d duplicates for %d blurbs, each its own story", res.NewClusters, res.Duplicates, len(filler))
 	}
 	ex := exported(t, s)
+	inStory := map[int64]string{}
 	for _, r := range filler {
 		if !ex[r.URL].Filler {
 			t.Errorf("%s blurb %q not flagged as filler", r.Template, r.Title)
 		}
+		// Blurbs of one template share their strongest terms, yet each
+		// is its own news: no story may gather them.
+		if other, ok := inStory[ex[r.URL].Story]; ok {
+			t.Errorf("blurbs %q and %q share story %d", other, r.Title, ex[r.URL].Story)
+		}
+		inStory[ex[r.URL].Story] = r.Title
 	}
 	// A real story is not filler, and filler clusters stay out of the list.
 	story := wiregen.Corpus(3, 1, 2)

@@ -556,7 +556,7 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 	if err != nil {
 		return fmt.Errorf("write fingerprint: %w", err)
 	}
-	if err := w.fileInStory(pl.cluster, pl.vector, published); err != nil {
+	if err := w.fileInStory(pl.cluster, pl.vector, published, len(pl.templates) > 0); err != nil {
 		return err
 	}
 	if err := w.recordMatches(id, pl.copies); err != nil {

@@ -316,7 +316,13 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 // fileInStory puts a placed article into a story: its cluster's, when the
 // cluster has one (copies always share a story); otherwise the best
 // matching story, or a new one, which becomes the cluster's.
-func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64) error {
+//
+// Filler (an article sharing a template with others but not their facts)
+// always starts a story of its own: twelve weather reports share their
+// wording, and so their strongest terms, yet each is its own news. Without
+// this, the shipped labelled set put every blurb of a template in one
+// story, and story precision fell from 0.98 to 0.80.
+func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64, filler bool) error {
 	if !w.store.stories.Enabled {
 		return nil
 	}
@@ -328,8 +334,10 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64) er
 	if story != 0 {
 		return w.joinStory(story, v, published)
 	}
-	if story, err = w.chooseStory(v, published); err != nil {
-		return err
+	if !filler {
+		if story, err = w.chooseStory(v, published); err != nil {
+			return err
+		}
 	}
 	if story == 0 {
 		story, err = w.newStory(v, published)

@@ -111,6 +111,15 @@ holds anything else. The files are kept, so the store can be inspected after.`,
 			if err != nil {
 				return err
 			}
+			// The result stays beside the store it describes, for the
+			// peer comparison in bench/ and for later reading.
+			data, err := json.MarshalIndent(res, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, "result.json"), append(data, '\n'), 0o644); err != nil {
+				return fmt.Errorf("save result: %w", err)
+			}
 			if err := printBench(a.stdout, res); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -391,19 +393,37 @@ func (a *app) generateCmd() *cobra.Command {
 	var stories, copies, briefs, filler int
 	var chrome bool
 	var seed uint64
+	var labelled string
 	cmd := &cobra.Command{
-		Use:   "generate DIR",
+		Use:   "generate DIR | generate --labelled FILE",
 		Short: "Write a synthetic corpus of wire stories and their reprints, for trying feedfold offline",
 		Long: `Generate writes drop files of synthetic wire stories, each reprinted by several
 outlets with the usual edits. With --chrome every page is dressed in its site's
 template (cookie banner, navigation, "Also Read" lines, "You May Also Like",
 footer), which feedfold learns to ignore; --briefs adds short stories whose
 chrome outweighs them and --filler templated blurbs (earnings, scores, weather),
-both dressed too. File names carry the story number, the gold label.`,
-		Args: cobra.ExactArgs(1),
+both dressed too. File names carry the story number, the gold label.
+
+With --labelled FILE it writes instead a labelled set for "feedfold eval", one
+article a line: --stories events, each written up by one to four outlets in
+their own words and each write-up reprinted, follow-ups on the same subject
+that are other stories, --briefs briefs and --filler blurbs, every page in its
+site's chrome, with gold_cluster, gold_story and kind on each line. A name
+ending in .gz is written compressed. testdata/labels.jsonl.gz is
+  feedfold generate --labelled testdata/labels.jsonl.gz --stories 400 --briefs 300 --filler 300`,
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if stories < 1 || copies < 1 || copies > 12 || briefs < 0 || filler < 0 {
 				return errors.New("--stories must be at least 1, --copies from 1 to 12, --briefs and --filler not negative")
+			}
+			if labelled != "" {
+				if len(args) > 0 {
+					return errors.New("--labelled writes one file: name no folder")
+				}
+				return a.writeLabelled(labelled, seed, stories, briefs, filler)
+			}
+			if len(args) == 0 {
+				return errors.New("name the folder to write the drop files to, or use --labelled FILE")
 			}
 			corpus := wiregen.Corpus(seed, stories, copies)
 			if chrome || briefs > 0 || filler > 0 {
@@ -418,13 +438,55 @@ both dressed too. File names carry the story number, the gold label.`,
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&stories, "stories", 100, "number of distinct stories")
+	cmd.Flags().IntVar(&stories, "stories", 100, "number of distinct stories (events, with --labelled)")
 	cmd.Flags().IntVar(&copies, "copies", 5, "reprints of each story, each by another outlet (at most 12)")
 	cmd.Flags().BoolVar(&chrome, "chrome", false, "dress every page in its site's template")
 	cmd.Flags().IntVar(&briefs, "briefs", 0, "short stories on one site each (implies --chrome)")
 	cmd.Flags().IntVar(&filler, "filler", 0, "templated blurbs: earnings, scores, weather (implies --chrome)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "generator seed; the same seed writes the same corpus")
+	cmd.Flags().StringVar(&labelled, "labelled", "", "write a labelled set for feedfold eval to this file instead")
 	return cmd
+}
+
+// writeLabelled writes the labelled evaluation set to path, gzipped when
+// the name ends in .gz, through a temporary file so that a failed run
+// leaves no half-written set.
+func (a *app) writeLabelled(path string, seed uint64, events, briefs, filler int) error {
+	set := wiregen.EvalSet(seed, events, briefs, filler)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".labels-*")
+	if err != nil {
+		return fmt.Errorf("write labelled set: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write labelled set: %w", err)
+	}
+	var w io.Writer = tmp
+	var zw *gzip.Writer
+	if strings.HasSuffix(path, ".gz") {
+		// No name or time in the header: the same seed writes the same bytes.
+		zw, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
+		w = zw
+	}
+	if err := wiregen.WriteLabels(w, set); err != nil {
+		tmp.Close()
+		return err
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			tmp.Close()
+			return fmt.Errorf("write labelled set: %w", err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write labelled set: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write labelled set: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %d labelled articles (%d events, %d briefs, %d filler) to %s\n", len(set), events, briefs, filler, path)
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {
