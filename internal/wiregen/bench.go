@@ -31,7 +31,9 @@ func Stream(seed uint64, n, copies int, emit func([]Reprint) error) error {
 	id := 0
 	for done := 0; done < n; {
 		chunk, headlines = chunk[:0], headlines[:0]
-		for range streamChunkStories {
+		// The last chunk draws only the stories it needs, so a small
+		// corpus keeps every story's reprints together.
+		for range min(streamChunkStories, (n-done+copies-1)/copies) {
 			s := g.Story(id)
 			id++
 			headlines = append(headlines, s.Headline)

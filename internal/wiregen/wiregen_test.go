@@ -74,3 +74,37 @@ func TestWriteDropWritesFrontMatter(t *testing.T) {
 		t.Fatalf("paths %v", paths)
 	}
 }
+
+func TestStreamKeepsReprintsTogetherAndCountsOn(t *testing.T) {
+	for _, n := range []int{35, 2000, 4500} {
+		perStory := map[int]int{}
+		guids := map[string]bool{}
+		chunks, total := 0, 0
+		err := wiregen.Stream(9, n, 5, func(chunk []wiregen.Reprint) error {
+			chunks++
+			for _, r := range chunk {
+				perStory[r.StoryID]++
+				if guids[r.GUID] {
+					t.Fatalf("n=%d: GUID %s twice", n, r.GUID)
+				}
+				guids[r.GUID] = true
+				if !strings.Contains(r.Text, "You May Also Like") {
+					t.Fatalf("n=%d: article %s not dressed in chrome", n, r.GUID)
+				}
+			}
+			total += len(chunk)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != n {
+			t.Errorf("n=%d: streamed %d articles", n, total)
+		}
+		for id, c := range perStory {
+			if c != 5 {
+				t.Errorf("n=%d: story %d has %d reprints, want 5", n, id, c)
+			}
+		}
+	}
+}

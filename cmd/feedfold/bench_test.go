@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchShort is the CI version of `feedfold bench`: a small corpus
+// through the real pipeline, checking the fields scripts rely on.
+func TestBenchShort(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bench")
+	out := mustFeedfold(t, "bench", "--articles", "400", "--dir", dir, "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &fields); err != nil {
+		t.Fatalf("last line is not one JSON object: %v\n%s", err, out)
+	}
+	for _, k := range []string{"articles", "seconds", "articles_per_sec", "floor_articles_per_sec", "peak_rss_mb", "index_bytes_per_article"} {
+		v, ok := fields[k].(float64)
+		if !ok || v <= 0 {
+			t.Errorf("%s = %v, want a positive number", k, fields[k])
+		}
+	}
+	var res benchResult
+	json.Unmarshal([]byte(lines[len(lines)-1]), &res)
+	if res.Articles != 400 {
+		t.Errorf("articles = %d, want 400", res.Articles)
+	}
+	// Articles are all stored once: 80 stories of 5 reprints make 80
+	// clusters, and the summary table names every stage.
+	stats := mustFeedfold(t, "--db", filepath.Join(dir, "bench.db"), "stats", "--json")
+	var st struct {
+		Articles int `json:"articles"`
+		Clusters int `json:"clusters"`
+	}
+	json.Unmarshal([]byte(stats), &st)
+	if st.Articles != 400 || st.Clusters < 78 || st.Clusters > 90 {
+		t.Errorf("stored %d articles in %d clusters, want 400 in about 80", st.Articles, st.Clusters)
+	}
+	for _, want := range []string{"ingest", "floor", "peak RSS", "feedfold stories", "feedfold show", "band_keys"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "result.json")); err != nil {
+		t.Errorf("result.json not kept beside the store: %v", err)
+	}
+
+	// A rerun clears its own folder; a folder it did not make is refused.
+	mustFeedfold(t, "bench", "--articles", "20", "--dir", dir)
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644)
+	if _, _, err := feedfold(t, "bench", "--articles", "20", "--dir", other); err == nil || !strings.Contains(err.Error(), "not made by feedfold bench") {
+		t.Errorf("bench in a folder it did not make: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "notes.txt")); err != nil {
+		t.Errorf("bench touched a folder it did not make: %v", err)
+	}
+}

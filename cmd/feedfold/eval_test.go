@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/feedfold/feedfold/internal/wiregen"
+)
+
+func TestScoreGroupingByHand(t *testing.T) {
+	// Gold A A A B B, predicted 1 1 2 2 2: worked out on paper.
+	arts := []labelled{
+		{line: 1, gold: "A", pred: 1}, {line: 2, gold: "A", pred: 1}, {line: 3, gold: "A", pred: 2},
+		{line: 4, gold: "B", pred: 2, kind: "filler"}, {line: 5, gold: "B", pred: 2},
+	}
+	sc := scoreGrouping(arts, func(l labelled) (string, int64) { return l.gold, l.pred })
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %.6f, want %.6f", name, got, want)
+		}
+	}
+	// Pairs: 2 found together of 4 predicted and 4 gold.
+	near("precision", sc.Precision, 0.5)
+	near("recall", sc.Recall, 0.5)
+	near("F1", sc.F1, 0.5)
+	near("B-cubed F1", sc.BCubedF1, 11.0/15)
+	// ARI = (2 - 4·4/10) / ((4+4)/2 - 4·4/10).
+	near("ARI", sc.ARI, 0.4/2.4)
+	if len(sc.FalseMerges) != 1 || sc.FalseMerges[0].Group != 2 || len(sc.FalseMerges[0].Articles) != 3 || sc.HardNegativeMerges != 1 {
+		t.Errorf("false merges %+v, %d on hard negatives; want group 2 with 3 articles, 1", sc.FalseMerges, sc.HardNegativeMerges)
+	}
+
+	// A perfect grouping scores 1 everywhere, and unplaced articles
+	// (group 0) each stand alone rather than together.
+	perfect := []labelled{{gold: "A", pred: 7}, {gold: "A", pred: 7}, {gold: "B"}, {gold: "C"}}
+	sc = scoreGrouping(perfect, func(l labelled) (string, int64) { return l.gold, l.pred })
+	for name, v := range map[string]float64{"precision": sc.Precision, "recall": sc.Recall, "B-cubed": sc.BCubedF1, "ARI": sc.ARI} {
+		near(name, v, 1)
+	}
+	if len(sc.FalseMerges) != 0 {
+		t.Errorf("false merges in a perfect grouping: %+v", sc.FalseMerges)
+	}
+}
+
+// TestShippedLabelsAreGenerated keeps testdata/labels.jsonl.gz what its
+// documented command writes, so anyone can rebuild or vary it.
+func TestShippedLabelsAreGenerated(t *testing.T) {
+	shipped := gunzip(t, filepath.Join("..", "..", "testdata", "labels.jsonl.gz"))
+	var want bytes.Buffer
+	if err := wiregen.WriteLabels(&want, wiregen.EvalSet(1, 400, 300, 300)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(shipped, want.Bytes()) {
+		t.Fatal("testdata/labels.jsonl.gz differs from `feedfold generate --labelled testdata/labels.jsonl.gz --stories 400 --briefs 300 --filler 300`; regenerate it")
+	}
+}
+
+func gunzip(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestEvalOnShippedSet is the short version of the quality report: the
+// first part of the shipped set, in time order, so every kind is in it.
+func TestEvalOnShippedSet(t *testing.T) {
+	lines := strings.SplitAfter(string(gunzip(t, filepath.Join("..", "..", "testdata", "labels.jsonl.gz"))), "\n")
+	part := filepath.Join(t.TempDir(), "part.jsonl")
+	if err := os.WriteFile(part, []byte(strings.Join(lines[:min(len(lines), evalTestLines)], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustFeedfold(t, "eval", part, "--json")
+	var rep evalReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("eval --json: %v\n%s", err, out)
+	}
+	kinds := map[string]int{}
+	for _, l := range lines[:min(len(lines), evalTestLines)] {
+		var g goldLine
+		json.Unmarshal([]byte(l), &g)
+		kinds[g.Kind]++
+	}
+	t.Logf("%d articles (%v): clusters P %.4f R %.4f F1 %.4f; stories P %.4f R %.4f F1 %.4f",
+		rep.Articles, kinds, rep.Clusters.Precision, rep.Clusters.Recall, rep.Clusters.F1, rep.Stories.Precision, rep.Stories.Recall, rep.Stories.F1)
+	if kinds["story"] == 0 || kinds["brief"] == 0 || kinds["filler"] == 0 {
+		t.Fatalf("the sample lacks a kind: %v", kinds)
+	}
+	if rep.Clusters.F1 < 0.97 {
+		t.Errorf("near-duplicate pairwise F1 %.4f, want at least 0.97", rep.Clusters.F1)
+	}
+	if len(rep.Clusters.FalseMerges) != 0 {
+		t.Errorf("%d cluster false merges, want none: %+v", len(rep.Clusters.FalseMerges), rep.Clusters.FalseMerges)
+	}
+	if rep.Stories.F1 < 0.9 {
+		t.Errorf("story pairwise F1 %.4f, want at least 0.9", rep.Stories.F1)
+	}
+}
+
+func TestEvalRejectsBadLabels(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct{ body, want string }{
+		"no gold": {`{"guid":"a","source":"s","text":"one two three"}` + "\n", "line 1: want gold_cluster and gold_story"},
+		"duplicate": {`{"guid":"a","source":"s","text":"one","gold_cluster":"1","gold_story":"1"}` + "\n\n" +
+			`{"guid":"a","source":"s","text":"two","gold_cluster":"2","gold_story":2}` + "\n", "line 3: same source and guid (or url) as line 1"},
+		"no identity": {`{"source":"s","text":"one","gold_cluster":"1","gold_story":"1"}` + "\n", "line 1: want a guid or a url"},
+		"bad json":    {`{"guid":"a",` + "\n", "line 1"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".jsonl")
+		if err := os.WriteFile(path, []byte(c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := feedfold(t, "eval", path)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want it to say %q", name, err, c.want)
+		}
+	}
+}
