@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -19,7 +20,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is not
+// set. Left alone, the heap grows to twice what is live (about 70 MB during
+// ingest) before collecting, and SQLite's page caches come on top: a
+// 12,000-article bench peaked at 347 MB. With this limit it peaked at
+// 300 MB and ran as fast, since collection stays a few percent of CPU; at
+// 100 MiB it was a third slower. The limit is soft: a heap that truly needs
+// more gets it, and collects more often.
+const defaultMemoryLimit = 150 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()
