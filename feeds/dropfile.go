@@ -77,21 +77,32 @@ func ReadDropFile(path, source string, maxBytes int64) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	items, err := parseDropData(data, read, ext, fileDefaults{source: source, modified: info.ModTime().UTC()})
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].Path = filepath.Base(path)
+	}
+	return items, nil
+}
+
+// parseDropData turns a drop file's bytes into items with the reader for
+// its extension: everything ReadDropFile does but the file system, which
+// is what the fuzz tests drive.
+func parseDropData(data []byte, read func([]byte, fileDefaults) ([]Item, error), ext string, d fileDefaults) ([]Item, error) {
 	// Windows editors often start UTF-8 files with a byte-order mark, which
 	// would hide a front matter's opening "---".
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	if err := checkText(data, ext); err != nil {
 		return nil, err
 	}
-	items, err := read(data, fileDefaults{source: source, modified: info.ModTime().UTC()})
+	items, err := read(data, d)
 	if err != nil {
 		return nil, err
 	}
 	if len(items) == 0 {
 		return nil, errors.New("no articles in file")
-	}
-	for i := range items {
-		items[i].Path = filepath.Base(path)
 	}
 	return items, nil
 }
