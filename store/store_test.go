@@ -345,44 +345,16 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 }
 
-// checkConsistent asserts the invariants the incremental cluster bookkeeping
-// must keep: every article in exactly one existing cluster, each cluster's
-// stored size and time range equal to its members', no empty clusters, every
-// article fingerprinted, and SQLite's own integrity check.
+// checkConsistent asserts the invariants the incremental cluster and story
+// bookkeeping must keep (see Store.Verify), and SQLite's integrity check.
 func checkConsistent(tb testing.TB, s *store.Store) {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=query_only(1)")
+	problems, err := s.Verify(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer db.Close()
-	checks := map[string]string{
-		"articles without a cluster":             `SELECT COUNT(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL`,
-		"clusters without articles":              `SELECT COUNT(*) FROM clusters c WHERE NOT EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id)`,
-		"clusters with a wrong size":             `SELECT COUNT(*) FROM clusters c WHERE size != (SELECT COUNT(*) FROM articles WHERE cluster_id = c.id)`,
-		"clusters with a wrong time range":       `SELECT COUNT(*) FROM clusters c WHERE first_published != (SELECT MIN(published) FROM articles WHERE cluster_id = c.id) OR last_published != (SELECT MAX(published) FROM articles WHERE cluster_id = c.id)`,
-		"articles without a fingerprint":         `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints WHERE article_id = a.id)`,
-		"band keys of missing articles":          `SELECT COUNT(*) FROM band_keys b WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = b.article_id)`,
-		"matches of missing articles":            `SELECT COUNT(*) FROM matches m WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = m.article_id) OR NOT EXISTS (SELECT 1 FROM articles WHERE id = m.other_id)`,
-		"copies in different clusters":           `SELECT COUNT(*) FROM matches m JOIN articles a ON a.id = m.article_id JOIN articles b ON b.id = m.other_id WHERE m.kind = 'copy' AND a.cluster_id != b.cluster_id`,
-		"clusters without a story":               `SELECT COUNT(*) FROM clusters c WHERE NOT EXISTS (SELECT 1 FROM stories WHERE id = c.story_id)`,
-		"stories with a wrong size":              `SELECT COUNT(*) FROM stories s WHERE articles != (SELECT COUNT(*) FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = s.id)`,
-		"stories with a wrong time range":        `SELECT COUNT(*) FROM stories s WHERE first_published != (SELECT MIN(a.published) FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = s.id) OR last_published != (SELECT MAX(a.published) FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = s.id)`,
-		"story index entries of missing stories": `SELECT COUNT(*) FROM story_terms t WHERE NOT EXISTS (SELECT 1 FROM stories WHERE id = t.story_id AND first_published = t.first_published)`,
-		"filler marks out of step":               `SELECT COUNT(*) FROM articles a WHERE filler != EXISTS (SELECT 1 FROM matches m WHERE m.kind = 'template' AND (m.article_id = a.id OR m.other_id = a.id))`,
-	}
-	for what, q := range checks {
-		var n int
-		if err := db.QueryRow(q).Scan(&n); err != nil {
-			tb.Fatalf("%s: %v", what, err)
-		}
-		if n != 0 {
-			tb.Errorf("%d %s", n, what)
-		}
-	}
-	var ok string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
-		tb.Errorf("integrity_check: %q %v", ok, err)
+	for _, p := range problems {
+		tb.Error(p)
 	}
 }
 

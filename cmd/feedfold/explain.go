@@ -146,3 +146,33 @@ learning afresh. Cluster ids change. Stop the daemon first; it holds the writer.
 		},
 	}
 }
+
+func (a *app) verifyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Check the database: SQLite's integrity check and feedfold's own invariants",
+		Long: `Verify runs SQLite's integrity check and then checks what feedfold keeps true
+of its data: every article in exactly one cluster, cluster and story sizes and
+time ranges equal to their members', no index entries or matches of missing
+articles, copies never split between clusters. It reads the whole database in
+one snapshot, so it is safe while the daemon runs. Exit status 1 means a
+problem was found: run "feedfold reindex" to rebuild from the stored text.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withReader(cmd.Context(), func(s *store.Store) error {
+				problems, err := s.Verify(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if len(problems) == 0 {
+					fmt.Fprintln(a.stdout, "ok")
+					return nil
+				}
+				for _, p := range problems {
+					fmt.Fprintln(a.stdout, p)
+				}
+				return fmt.Errorf("%d problems found", len(problems))
+			})
+		},
+	}
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/internal/wiregen"
+	"github.com/feedfold/feedfold/store"
+)
+
+// TestSIGKILLDuringIngestLosesNothing kills `feedfold ingest` at random
+// moments, 20 times, over 2,000 articles in 200 drop files (and one broken
+// file), restarting it on what is left each time, then lets it finish. Each
+// file is its own transaction, so the kills land before, inside and after
+// commits, and between a commit and the file's move to processed/.
+func TestSIGKILLDuringIngestLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a child process 20 times")
+	}
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "in")
+	db := filepath.Join(dir, "f.db")
+	os.Mkdir(drop, 0o755)
+	corpus := wiregen.Corpus(11, 400, 5)
+	var names []string
+	for i := 0; i < len(corpus); i += 10 {
+		var b bytes.Buffer
+		if err := wiregen.WriteJSONL(&b, corpus[i:i+10]); err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("batch %03d é.jsonl", i/10) // a space and an accent, as real names have
+		os.WriteFile(filepath.Join(drop, name), b.Bytes(), 0o644)
+		names = append(names, name)
+	}
+	os.WriteFile(filepath.Join(drop, "broken.jsonl"), []byte("{\"text\": \"cut off\n"), 0o644)
+
+	waiting := func() []string {
+		entries, _ := os.ReadDir(drop)
+		var paths []string
+		for _, e := range entries {
+			if !e.IsDir() {
+				paths = append(paths, filepath.Join(drop, e.Name()))
+			}
+		}
+		return paths
+	}
+	ingest := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], append([]string{"--db", db, "ingest"}, waiting()...)...)
+		cmd.Env = append(os.Environ(), "FEEDFOLD_TEST_AS_MAIN=1")
+		return cmd
+	}
+	committed := func() int {
+		entries, _ := os.ReadDir(filepath.Join(drop, "processed"))
+		return len(entries)
+	}
+	// Each kill waits for a random number of further files (0 to 15) to
+	// be committed, then a random moment more: the kills are spread over
+	// the whole batch however fast the machine, and land anywhere in the
+	// life of a file, from reading it to moving it.
+	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	for kill := 1; kill <= 20; kill++ {
+		if len(waiting()) == 0 {
+			t.Fatalf("all files done after %d kills: the kills came too late to test anything", kill-1)
+		}
+		cmd := ingest()
+		before := committed()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		target := rng.IntN(16)
+		for deadline := time.Now().Add(30 * time.Second); committed() < before+target && time.Now().Before(deadline); {
+			time.Sleep(2 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+		cmd.Process.Kill() // SIGKILL: no deferred function, no rollback, nothing runs
+		cmd.Wait()
+		t.Logf("kill %2d after %2d more files: %3d files committed and moved, %3d waiting", kill, target, committed(), len(waiting()))
+	}
+	out, err := ingest().CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "some inputs failed") {
+		t.Fatalf("final ingest: %v\n%s", err, out)
+	}
+
+	// No drop file lost: each is in processed/, the broken one in failed/
+	// with its reason, and nothing waits.
+	if w := waiting(); len(w) != 0 {
+		t.Errorf("files still waiting after the final run: %q", w)
+	}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(drop, "processed", name)); err != nil {
+			t.Errorf("%s not in processed/: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(drop, "failed", "broken.jsonl.error")); err != nil {
+		t.Errorf("broken file not in failed/ with its reason: %v", err)
+	}
+
+	// Every article stored exactly once.
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	stored := map[string]int{}
+	rows, err := conn.Query(`SELECT guid, COUNT(*) FROM articles GROUP BY source, guid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var guid string
+		var n int
+		rows.Scan(&guid, &n)
+		stored[guid] += n
+	}
+	rows.Close()
+	for _, r := range corpus {
+		if n := stored[r.GUID]; n != 1 {
+			t.Errorf("article %s stored %d times", r.GUID, n)
+		}
+	}
+	if len(stored) != len(corpus) {
+		t.Errorf("%d distinct articles stored, want %d", len(stored), len(corpus))
+	}
+
+	// Clusters and stories consistent, and SQLite's integrity check ok.
+	s, err := store.Open(context.Background(), db, store.Options{Dedupe: dedupe.DefaultOptions(), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	problems, err := s.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if out := mustFeedfold(t, "--db", db, "verify"); strings.TrimSpace(out) != "ok" {
+		t.Errorf("feedfold verify: %s", out)
+	}
+}
