@@ -429,3 +429,50 @@ func TestFeedScheduleSpreadsFeeds(t *testing.T) {
 		t.Fatal("schedule offset is not stable")
 	}
 }
+
+// failOnce is a Sink that fails its first call, as a store on a full disk
+// does, and then passes items to the real store.
+type failOnce struct {
+	feeds.Sink
+	failed atomic.Bool
+}
+
+func (f *failOnce) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
+	if f.failed.CompareAndSwap(false, true) {
+		return feeds.SinkResult{}, errors.New("commit: database or disk is full (13)")
+	}
+	return f.Sink.Ingest(ctx, items)
+}
+
+// TestStoreFailureIsRetriedWithTheWholeFeed checks that a feed whose items
+// could not be stored is fetched again in full: the validators of the
+// failed fetch are not kept, or the retry would get a 304 and the items
+// would be lost for good.
+func TestStoreFailureIsRetriedWithTheWholeFeed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		fmt.Fprint(w, rss("a", "b"))
+	}))
+	defer srv.Close()
+	s := openStore(t)
+	p, clk := newPoller(t, s, feeds.FetchOptions{}, nil)
+	p.Sink = &failOnce{Sink: s}
+	feed := feeds.Feed{Name: "Full", URL: srv.URL, Schedule: "@every 10m"}
+
+	first := p.Poll(context.Background(), feed, false)
+	if first.Err == nil || !strings.Contains(first.Err.Error(), "disk is full") || first.Result != "error" {
+		t.Fatalf("first poll: %+v; want the store's error recorded", first)
+	}
+	if st, _ := s.FeedState(context.Background(), "Full"); st.ErrorCount != 1 || st.Validators.ETag != "" {
+		t.Fatalf("state after the failure: %+v; want one error and no validators kept", st)
+	}
+	clk.Add(11 * time.Minute) // past the first back-off step
+	second := p.Poll(context.Background(), feed, false)
+	if second.Err != nil || second.New != 2 {
+		t.Fatalf("retry: %+v; want both items stored", second)
+	}
+}
