@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // The folders inside a drop folder that receive files after ingest. Files in
@@ -296,7 +297,7 @@ func commitBatch(ctx context.Context, batch []readFile, after After, sink Sink) 
 // order a crash leaves the file in place to be tried again, never an
 // unexplained file in failed/.
 func moveFailed(f dropFile, cause error) error {
-	dest, err := destination(f, FailedDir)
+	dest, err := destination(f, FailedDir, len(".error"))
 	if err != nil {
 		return err
 	}
@@ -325,7 +326,7 @@ func dispose(f dropFile, after After) error {
 }
 
 func moveInto(f dropFile, dir string) error {
-	dest, err := destination(f, dir)
+	dest, err := destination(f, dir, 0)
 	if err != nil {
 		return err
 	}
@@ -337,7 +338,9 @@ func moveInto(f dropFile, dir string) error {
 
 // destination is where f goes inside root/dir, keeping its subfolder, and
 // never over an existing file: a second "report.txt" becomes "report-2.txt".
-func destination(f dropFile, dir string) (string, error) {
+// reserve is the bytes the caller will add to the name (".error"), kept
+// free under the file-name limit.
+func destination(f dropFile, dir string, reserve int) (string, error) {
 	rel, err := filepath.Rel(f.root, f.path)
 	if err != nil || strings.HasPrefix(rel, "..") {
 		rel = filepath.Base(f.path)
@@ -348,10 +351,34 @@ func destination(f dropFile, dir string) (string, error) {
 	}
 	ext := filepath.Ext(dest)
 	stem := strings.TrimSuffix(dest, ext)
-	for n := 2; ; n++ {
-		if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
+	if len(filepath.Base(dest))+reserve > maxNameBytes {
+		dest = shorten(stem, ext, reserve)
+	}
+	for n := 2; n < 100_000; n++ {
+		_, err := os.Lstat(dest)
+		if errors.Is(err, fs.ErrNotExist) {
 			return dest, nil
 		}
-		dest = fmt.Sprintf("%s-%d%s", stem, n, ext)
+		if err != nil {
+			return "", fmt.Errorf("move %s to %s: %w", f.path, dir, err)
+		}
+		dest = shorten(stem, fmt.Sprintf("-%d%s", n, ext), reserve)
 	}
+	return "", fmt.Errorf("move %s to %s: too many files of that name there", f.path, dir)
+}
+
+// maxNameBytes is the longest file name most file systems allow.
+const maxNameBytes = 255
+
+// shorten is stem plus suffix, the stem's name cut (on a rune boundary)
+// so that the name and reserve more bytes fit in maxNameBytes: a file named
+// to the limit must still find a place beside one of the same name, and
+// leave room for its NAME.error.
+func shorten(stem, suffix string, reserve int) string {
+	dir, base := filepath.Split(stem)
+	for len(base)+len(suffix)+reserve > maxNameBytes && base != "" {
+		_, size := utf8.DecodeLastRuneInString(base)
+		base = base[:len(base)-size]
+	}
+	return dir + base + suffix
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -391,5 +392,92 @@ func TestSchedulerRecoversPanicsAndKeepsRunning(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "feed parser exploded") {
 		t.Fatalf("panic not logged: %s", buf.String())
+	}
+}
+
+// TestDropFolderSafety: symbolic links are never followed out of the folder,
+// processed/ and failed/ are never read again, and odd names work, up to
+// the longest a file system allows, even when a second file of that name
+// must be renamed to fit beside the first in processed/.
+func TestDropFolderSafety(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "drop")
+	outside := filepath.Join(root, "private")
+	for _, d := range []string{dir, outside, filepath.Join(dir, feeds.ProcessedDir), filepath.Join(dir, feeds.FailedDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := func(s string) []byte {
+		return []byte(s + " headline\n\n" + strings.Repeat("A sentence about "+s+" for the record. ", 10))
+	}
+	secret := writeFile(t, outside, "secret.txt", body("secret"))
+	if err := os.Symlink(secret, filepath.Join(dir, "link.txt")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	os.Symlink(outside, filepath.Join(dir, "linkdir"))
+	writeFile(t, filepath.Join(dir, feeds.ProcessedDir), "old.txt", body("old"))
+	writeFile(t, filepath.Join(dir, feeds.FailedDir), "bad.txt", body("bad"))
+	long := strings.Repeat("l", 251) + ".txt" // 255 bytes, the usual limit
+	odd := []string{"with space.txt", "Ünïcödé 新闻 — report.md", long}
+	for i, name := range odd {
+		writeFile(t, dir, name, body(fmt.Sprintf("odd %d", i)))
+	}
+
+	sink := &memSink{seen: map[string]string{}}
+	rep, err := feeds.IngestDrop(context.Background(), feeds.Drop{Path: dir}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.FilesNew != len(odd) || rep.FilesFailed != 0 {
+		t.Fatalf("report %+v: want exactly the %d odd names read", rep, len(odd))
+	}
+	for key := range sink.seen {
+		for _, never := range []string{"secret", "old", "bad"} {
+			if strings.Contains(key, never+" headline") {
+				t.Errorf("read %q, which it must never read", never)
+			}
+		}
+	}
+	for _, p := range []string{secret, filepath.Join(dir, "link.txt"), filepath.Join(dir, feeds.ProcessedDir, "old.txt"), filepath.Join(dir, feeds.FailedDir, "bad.txt")} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was moved or removed: %v", p, err)
+		}
+	}
+	for _, name := range odd {
+		if _, err := os.Stat(filepath.Join(dir, feeds.ProcessedDir, name)); err != nil {
+			t.Errorf("%q not in processed/: %v", name, err)
+		}
+	}
+
+	// The same long name again: processed/ already holds one, and adding
+	// "-2" would pass the limit.
+	writeFile(t, dir, long, body("again"))
+	rep, err = feeds.IngestDrop(context.Background(), feeds.Drop{Path: dir}, sink)
+	if err != nil || rep.FilesNew != 1 {
+		t.Fatalf("second file of the longest name: %+v, %v", rep, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, long)); err == nil {
+		t.Error("second file of the longest name left in the folder, to be read on every pass")
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, feeds.ProcessedDir))
+	if len(entries) != 1+len(odd)+1 {
+		t.Errorf("processed/ holds %d entries, want %d", len(entries), len(odd)+2)
+	}
+
+	// A file of the longest name that cannot be read goes to failed/
+	// with its reason, though NAME.error would pass the limit.
+	writeFile(t, dir, long, nil)
+	rep, err = feeds.IngestDrop(context.Background(), feeds.Drop{Path: dir}, sink)
+	if err != nil || rep.FilesFailed != 1 {
+		t.Fatalf("unreadable file of the longest name: %+v, %v", rep, err)
+	}
+	failed, _ := os.ReadDir(filepath.Join(dir, feeds.FailedDir))
+	var names []string
+	for _, e := range failed {
+		names = append(names, e.Name())
+	}
+	if len(names) != 3 || !slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, ".txt.error") && len(n) <= 255 }) {
+		t.Errorf("failed/ holds %q; want bad.txt, the file and its .error", names)
 	}
 }
