@@ -476,3 +476,30 @@ func TestStoreFailureIsRetriedWithTheWholeFeed(t *testing.T) {
 		t.Fatalf("retry: %+v; want both items stored", second)
 	}
 }
+
+// TestFetchCutByShutdownIsNotRecorded: a fetch cancelled by the daemon's
+// stop is not the feed's fault and leaves no trace, so the next start
+// fetches the feed again at once instead of backing off.
+func TestFetchCutByShutdownIsNotRecorded(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := openStore(t)
+	p, _ := newPoller(t, s, feeds.FetchOptions{}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	rep := p.Poll(ctx, feeds.Feed{Name: "Cut", URL: srv.URL, Schedule: "@every 10m"}, false)
+	if rep.Result != "cancelled" {
+		t.Fatalf("poll cut short: %+v", rep)
+	}
+	st, err := s.FeedState(context.Background(), "Cut")
+	if err != nil || !st.LastFetch.IsZero() || st.ErrorCount != 0 {
+		t.Fatalf("state after a cancelled fetch: %+v, %v; want nothing recorded", st, err)
+	}
+}

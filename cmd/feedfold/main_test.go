@@ -96,6 +96,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"missing drop path", "drops:\n  - max_file_bytes: 10\n", `line 2: drops[0]: path is required`},
 		{"bad story threshold", "stories:\n  threshold: 2\n", `line 2: stories.threshold: want a number above 0`},
 		{"bad story window", "stories:\n  window: 5m\n", `line 2: stories.window: want at least 1h`},
+		{"bad regex", "strip:\n  - name: broken\n    drop_lines: '(unclosed'\n", `line 2: strip[0]: strip rule broken: drop_lines "(unclosed": error parsing regexp`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
