@@ -52,7 +52,7 @@ func TestFullOrReadOnlyDatabaseLosesNothing(t *testing.T) {
 	// every write that follows.
 	var pages int
 	s.write.QueryRow(`PRAGMA page_count`).Scan(&pages)
-	if _, err := s.write.Exec(`PRAGMA max_page_count = ` + itoa(pages+2)); err != nil {
+	if _, err := s.write.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(pages+2)); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Ingest(ctx, rest)
@@ -95,4 +95,3 @@ func TestFullOrReadOnlyDatabaseLosesNothing(t *testing.T) {
 	consistent("after the retry")
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
