@@ -94,4 +94,3 @@ func TestFullOrReadOnlyDatabaseLosesNothing(t *testing.T) {
 	}
 	consistent("after the retry")
 }
-
