@@ -400,7 +400,8 @@ func benchReads(ctx context.Context, configPath, db string) (map[string]float64,
 	if reads["clusters"], err = median("clusters"); err != nil {
 		return nil, err
 	}
-	// show the first cluster `clusters --json` lists: a busy one.
+	// show the first cluster `clusters --json` lists: the one with copies
+	// published most recently.
 	out, _, err := run("clusters", "--json", "--limit", "1")
 	if err != nil {
 		return nil, err

@@ -178,7 +178,9 @@ func TestDaemonSurvivesHostileFeeds(t *testing.T) {
 		t.Errorf("good feed: %d articles, %d errors (%s); want it to keep flowing", g.Articles, g.ErrorCount, g.LastError)
 	}
 	t.Logf("peak RSS %.0f MB; good feed fetched %d times, %d articles", peak, goodFetches.Load(), state["good"].Articles)
-	if peak > 300 {
+	// The race detector multiplies memory several times over; CI checks
+	// this bound in a second run without it.
+	if peak > 300 && !raceEnabled {
 		t.Errorf("peak RSS %.0f MB, over 300 MB", peak)
 	}
 }
