@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
 )
 
 // Version is feedfold's version, sent in the User-Agent so that feed
@@ -424,9 +426,18 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 // the time it first saw the item instead of a new time on every fetch.
 // An item without a title gets one guessed from its text.
 func ParseFeed(r io.Reader, source string, fallback time.Time) ([]Item, error) {
-	parsed, err := gofeed.NewParser().Parse(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read feed: %w", err)
+	}
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			if enc := declaredEncoding(data); enc != "" {
+				if e, _ := charset.Lookup(enc); e == nil {
+					return nil, fmt.Errorf("parse: the feed declares encoding %q, which is not one feedfold can read", enc)
+				}
+			}
 			return nil, errors.New("parse: not an RSS, Atom or JSON feed")
 		}
 		return nil, fmt.Errorf("parse: %w", err)
@@ -466,4 +477,17 @@ func ParseFeed(r io.Reader, source string, fallback time.Time) ([]Item, error) {
 		items = append(items, item)
 	}
 	return items, nil
+}
+
+// xmlEncoding finds the encoding an XML declaration names.
+var xmlEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*\sencoding\s*=\s*["']([^"']+)["']`)
+
+// declaredEncoding is the encoding named in data's XML declaration, or "".
+// gofeed reports a feed in an encoding it cannot read as no feed at all;
+// naming the encoding tells the user what is really wrong.
+func declaredEncoding(data []byte) string {
+	if m := xmlEncoding.FindSubmatch(data[:min(len(data), 512)]); m != nil {
+		return string(m[1])
+	}
+	return ""
 }

@@ -23,7 +23,7 @@ var hostileFeeds = []struct{ path, wantErr string }{
 	{"/invalid-xml", "parse"},
 	{"/billion-laughs", ""}, // gofeed does not expand entities: parsed or refused, never expanded
 	{"/bad-charset", ""},    // declared latin-1, sent UTF-8: mojibake at worst, never a crash
-	{"/unknown-charset", ""},
+	{"/unknown-charset", `encoding "x-made-up"`},
 	{"/html", "not an RSS, Atom or JSON feed"},
 	{"/redirect-loop", "redirect"},
 }
