@@ -235,6 +235,9 @@ func readLabelled(path, tmp string) ([]feeds.Item, []labelled, error) {
 		if cluster == "" || story == "" {
 			return nil, nil, fmt.Errorf("%s line %d: want gold_cluster and gold_story", path, n)
 		}
+		if len(gold) == len(items) {
+			return nil, nil, fmt.Errorf("%s line %d: more labelled lines than articles read", path, n)
+		}
 		it := items[len(gold)]
 		key := identityKey(it.Source, it.GUID, it.URL)
 		if key == "" {
