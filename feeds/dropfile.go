@@ -448,7 +448,7 @@ func readJSONL(data []byte, d fileDefaults) ([]Item, error) {
 }
 
 func readFeedFile(data []byte, d fileDefaults) ([]Item, error) {
-	return ParseFeed(bytes.NewReader(data), d.source, d.modified)
+	return ParseFeed(data, d.source, d.modified)
 }
 
 // timeLayouts are the published-time forms seen in front matter and JSON.

@@ -278,7 +278,7 @@ func TestParseFeedUndatedUntitled(t *testing.T) {
 	rss := `<rss version="2.0"><channel><title>T</title><item><guid>u-1</guid>
 		<description>&lt;p&gt;Bridge repair finished early.&lt;/p&gt;&lt;p&gt;Traffic resumes on Monday.&lt;/p&gt;</description>
 		</item></channel></rss>`
-	items, err := feeds.ParseFeed(strings.NewReader(rss), "T", time.Time{})
+	items, err := feeds.ParseFeed([]byte(rss), "T", time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,7 +259,7 @@ func (f *Fetcher) Fetch(ctx context.Context, feed Feed, url string, prev Validat
 		return res, fmt.Errorf("feed %q: GET %s: %w", feed.Name, resp.Request.URL, err)
 	}
 	res.Bytes = int64(len(body))
-	items, err := ParseFeed(bytes.NewReader(body), feed.Name, time.Time{})
+	items, err := ParseFeed(body, feed.Name, time.Time{})
 	if err != nil {
 		return res, fmt.Errorf("feed %q: GET %s: %w", feed.Name, resp.Request.URL, err)
 	}
@@ -424,12 +424,10 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 // source. An item with no published or updated date gets fallback; pass the
 // zero time when there is no stable one (a fetch), so that the store stamps
 // the time it first saw the item instead of a new time on every fetch.
-// An item without a title gets one guessed from its text.
-func ParseFeed(r io.Reader, source string, fallback time.Time) ([]Item, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read feed: %w", err)
-	}
+// An item without a title gets one guessed from its text. It takes the
+// whole body, already read within its size limit, so that an error can
+// look at the XML declaration.
+func ParseFeed(data []byte, source string, fallback time.Time) ([]Item, error) {
 	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
