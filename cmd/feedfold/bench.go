@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -501,4 +502,28 @@ func printBench(w io.Writer, r benchResult) error {
 		sp = append(sp, []string{t.Name, fmt.Sprintf("%.0f", float64(t.Bytes)/float64(max(r.Articles, 1))), strconv.FormatBool(t.Index)})
 	}
 	return writeTable(w, []string{"TABLE", "BYTES/ARTICLE", "INDEX"}, sp)
+}
+
+// debugBuildInfo is the commit the binary was built from, when the build
+// recorded one, so a benchmark result names the code it measured.
+func debugBuildInfo() (string, bool) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "", false
+	}
+	return rev[:min(len(rev), 12)] + dirty, true
 }

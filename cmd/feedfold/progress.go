@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -73,28 +72,4 @@ func (p *progress) line(n int, extra string) string {
 	}
 	return fmt.Sprintf("%-8s [%s%s] %9d/%d %s %s%s", p.name, strings.Repeat("#", filled), strings.Repeat(" ", width-filled),
 		n, p.total, elapsed.Round(time.Second), extra, eta)
-}
-
-// debugBuildInfo is the commit the binary was built from, when the build
-// recorded one, so a benchmark result names the code it measured.
-func debugBuildInfo() (string, bool) {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "", false
-	}
-	var rev, dirty string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if rev == "" {
-		return "", false
-	}
-	return rev[:min(len(rev), 12)] + dirty, true
 }
