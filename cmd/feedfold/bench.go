@@ -325,11 +325,12 @@ func (b *benchSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkR
 	b.stored += len(items)
 	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal")}
 	b.marks = append(b.marks, m)
-	rate := 0.0
-	if len(b.marks) >= 2 {
-		prev := b.marks[max(0, len(b.marks)-5)]
-		rate = float64(m.stored-prev.stored) / (m.elapsed - prev.elapsed).Seconds()
+	// The rate over the last five batches, or since the start.
+	prev := benchMark{}
+	if n := len(b.marks); n > 5 {
+		prev = b.marks[n-6]
 	}
+	rate := float64(m.stored-prev.stored) / (m.elapsed - prev.elapsed).Seconds()
 	b.progress.update(b.stored, fmt.Sprintf("%5.0f art/s  RSS %4.0f MB", rate, m.rssMB))
 	return res, nil
 }
