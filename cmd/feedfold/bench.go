@@ -283,7 +283,7 @@ func benchFloor(files []string, progress *progress) (float64, error) {
 	for _, f := range files {
 		items, err := feeds.ReadDropFile(f, "drop", 0)
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("floor: %s: %w", f, err)
 		}
 		for _, it := range items {
 			hashes = dedupe.HashTokens(hashes[:0], it.Title)
