@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -10,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -453,37 +453,24 @@ ending in .gz is written compressed. testdata/labels.jsonl.gz is
 // leaves no half-written set.
 func (a *app) writeLabelled(path string, seed uint64, events, briefs, filler int) error {
 	set := wiregen.EvalSet(seed, events, briefs, filler)
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".labels-*")
-	if err != nil {
-		return fmt.Errorf("write labelled set: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write labelled set: %w", err)
-	}
-	var w io.Writer = tmp
+	var buf bytes.Buffer
+	var w io.Writer = &buf
 	var zw *gzip.Writer
 	if strings.HasSuffix(path, ".gz") {
 		// No name or time in the header: the same seed writes the same bytes.
-		zw, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
+		zw, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression)
 		w = zw
 	}
 	if err := wiregen.WriteLabels(w, set); err != nil {
-		tmp.Close()
 		return err
 	}
 	if zw != nil {
 		if err := zw.Close(); err != nil {
-			tmp.Close()
-			return fmt.Errorf("write labelled set: %w", err)
+			return fmt.Errorf("compress labelled set: %w", err)
 		}
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write labelled set: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write labelled set: %w", err)
+	if err := replaceFile(path, buf.Bytes(), 0o644); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stdout, "wrote %d labelled articles (%d events, %d briefs, %d filler) to %s\n", len(set), events, briefs, filler, path)
 	return nil
