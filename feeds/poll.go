@@ -24,11 +24,22 @@ type KnownChecker interface {
 	Known(ctx context.Context, items []Item) ([]bool, error)
 }
 
+// FeedFetcher is what a Poller fetches through. *Fetcher does it over HTTP
+// with the configured limits; the interface lets the schedule, back-off and
+// isolation be tested in fake time, where no real connection can wait.
+type FeedFetcher interface {
+	// Fetch downloads and parses the feed at url, sending the validators
+	// of the previous fetch.
+	Fetch(ctx context.Context, feed Feed, url string, prev Validators) (FetchResult, error)
+	// FetchPage downloads an item's page and extracts its main text.
+	FetchPage(ctx context.Context, feed Feed, pageURL string) (Item, error)
+}
+
 // Poller fetches one feed at a time: it honours back-off, sends the
 // validators, fetches full text, stores the items and records the outcome.
 // It is safe for concurrent use on different feeds.
 type Poller struct {
-	Fetcher *Fetcher
+	Fetcher FeedFetcher
 	Sink    Sink
 	State   StateStore
 	// Known is needed by full-text feeds only.

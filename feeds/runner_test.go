@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/feedfold/feedfold/feeds"
@@ -29,52 +30,64 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
-// feedServer serves a small feed per path and counts requests per path,
-// and the requests in flight at once.
-type feedServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	hits     map[string]int
-	inFlight map[string]int
-	maxInFl  map[string]int
-	delay    map[string]time.Duration
+// fakeFetcher serves feeds from memory, so the runner's schedule can be
+// tested in a synctest bubble, in fake time, where an hour-long hang costs
+// nothing. A feed's URL path names it; delays are per path. Like the real
+// Fetcher it gives up after its timeout. It counts fetches per path, and
+// the most in flight at once.
+type fakeFetcher struct {
+	timeout time.Duration
+	mu      sync.Mutex
+	hits    map[string]int
+	inFl    map[string]int
+	maxInFl map[string]int
+	delay   map[string]time.Duration
 }
 
-func newFeedServer(t *testing.T) *feedServer {
-	fs := &feedServer{hits: map[string]int{}, inFlight: map[string]int{}, maxInFl: map[string]int{}, delay: map[string]time.Duration{}}
-	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fs.mu.Lock()
-		fs.hits[r.URL.Path]++
-		fs.inFlight[r.URL.Path]++
-		fs.maxInFl[r.URL.Path] = max(fs.maxInFl[r.URL.Path], fs.inFlight[r.URL.Path])
-		d := fs.delay[r.URL.Path]
-		fs.mu.Unlock()
-		defer func() {
-			fs.mu.Lock()
-			fs.inFlight[r.URL.Path]--
-			fs.mu.Unlock()
-		}()
-		select {
-		case <-time.After(d):
-		case <-r.Context().Done():
-			return
-		}
-		fmt.Fprint(w, rss(strings.Trim(r.URL.Path, "/")))
-	}))
-	t.Cleanup(fs.Close)
-	return fs
+func newFakeFetcher(timeout time.Duration, delay map[string]time.Duration) *fakeFetcher {
+	return &fakeFetcher{timeout: timeout, hits: map[string]int{}, inFl: map[string]int{}, maxInFl: map[string]int{}, delay: delay}
 }
 
-func (fs *feedServer) count(path string) int {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return fs.hits[path]
+func (f *fakeFetcher) Fetch(ctx context.Context, feed feeds.Feed, rawURL string, _ feeds.Validators) (feeds.FetchResult, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return feeds.FetchResult{}, err
+	}
+	path := u.Path
+	f.mu.Lock()
+	f.hits[path]++
+	f.inFl[path]++
+	f.maxInFl[path] = max(f.maxInFl[path], f.inFl[path])
+	d := f.delay[path]
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inFl[path]--
+		f.mu.Unlock()
+	}()
+	if f.timeout > 0 && d > f.timeout {
+		d = f.timeout
+	}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+		return feeds.FetchResult{}, ctx.Err()
+	}
+	if d == f.timeout && f.timeout > 0 {
+		return feeds.FetchResult{}, fmt.Errorf("get %s: timeout after %s", rawURL, f.timeout)
+	}
+	items, err := feeds.ParseFeed([]byte(rss(strings.Trim(path, "/"))), feed.Name, time.Now())
+	return feeds.FetchResult{Status: http.StatusOK, Items: items}, err
 }
 
-func (fs *feedServer) setDelay(path string, d time.Duration) {
-	fs.mu.Lock()
-	fs.delay[path] = d
-	fs.mu.Unlock()
+func (f *fakeFetcher) FetchPage(context.Context, feeds.Feed, string) (feeds.Item, error) {
+	return feeds.Item{}, fmt.Errorf("no pages here")
+}
+
+func (f *fakeFetcher) count(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits[path]
 }
 
 // panickySink panics on the items of one source, as a bug in storing them
@@ -92,79 +105,91 @@ func (p panickySink) Ingest(ctx context.Context, items []feeds.Item) (feeds.Sink
 }
 
 func TestRunnerIsolatesSlowAndPanickingFeeds(t *testing.T) {
-	slow := newFeedServer(t) // its own host (port), so the per-host limit does not hide the point
-	fast := newFeedServer(t)
-	slow.setDelay("/slow", time.Hour)
-	fast.setDelay("/overlap", 2500*time.Millisecond)
-	s := openStore(t)
-	var logs safeBuffer
-	p := &feeds.Poller{Fetcher: feeds.NewFetcher(feeds.FetchOptions{Timeout: 3 * time.Second}),
-		Sink: panickySink{Sink: s, source: "Boom"}, State: s, Known: s, Log: newTestLogger(&logs)}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r := feeds.NewRunner(ctx, p, feeds.RunnerOptions{Workers: 2, PerHost: 2, Log: newTestLogger(&logs)})
-	err := r.SetFeeds([]feeds.Feed{
-		{Name: "Slow", URL: slow.URL + "/slow", Schedule: "@every 1s"},
-		{Name: "Overlap", URL: fast.URL + "/overlap", Schedule: "@every 1s"},
-		{Name: "Fast", URL: fast.URL + "/fast", Schedule: "@every 1s"},
-		{Name: "Boom", URL: fast.URL + "/boom", Schedule: "@every 1s"},
+	synctest.Test(t, func(t *testing.T) {
+		s := openStore(t)
+		f := newFakeFetcher(3*time.Second, map[string]time.Duration{"/slow": time.Hour, "/overlap": 2500 * time.Millisecond})
+		p := &feeds.Poller{Fetcher: f, Sink: panickySink{Sink: s, source: "Boom"}, State: s, Known: s}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := feeds.NewRunner(ctx, p, feeds.RunnerOptions{Workers: 2, PerHost: 2})
+		err := r.SetFeeds([]feeds.Feed{
+			// Its own host, so the per-host limit does not hide the point.
+			{Name: "Slow", URL: "http://slow.test/slow", Schedule: "@every 1s"},
+			{Name: "Overlap", URL: "http://fast.test/overlap", Schedule: "@every 1s"},
+			{Name: "Fast", URL: "http://fast.test/fast", Schedule: "@every 1s"},
+			{Name: "Boom", URL: "http://fast.test/boom", Schedule: "@every 1s"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Start()
+		time.Sleep(20 * time.Second) // fake time: twenty ticks
+		synctest.Wait()
+		cancel()
+		if !r.Stop(5 * time.Second) {
+			t.Fatal("runner did not stop")
+		}
+		// With two workers, one stuck on a hanging server, the rest keep
+		// being fetched; the timeout frees the stuck one.
+		if n := f.count("/fast"); n < 8 {
+			t.Errorf("the fast feed was fetched %d times in 20 ticks beside a hanging one; want it kept going", n)
+		}
+		slow, err := s.FeedState(context.Background(), "Slow")
+		if err != nil || slow.ErrorCount < 1 || !strings.Contains(slow.LastError, "timeout") {
+			t.Errorf("Slow's state: %+v, %v; want its timeout recorded", slow, err)
+		}
+		if n := f.count("/boom"); n < 2 {
+			t.Errorf("the panicking feed was tried %d times; want it tried again", n)
+		}
+		f.mu.Lock()
+		overlap := f.maxInFl["/overlap"]
+		f.mu.Unlock()
+		if overlap != 1 {
+			t.Errorf("a feed taking 2.5s on a 1s schedule was fetched %d at once", overlap)
+		}
+		// The panic is recorded on the feed like any failure, so it backs off.
+		st, err := s.FeedState(context.Background(), "Boom")
+		if err != nil || st.ErrorCount < 1 || !strings.Contains(st.LastError, "panic: store exploded") {
+			t.Errorf("Boom's state: %+v, %v", st, err)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Start()
-	// With two workers, one stuck on a hanging server, the rest keep being
-	// fetched; the timeout frees the stuck one.
-	waitFor(t, 20*time.Second, "the fast feed to be fetched 3 times", func() bool { return fast.count("/fast") >= 3 })
-	waitFor(t, 20*time.Second, "the hanging fetch to time out", func() bool {
-		return strings.Contains(logs.String(), "feed=Slow") && strings.Contains(logs.String(), "Timeout")
-	})
-	waitFor(t, 20*time.Second, "the panicking feed to be tried twice", func() bool { return fast.count("/boom") >= 2 })
-	cancel()
-	if !r.Stop(5 * time.Second) {
-		t.Fatal("runner did not stop")
-	}
-	fast.mu.Lock()
-	overlap := fast.maxInFl["/overlap"]
-	fast.mu.Unlock()
-	if overlap != 1 {
-		t.Fatalf("a feed taking 2.5s on a 1s schedule was fetched %d at once", overlap)
-	}
-	out := logs.String()
-	if !strings.Contains(out, "panic recovered") || !strings.Contains(out, "feed=Boom") || !strings.Contains(out, "store exploded on Boom") {
-		t.Fatalf("panic not logged with the feed's name:\n%s", out)
-	}
-	// The panic is recorded on the feed like any failure, so it backs off.
-	st, err := s.FeedState(context.Background(), "Boom")
-	if err != nil || st.ErrorCount < 1 || !strings.Contains(st.LastError, "panic: store exploded") {
-		t.Fatalf("Boom's state: %+v, %v", st, err)
-	}
 }
 
 func TestRunnerReload(t *testing.T) {
-	srv := newFeedServer(t)
-	s := openStore(t)
-	p := &feeds.Poller{Fetcher: feeds.NewFetcher(feeds.FetchOptions{}), Sink: s, State: s, Known: s}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r := feeds.NewRunner(ctx, p, feeds.RunnerOptions{})
-	a := feeds.Feed{Name: "A", URL: srv.URL + "/a", Schedule: "@every 1s"}
-	b := feeds.Feed{Name: "B", URL: srv.URL + "/b", Schedule: "@every 1s"}
-	if err := r.SetFeeds([]feeds.Feed{a}); err != nil {
-		t.Fatal(err)
-	}
-	r.Start()
-	waitFor(t, 10*time.Second, "A fetched twice", func() bool { return srv.count("/a") >= 2 })
-	if err := r.SetFeeds([]feeds.Feed{b}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, "B fetched twice", func() bool { return srv.count("/b") >= 2 })
-	before := srv.count("/a")
-	time.Sleep(2500 * time.Millisecond)
-	if after := srv.count("/a"); after > before+1 { // one may have been in flight
-		t.Fatalf("removed feed A fetched %d more times", after-before)
-	}
-	r.Stop(5 * time.Second)
+	synctest.Test(t, func(t *testing.T) {
+		s := openStore(t)
+		f := newFakeFetcher(0, nil)
+		p := &feeds.Poller{Fetcher: f, Sink: s, State: s, Known: s}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := feeds.NewRunner(ctx, p, feeds.RunnerOptions{})
+		a := feeds.Feed{Name: "A", URL: "http://feeds.test/a", Schedule: "@every 1s"}
+		b := feeds.Feed{Name: "B", URL: "http://feeds.test/b", Schedule: "@every 1s"}
+		if err := r.SetFeeds([]feeds.Feed{a}); err != nil {
+			t.Fatal(err)
+		}
+		r.Start()
+		time.Sleep(2500 * time.Millisecond)
+		synctest.Wait()
+		if n := f.count("/a"); n < 2 {
+			t.Fatalf("A fetched %d times in 2.5 ticks", n)
+		}
+		if err := r.SetFeeds([]feeds.Feed{b}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		before := f.count("/a")
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if n := f.count("/b"); n < 4 {
+			t.Errorf("added feed B fetched %d times in 5 ticks", n)
+		}
+		if after := f.count("/a"); after != before {
+			t.Errorf("removed feed A fetched %d more times", after-before)
+		}
+		cancel()
+		r.Stop(5 * time.Second)
+	})
 }
 
 // trickle writes a JSON Lines file in pieces with pauses between, as a slow
@@ -200,7 +225,7 @@ func TestWatchDropWaitsForSlowWriter(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- feeds.WatchDrop(ctx, feeds.Drop{Path: dir}, s, feeds.WatchOptions{
-			Settle: 400 * time.Millisecond, Rescan: time.Hour,
+			Settle: 250 * time.Millisecond, Rescan: time.Hour,
 			OnIngest: func(_ feeds.Drop, r feeds.DropReport) {
 				mu.Lock()
 				reports = append(reports, r)
@@ -208,15 +233,17 @@ func TestWatchDropWaitsForSlowWriter(t *testing.T) {
 			},
 		})
 	}()
-	time.Sleep(100 * time.Millisecond) // let the watcher start
-	want := trickle(t, filepath.Join(dir, "slow.jsonl"), 12, 150*time.Millisecond)
+	// Started or not, the watcher must wait for the file to settle: at
+	// start-up it notes the files already there and their stamps.
+	want := trickle(t, filepath.Join(dir, "slow.jsonl"), 8, 80*time.Millisecond)
 	waitFor(t, 10*time.Second, "the file to be processed", func() bool {
 		_, err := os.Stat(filepath.Join(dir, "processed", "slow.jsonl"))
 		return err == nil
 	})
 	// A file dropped into a new subfolder is found too.
+	// Written at once after the folder is made: the watcher finds it when
+	// it starts to watch the new folder, or by the folder's own events.
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
-	time.Sleep(100 * time.Millisecond)
 	os.WriteFile(filepath.Join(dir, "sub", "one.txt"), []byte("A brief note\n\n"+strings.Repeat("The note has enough words to be stored. ", 5)), 0o644)
 	waitFor(t, 10*time.Second, "the subfolder file to be processed", func() bool {
 		_, err := os.Stat(filepath.Join(dir, "processed", "sub", "one.txt"))
@@ -242,19 +269,21 @@ func TestWatchDropAfterModes(t *testing.T) {
 		t.Run(string(after), func(t *testing.T) {
 			dir := t.TempDir()
 			s := openStore(t)
-			var ingests atomic.Int32
+			var ingests, rescans atomic.Int32
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() {
 				done <- feeds.WatchDrop(ctx, feeds.Drop{Path: dir, After: after}, s, feeds.WatchOptions{
-					Settle: 100 * time.Millisecond, Rescan: 200 * time.Millisecond,
+					Settle: 50 * time.Millisecond, Rescan: 20 * time.Millisecond,
 					OnIngest: func(feeds.Drop, feeds.DropReport) { ingests.Add(1) },
+					OnRescan: func() { rescans.Add(1) },
 				})
 			}()
 			path := filepath.Join(dir, "note.txt")
 			os.WriteFile(path, []byte("Kept or not\n\n"+strings.Repeat("Words enough to store this note. ", 5)), 0o644)
 			waitFor(t, 10*time.Second, "an ingest", func() bool { return ingests.Load() >= 1 })
-			time.Sleep(time.Second) // several rescans
+			seen := rescans.Load()
+			waitFor(t, 10*time.Second, "five rescans after the ingest", func() bool { return rescans.Load() >= seen+5 })
 			cancel()
 			<-done
 			_, err := os.Stat(path)

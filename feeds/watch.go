@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +24,10 @@ type WatchOptions struct {
 	Log    *slog.Logger
 	// OnIngest, if set, is told what each ingest did, for metrics.
 	OnIngest func(Drop, DropReport)
+	// OnRescan, if set, is called after each periodic listing of the
+	// folder, so a test can tell the safety net has run without waiting
+	// on the clock.
+	OnRescan func()
 }
 
 // The defaults for WatchOptions.
@@ -32,22 +35,6 @@ const (
 	DefaultSettle = 2 * time.Second
 	DefaultRescan = time.Minute
 )
-
-// stamp identifies one version of a file well enough to tell it changed.
-type stamp struct {
-	size int64
-	mod  time.Time
-}
-
-func stampOf(info fs.FileInfo) stamp { return stamp{info.Size(), info.ModTime()} }
-
-// waiting is a file seen but not read yet, and since when it has not
-// changed. A file is read only after it was seen unchanged across at least
-// one poll, and settle after its last change.
-type waiting struct {
-	stamp
-	since time.Time
-}
 
 // WatchDrop ingests files dropped into d until ctx is done. It follows the
 // folder with fsnotify and lists it again every opts.Rescan; either way a
@@ -69,33 +56,26 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 	if _, err := d.Scan(); err != nil {
 		return err
 	}
-	w, err := fsnotify.NewWatcher()
+	w, err := newSettleWatcher(opts.Settle)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer w.close()
 
 	root := filepath.Clean(d.Path)
-	pending := map[string]waiting{}
 	// done remembers files read in AfterKeep mode, which stay in the
 	// folder, so they are read again only when they change.
 	done := map[string]stamp{}
 	observe := func(p string, now time.Time) {
 		info, err := os.Lstat(p)
 		if err != nil || !info.Mode().IsRegular() || !IsDropFile(info.Name()) {
-			delete(pending, p)
+			w.forget(p)
 			return
 		}
-		st := stampOf(info)
-		if prev, ok := done[p]; ok && prev == st {
+		if prev, ok := done[p]; ok && prev == stampOf(info) {
 			return
 		}
-		if prev, ok := pending[p]; ok && prev.stamp == st {
-			return
-		}
-		// Stable since its last modification, as far as we know: a backlog
-		// found at start-up is read at once, a file being written is not.
-		pending[p] = waiting{stamp: st, since: earlier(now, st.mod)}
+		w.observe(p, info, now)
 	}
 	// watchTree watches dir and the folders below it except processed/,
 	// failed/ and hidden ones, and notes the files already there: a folder
@@ -112,7 +92,7 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 				return nil
 			}
 			if e.IsDir() {
-				if err := w.Add(p); err != nil {
+				if err := w.addFolder(p); err != nil {
 					log.Warn("cannot watch folder; the periodic rescan still covers it", slog.String("folder", p), slog.Any("error", err))
 				}
 				return nil
@@ -137,10 +117,13 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 				delete(done, p)
 			}
 		}
+		if opts.OnRescan != nil {
+			opts.OnRescan()
+		}
 	}
 	watchTree(root, time.Now())
 
-	poll := time.NewTicker(max(opts.Settle/4, 20*time.Millisecond))
+	poll := time.NewTicker(w.pollEvery())
 	defer poll.Stop()
 	full := time.NewTicker(opts.Rescan)
 	defer full.Stop()
@@ -148,7 +131,7 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-w.Events:
+		case ev, ok := <-w.fs.Events:
 			if !ok {
 				return nil
 			}
@@ -164,7 +147,7 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) {
 				observe(ev.Name, time.Now())
 			}
-		case err, ok := <-w.Errors:
+		case err, ok := <-w.fs.Errors:
 			if !ok {
 				return nil
 			}
@@ -173,16 +156,16 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 		case now := <-full.C:
 			rescan(now)
 		case now := <-poll.C:
-			ready := settled(pending, opts.Settle, now)
+			ready := w.ready(now)
 			if len(ready) == 0 {
 				continue
 			}
 			rep, err := ingestFiles(ctx, d, ready, sink)
 			for _, p := range ready {
 				if d.After == AfterKeep {
-					done[p] = pending[p].stamp
+					done[p] = w.pending[p].stamp
 				}
-				delete(pending, p)
+				w.forget(p)
 			}
 			for _, f := range rep.Failures {
 				log.Warn("drop file failed", slog.String("file", f.Path), slog.Any("error", f.Err))
@@ -204,35 +187,6 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 			}
 		}
 	}
-}
-
-func earlier(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-// settled re-examines the waiting files and returns, in name order, those
-// whose size and modification time have not changed for settle.
-func settled(pending map[string]waiting, settle time.Duration, now time.Time) []string {
-	var ready []string
-	for p, wt := range pending {
-		info, err := os.Lstat(p)
-		if err != nil || !info.Mode().IsRegular() {
-			delete(pending, p)
-			continue
-		}
-		if st := stampOf(info); st != wt.stamp {
-			pending[p] = waiting{stamp: st, since: earlier(now, st.mod)}
-			continue
-		}
-		if now.Sub(wt.since) >= settle {
-			ready = append(ready, p)
-		}
-	}
-	slices.Sort(ready)
-	return ready
 }
 
 // skipped reports whether p, inside drop folder root, is never read:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -214,7 +215,7 @@ func TestEditedLinkSplitsItsCluster(t *testing.T) {
 // daemon would store them. Run with -v for the figures.
 func TestGeneratedTemplatedCorpus(t *testing.T) {
 	stories, copies, nbriefs, nfiller := 150, 4, 100, 90
-	if testing.Short() {
+	if !testenv.LongRun() {
 		stories, nbriefs, nfiller = 60, 40, 30
 	}
 	corpus := wiregen.TemplatedCorpus(21, stories, copies, nbriefs, nfiller)

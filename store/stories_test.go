@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -130,9 +131,7 @@ func TestStoriesGroupWriteUps(t *testing.T) {
 // thresholds on a generated labelled set: the table behind the default.
 // Run with -v.
 func TestStoryThresholdSweep(t *testing.T) {
-	if testing.Short() {
-		t.Skip("sweep skipped in -short mode")
-	}
+	testenv.Long(t, "ingests a labelled set at six thresholds")
 	set := wiregen.StoryCorpus(11, 60)
 	gold := make([]int, len(set))
 	for i, l := range set {

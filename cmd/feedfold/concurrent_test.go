@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,9 +20,7 @@ import (
 // consistent snapshot: no error, no article without its cluster and story,
 // and every invariant holding (verify reads in one transaction).
 func TestReadsWhileTheDaemonWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the daemon for seconds")
-	}
+	testenv.Long(t, "runs the daemon for seconds while reading")
 	dir := t.TempDir()
 	drop := filepath.Join(dir, "in")
 	os.Mkdir(drop, 0o755)
@@ -31,7 +30,11 @@ func TestReadsWhileTheDaemonWrites(t *testing.T) {
 		corpus = corpus[:660] // as many rounds of reads, in half the time
 	}
 	d := startDaemon(t, "--config", cfg, "run")
-	waitLog(t, d.logs, 30*time.Second, `"msg":"starting"`) // the database exists from here on
+	db := filepath.Join(dir, "f.db")
+	waitFor(t, 30*time.Second, "the database to be made", func() bool {
+		_, err := os.Stat(db)
+		return err == nil
+	})
 
 	// Waves of files, so the daemon commits many batches while we read.
 	go func() {
@@ -44,7 +47,6 @@ func TestReadsWhileTheDaemonWrites(t *testing.T) {
 		}
 	}()
 
-	db := filepath.Join(dir, "f.db")
 	reads, stored := 0, 0
 	for deadline := time.Now().Add(3 * time.Minute); stored < len(corpus); reads++ {
 		select {

@@ -14,24 +14,31 @@ import (
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
 )
 
-// TestSIGKILLDuringIngestLosesNothing kills `feedfold ingest` at random
-// moments, 20 times, over 2,000 articles in 200 drop files (and one broken
-// file), restarting it on what is left each time, then lets it finish. Each
-// file is its own transaction, so the kills land before, inside and after
-// commits, and between a commit and the file's move to processed/.
+// TestSIGKILLDuringIngestLosesNothing kills `feedfold ingest` 20 times
+// over 2,000 articles in 200 drop files (and one broken file), restarting it
+// on what is left each time, then lets it finish. Each file is its own
+// transaction, so the kills land before, inside and after commits, and
+// between a commit and the file's move to processed/.
+//
+// The kills are tied to committed progress, not to the clock: kill k waits
+// until a planned number of files is in processed/, somewhere in the k-th
+// twentieth of the first 180, then waits a random part of the time one file
+// takes. However fast or loaded the machine, the kills are spread over the
+// whole batch and files remain for each. The plan comes from a logged seed
+// (FEEDFOLD_SEED replays it).
 func TestSIGKILLDuringIngestLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills and restarts a child process 20 times")
-	}
+	testenv.Long(t, "kills and restarts a child process 20 times")
+	const files, kills, killSpan = 200, 20, 180
 	dir := t.TempDir()
 	drop := filepath.Join(dir, "in")
 	db := filepath.Join(dir, "f.db")
 	os.Mkdir(drop, 0o755)
-	corpus := wiregen.Corpus(11, 400, 5)
+	corpus := wiregen.Corpus(11, files*10/5, 5)
 	var names []string
 	for i := 0; i < len(corpus); i += 10 {
 		var b bytes.Buffer
@@ -63,28 +70,49 @@ func TestSIGKILLDuringIngestLosesNothing(t *testing.T) {
 		entries, _ := os.ReadDir(filepath.Join(drop, "processed"))
 		return len(entries)
 	}
-	// Each kill waits for a random number of further files (0 to 15) to
-	// be committed, then a random moment more: the kills are spread over
-	// the whole batch however fast the machine, and land anywhere in the
-	// life of a file, from reading it to moving it.
-	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
-	for kill := 1; kill <= 20; kill++ {
+	rng := rand.New(rand.NewPCG(testenv.Seed(t), 7))
+	segment := killSpan / kills
+	perFile := 20 * time.Millisecond // until a run has measured it
+	var killedAt []int
+	for kill := range kills {
+		target := kill*segment + rng.IntN(segment)
+		// A fraction of one file's time after the target: the kill lands
+		// anywhere in the life of the next file, from reading it to moving it.
+		fraction := rng.Float64()
 		if len(waiting()) == 0 {
-			t.Fatalf("all files done after %d kills: the kills came too late to test anything", kill-1)
+			t.Fatalf("all files done before kill %d: the kill plan is wrong", kill+1)
 		}
 		cmd := ingest()
 		before := committed()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		target := rng.IntN(16)
-		for deadline := time.Now().Add(30 * time.Second); committed() < before+target && time.Now().Before(deadline); {
-			time.Sleep(2 * time.Millisecond)
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		// The pace is measured from this run's first commit on, so the
+		// start-up of the process does not count as time spent on files.
+		var firstCommit time.Time
+		for n := committed(); n < target; n = committed() {
+			if n > before && firstCommit.IsZero() {
+				firstCommit, before = time.Now(), n
+			}
+			select {
+			case err := <-exited:
+				t.Fatalf("ingest ended by itself (%v) before kill %d, with %d of %d files committed", err, kill+1, committed(), target)
+			case <-time.After(2 * time.Millisecond):
+			}
 		}
-		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+		if n := committed() - before; n > 0 && !firstCommit.IsZero() {
+			perFile = time.Since(firstCommit) / time.Duration(n)
+		}
+		time.Sleep(time.Duration(fraction * float64(perFile)))
 		cmd.Process.Kill() // SIGKILL: no deferred function, no rollback, nothing runs
-		cmd.Wait()
-		t.Logf("kill %2d after %2d more files: %3d files committed and moved, %3d waiting", kill, target, committed(), len(waiting()))
+		<-exited
+		killedAt = append(killedAt, committed())
+		t.Logf("kill %2d at target %3d: %3d files committed and moved, %3d waiting", kill+1, target, committed(), len(waiting()))
+	}
+	if first, last := killedAt[0], killedAt[len(killedAt)-1]; first > 2*segment || last < killSpan-2*segment {
+		t.Errorf("kills landed between %d and %d committed files; want them spread over the whole batch", first, last)
 	}
 	out, err := ingest().CombinedOutput()
 	if err != nil && !strings.Contains(string(out), "some inputs failed") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,14 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
-	"github.com/fsnotify/fsnotify"
 )
 
 // stopGrace is how long a stopping daemon waits for fetches and ingests in
@@ -28,8 +25,9 @@ const stopGrace = 5 * time.Second
 // on SIGHUP (delivered on hup) or when the config file changes, stop on ctx.
 func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *slog.Logger, hup <-chan os.Signal) error {
 	var obs feeds.Observer
+	var m *metrics
 	if cfg.MetricsAddr != "" {
-		m := newMetrics()
+		m = newMetrics()
 		stop, err := m.serve(cfg.MetricsAddr, log)
 		if err != nil {
 			return err
@@ -59,10 +57,10 @@ func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *s
 			return nil
 		case <-hup:
 			log.Info("SIGHUP: reloading the config")
-			current = a.reload(current, runner, s, log)
+			current = a.reload(current, runner, s, log, m)
 		case <-changed:
 			log.Info("config file changed: reloading")
-			current = a.reload(current, runner, s, log)
+			current = a.reload(current, runner, s, log, m)
 		}
 	}
 }
@@ -80,10 +78,11 @@ func runnerOptions(cfg *Config, log *slog.Logger, obs feeds.Observer) feeds.Runn
 // reload reads the config again and applies it to the running daemon. An
 // invalid config is logged and the old one kept; settings that cannot
 // change while running are named so the operator knows to restart.
-func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slog.Logger) *Config {
+func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slog.Logger, m *metrics) *Config {
 	cfg, err := a.config()
 	if err != nil {
 		log.Error("config rejected; keeping the running config", slog.Any("error", err))
+		m.reloaded(false)
 		return old
 	}
 	var restart []string
@@ -113,10 +112,12 @@ func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slo
 	}
 	if err := runner.SetFeeds(cfg.FeedList()); err != nil {
 		log.Error("config rejected; keeping the running config", slog.Any("error", err))
+		m.reloaded(false)
 		return old
 	}
 	runner.SetDrops(cfg.DropList())
 	log.Info("config reloaded", slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))
+	m.reloaded(true)
 	return cfg
 }
 
@@ -132,64 +133,23 @@ func stripRules(c *Config) map[string][]dedupe.StripRule {
 	return out
 }
 
-// watchConfig reports changes to the config file's content. It watches the
-// folder, not the file, because editors save by writing a new file and
-// renaming it over the old one. Events are gathered for a moment so one
-// save gives one reload, and a save that leaves the content as it was
-// gives none.
+// configSettle is how long a saved config must stay unchanged before it
+// is reloaded: an editor's save is over well within it.
+const configSettle = 300 * time.Millisecond
+
+// watchConfig reports changes to the config file's content, or never when
+// the built-in config is used or the file cannot be watched (SIGHUP still
+// reloads).
 func (a *app) watchConfig(ctx context.Context, log *slog.Logger) <-chan struct{} {
-	out := make(chan struct{}, 1)
 	if a.configPath == "" {
-		return out
+		return nil
 	}
-	path, err := filepath.Abs(a.configPath)
+	changed, err := feeds.WatchFile(ctx, a.configPath, configSettle, log)
 	if err != nil {
 		log.Warn("cannot watch the config file; reload with SIGHUP", slog.Any("error", err))
-		return out
+		return nil
 	}
-	w, err := fsnotify.NewWatcher()
-	if err == nil {
-		err = w.Add(filepath.Dir(path))
-	}
-	if err != nil {
-		log.Warn("cannot watch the config file; reload with SIGHUP", slog.Any("error", err))
-		return out
-	}
-	last, _ := os.ReadFile(path)
-	go func() {
-		defer w.Close()
-		var settle <-chan time.Time
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-w.Events:
-				if !ok {
-					return
-				}
-				if filepath.Clean(ev.Name) == path && !ev.Has(fsnotify.Chmod) {
-					settle = time.After(300 * time.Millisecond)
-				}
-			case err, ok := <-w.Errors:
-				if !ok {
-					return
-				}
-				log.Warn("watch config file", slog.Any("error", err))
-			case <-settle:
-				settle = nil
-				data, err := os.ReadFile(path)
-				if err != nil || bytes.Equal(data, last) {
-					continue
-				}
-				last = data
-				select {
-				case out <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return out
+	return changed
 }
 
 // serve starts the metrics endpoint and returns a function that stops it.

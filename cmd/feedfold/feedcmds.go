@@ -14,7 +14,7 @@ import (
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // feedRow is one line of `feedfold feeds`, and its JSON form.

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -110,9 +111,7 @@ func hostileHandler(t *testing.T, pageHost string) http.Handler {
 // TestDaemonSurvivesHostileFeeds runs the daemon against every kind of
 // misbehaving server at once, beside one good feed on another host.
 func TestDaemonSurvivesHostileFeeds(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the daemon for seconds")
-	}
+	testenv.Long(t, "runs the daemon for seconds against hostile servers")
 	var goodFetches atomic.Int64
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := goodFetches.Add(1)

@@ -356,7 +356,7 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	if err := os.Mkdir(drop, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, dir, fmt.Sprintf("database: f.db\nfeeds:\n  - name: Wire\n    url: %s/rss\n    schedule: '@every 1h'\ndrops:\n  - path: in\n", srv.URL))
+	cfg := writeConfig(t, dir, fmt.Sprintf("database: f.db\nwatch:\n  settle: 50ms\nfeeds:\n  - name: Wire\n    url: %s/rss\n    schedule: '@every 1h'\ndrops:\n  - path: in\n", srv.URL))
 	// The same reprint dropped as a file, under its outlet's name, joins the
 	// feed's copy of the story.
 	if _, err := wiregen.WriteDrop(drop, corpus[:1]); err != nil {
@@ -370,13 +370,14 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(errOut.String(), `"msg":"fetch"`) || !strings.Contains(errOut.String(), `"msg":"ingested drop files"`) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no fetch logged:\n%s", errOut.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var st struct {
+		Articles      int `json:"articles"`
+		MultiClusters int `json:"clusters_with_copies"`
 	}
+	waitFor(t, 20*time.Second, "the feed's 4 articles and the dropped one stored", func() bool {
+		out, _, err := feedfold(t, "--config", cfg, "stats", "--json")
+		return err == nil && json.Unmarshal([]byte(out), &st) == nil && st.Articles == 5
+	})
 	cancel()
 	select {
 	case err := <-done:
@@ -386,12 +387,7 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not stop within 15s of cancellation")
 	}
-	stats := mustFeedfold(t, "--config", cfg, "stats", "--json")
-	var st struct {
-		Articles      int `json:"articles"`
-		MultiClusters int `json:"clusters_with_copies"`
-	}
-	if err := json.Unmarshal([]byte(stats), &st); err != nil {
+	if err := json.Unmarshal([]byte(mustFeedfold(t, "--config", cfg, "stats", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.Articles != 5 || st.MultiClusters != 1 {

@@ -19,6 +19,7 @@ type metrics struct {
 	duplicates prometheus.Counter
 	duration   prometheus.Histogram
 	queue      prometheus.Gauge
+	reloads    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -45,8 +46,12 @@ func newMetrics() *metrics {
 			Name: "feedfold_queue_depth",
 			Help: "Feeds due for fetching that wait for a free worker.",
 		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedfold_config_reloads_total",
+			Help: "Config reloads by result: applied, or rejected with the running config kept.",
+		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.fetches, m.items, m.duplicates, m.duration, m.queue,
+	m.reg.MustRegister(m.fetches, m.items, m.duplicates, m.duration, m.queue, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -82,3 +87,15 @@ func (m *metrics) Ingested(_ feeds.Drop, r feeds.DropReport) {
 
 // QueueDepth implements feeds.Observer.
 func (m *metrics) QueueDepth(n int) { m.queue.Set(float64(n)) }
+
+// reloaded counts one config reload; m may be nil when metrics are off.
+func (m *metrics) reloaded(applied bool) {
+	if m == nil {
+		return
+	}
+	result := "rejected"
+	if applied {
+		result = "applied"
+	}
+	m.reloads.WithLabelValues(result).Inc()
+}
