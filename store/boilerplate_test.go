@@ -214,6 +214,7 @@ func TestEditedLinkSplitsItsCluster(t *testing.T) {
 // outweighs them, and templated filler, in arrival order, in batches as the
 // daemon would store them. Run with -v for the figures.
 func TestGeneratedTemplatedCorpus(t *testing.T) {
+	t.Parallel()
 	stories, copies, nbriefs, nfiller := 150, 4, 100, 90
 	if !testenv.LongRun() {
 		stories, nbriefs, nfiller = 60, 40, 30
@@ -297,6 +298,7 @@ func TestGeneratedTemplatedCorpus(t *testing.T) {
 }
 
 func TestReindexRebuildsEverythingFromText(t *testing.T) {
+	t.Parallel()
 	s := MustOpen(t)
 	corpus := wiregen.TemplatedCorpus(5, 30, 3, 10, 12)
 	items := make([]feeds.Item, len(corpus))

@@ -19,6 +19,7 @@ import (
 // banner, they all share their lead band keys. A new article must still see
 // a bounded number of candidates, not every article of the site.
 func TestHotKeysAreBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// The banner must stay in the text for this test: a site with a new
 	// banner on every few pages, which learning cannot keep up with.

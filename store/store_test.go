@@ -53,6 +53,7 @@ func clusterOf(tb testing.TB, s *store.Store) map[string]int64 {
 }
 
 func TestDropFolderOfReprintsClustersByStory(t *testing.T) {
+	t.Parallel()
 	s := MustOpen(t)
 	corpus := wiregen.Corpus(11, 120, 5)
 	dir := filepath.Join(t.TempDir(), "drops")
@@ -267,6 +268,7 @@ func TestOpenRefusesNewerSchemaAndOtherFingerprints(t *testing.T) {
 }
 
 func TestReadersWhileWriting(t *testing.T) {
+	t.Parallel()
 	s := MustOpen(t)
 	ro, err := store.Open(context.Background(), s.Path(), store.Options{Dedupe: dedupe.DefaultOptions(), ReadOnly: true})
 	if err != nil {

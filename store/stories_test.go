@@ -82,6 +82,7 @@ func storiesOf(tb testing.TB, s *store.Store, set []wiregen.Labelled) []int64 {
 }
 
 func TestStoriesGroupWriteUps(t *testing.T) {
+	t.Parallel()
 	set := wiregen.StoryCorpus(3, 120)
 	gold := make([]int, len(set))
 	for i, l := range set {

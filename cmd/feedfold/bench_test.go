@@ -11,6 +11,7 @@ import (
 // TestBenchShort is the CI version of `feedfold bench`: a small corpus
 // through the real pipeline, checking the fields scripts rely on.
 func TestBenchShort(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "bench")
 	out := mustFeedfold(t, "bench", "--articles", "400", "--dir", dir, "--json")
 	lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -140,6 +140,7 @@ func writeAtomically(t *testing.T, path, body string) {
 }
 
 func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	hits := map[string]int{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

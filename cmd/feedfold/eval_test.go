@@ -84,6 +84,7 @@ func gunzip(t *testing.T, path string) []byte {
 // TestEvalOnShippedSet is the short version of the quality report: the
 // first part of the shipped set, in time order, so every kind is in it.
 func TestEvalOnShippedSet(t *testing.T) {
+	t.Parallel()
 	lines := strings.SplitAfter(string(gunzip(t, filepath.Join("..", "..", "testdata", "labels.jsonl.gz"))), "\n")
 	part := filepath.Join(t.TempDir(), "part.jsonl")
 	if err := os.WriteFile(part, []byte(strings.Join(lines[:min(len(lines), evalTestLines)], "")), 0o644); err != nil {

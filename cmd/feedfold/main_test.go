@@ -346,6 +346,7 @@ func TestIngestReportsBadFilesAndGoesOn(t *testing.T) {
 }
 
 func TestRunFetchesIngestsAndStops(t *testing.T) {
+	t.Parallel()
 	corpus := wiregen.Corpus(8, 4, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, rssFor("Wire", corpus))
