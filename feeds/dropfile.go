@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/markusmobius/go-trafilatura"
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
-	"go.yaml.in/yaml/v3"
 )
 
 // DefaultMaxFileBytes bounds one drop file. A news article is kilobytes;

@@ -138,3 +138,25 @@ func (s FeedState) Record(start time.Time, period time.Duration, b Backoff, res 
 	}
 	return s
 }
+
+// NextRun is the first tick of feed's schedule after now at which a
+// scheduled fetch will run: later than the schedule while the feed backs
+// off, zero when the schedule is invalid or the feed is disabled.
+func (s FeedState) NextRun(feed Feed, now time.Time) time.Time {
+	if s.Disabled != "" {
+		return time.Time{}
+	}
+	sched, err := FeedSchedule(feed.Name, feed.Schedule)
+	if err != nil {
+		return time.Time{}
+	}
+	period := Period(sched, now)
+	t := sched.Next(now)
+	for i := 0; i < 10000 && !t.IsZero(); i++ {
+		if due, _ := s.Due(t, period); due {
+			return t
+		}
+		t = sched.Next(t)
+	}
+	return t
+}

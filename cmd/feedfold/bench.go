@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/wiregen"
@@ -164,7 +165,7 @@ func prepareBenchDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, benchMarker), []byte("made by feedfold bench; cleared by the next run\n"), 0o644)
 }
 
-func (a *app) runBench(ctx context.Context, cfg *Config, dir string, articles, copies int, seed uint64) (benchResult, error) {
+func (a *app) runBench(ctx context.Context, cfg *config.Config, dir string, articles, copies int, seed uint64) (benchResult, error) {
 	res := benchResult{Articles: articles, Machine: machine()}
 	if err := prepareBenchDir(dir); err != nil {
 		return res, err

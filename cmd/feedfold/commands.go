@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
@@ -46,7 +47,7 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 			if len(args) > 0 {
 				for _, p := range args {
 					var r feeds.DropReport
-					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, cfg.dropSettingsFor(p), s)
+					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, cfg.DropSettingsFor(p), s)
 					rep.Add(r)
 					if err != nil {
 						break
@@ -125,7 +126,7 @@ the feed's errors and re-enables it.`,
 }
 
 // newPoller wires a Poller to the store with the config's limits.
-func newPoller(cfg *Config, s *store.Store, log *slog.Logger) *feeds.Poller {
+func newPoller(cfg *config.Config, s *store.Store, log *slog.Logger) *feeds.Poller {
 	return &feeds.Poller{
 		Fetcher: feeds.NewFetcher(cfg.FetchOptions()),
 		Sink:    s,
@@ -469,7 +470,7 @@ func (a *app) writeLabelled(path string, seed uint64, events, briefs, filler int
 			return fmt.Errorf("compress labelled set: %w", err)
 		}
 	}
-	if err := replaceFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := config.ReplaceFile(path, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "wrote %d labelled articles (%d events, %d briefs, %d filler) to %s\n", len(set), events, briefs, filler, path)
@@ -481,4 +482,13 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// quoteList renders names for "known feeds are ..." messages.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }

@@ -8,10 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"reflect"
 	"time"
 
-	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
 )
@@ -23,7 +22,7 @@ const stopGrace = 5 * time.Second
 
 // runDaemon is the main loop: start the runner with the config, reload it
 // on SIGHUP (delivered on hup) or when the config file changes, stop on ctx.
-func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *slog.Logger, hup <-chan os.Signal) error {
+func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store, log *slog.Logger, hup <-chan os.Signal) error {
 	var obs feeds.Observer
 	var m *metrics
 	if cfg.MetricsAddr != "" {
@@ -65,7 +64,7 @@ func (a *app) runDaemon(ctx context.Context, cfg *Config, s *store.Store, log *s
 	}
 }
 
-func runnerOptions(cfg *Config, log *slog.Logger, obs feeds.Observer) feeds.RunnerOptions {
+func runnerOptions(cfg *config.Config, log *slog.Logger, obs feeds.Observer) feeds.RunnerOptions {
 	return feeds.RunnerOptions{
 		Workers:  cfg.Fetch.Workers,
 		PerHost:  cfg.Fetch.PerHost,
@@ -78,36 +77,18 @@ func runnerOptions(cfg *Config, log *slog.Logger, obs feeds.Observer) feeds.Runn
 // reload reads the config again and applies it to the running daemon. An
 // invalid config is logged and the old one kept; settings that cannot
 // change while running are named so the operator knows to restart.
-func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slog.Logger, m *metrics) *Config {
+func (a *app) reload(old *config.Config, runner *feeds.Runner, s *store.Store, log *slog.Logger, m *metrics) *config.Config {
 	cfg, err := a.config()
 	if err != nil {
 		log.Error("config rejected; keeping the running config", slog.Any("error", err))
 		m.reloaded(false)
 		return old
 	}
-	var restart []string
-	if a.dbPath == "" && cfg.resolve(cfg.Database) != old.resolve(old.Database) {
-		restart = append(restart, "database")
+	change := config.Compare(old, cfg, a.dbPath != "")
+	if len(change.Restart) > 0 {
+		log.Warn("these settings apply only after a restart", slog.Any("keys", change.Restart))
 	}
-	if cfg.Dedupe != old.Dedupe {
-		restart = append(restart, "dedupe")
-	}
-	if !reflect.DeepEqual(stripRules(cfg), stripRules(old)) {
-		restart = append(restart, "strip")
-	}
-	if cfg.MetricsAddr != old.MetricsAddr {
-		restart = append(restart, "metrics_addr")
-	}
-	if cfg.Fetch.Workers != old.Fetch.Workers || cfg.Fetch.PerHost != old.Fetch.PerHost {
-		restart = append(restart, "fetch.workers/per_host")
-	}
-	if cfg.Watch != old.Watch {
-		restart = append(restart, "watch")
-	}
-	if len(restart) > 0 {
-		log.Warn("these settings apply only after a restart", slog.Any("keys", restart))
-	}
-	if cfg.Fetch != old.Fetch {
+	if change.Fetch {
 		runner.SetPoller(newPoller(cfg, s, log))
 	}
 	if err := runner.SetFeeds(cfg.FeedList()); err != nil {
@@ -119,18 +100,6 @@ func (a *app) reload(old *Config, runner *feeds.Runner, s *store.Store, log *slo
 	log.Info("config reloaded", slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))
 	m.reloaded(true)
 	return cfg
-}
-
-// stripRules gathers a config's strip rules, global and per feed, to tell
-// whether a reload changed them.
-func stripRules(c *Config) map[string][]dedupe.StripRule {
-	out := map[string][]dedupe.StripRule{"": c.Strip}
-	for _, f := range c.Feeds {
-		if len(f.Strip) > 0 {
-			out[f.Name] = f.Strip
-		}
-	}
-	return out
 }
 
 // configSettle is how long a saved config must stay unchanged before it

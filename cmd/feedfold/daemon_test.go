@@ -622,29 +622,3 @@ func TestIngestKeepsFilesOfAKeepFolder(t *testing.T) {
 		t.Fatalf("bad after: %v", err)
 	}
 }
-
-func TestAppendFeedsEdgeCases(t *testing.T) {
-	dir := t.TempDir()
-	list := []importedFeed{{Name: "New", URL: "https://new.example/rss"}}
-	noFeeds := writeConfig(t, dir, "# only a database\ndatabase: f.db")
-	if err := appendFeeds(noFeeds, list); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(noFeeds)
-	if want := "# only a database\ndatabase: f.db\n\nfeeds:\n  - name: New\n    url: https://new.example/rss\n"; string(got) != want {
-		t.Fatalf("appended to a config without feeds:\n%q\nwant\n%q", got, want)
-	}
-	inline := writeConfig(t, t.TempDir(), "feeds: []\n")
-	if err := appendFeeds(inline, list); err == nil || !strings.Contains(err.Error(), "line 1: feeds: is empty or written inline") {
-		t.Fatalf("inline feeds: %v", err)
-	}
-	// A config that would become invalid is left as it was.
-	clash := writeConfig(t, t.TempDir(), "feeds:\n  - name: Old\n    url: https://old.example/rss\nfetch:\n  workers: 0\n")
-	before, _ := os.ReadFile(clash)
-	if err := appendFeeds(clash, list); err == nil || !strings.Contains(err.Error(), "was not changed") {
-		t.Fatalf("invalid result: %v", err)
-	}
-	if after, _ := os.ReadFile(clash); string(after) != string(before) {
-		t.Fatal("config changed though the result was invalid")
-	}
-}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
@@ -139,7 +140,7 @@ var (
 	sweepStory = []float64{0.25, 0.3, 0.35, 0.4, 0.5, 0.6}
 )
 
-func runEval(ctx context.Context, cfg *Config, path string, sweep bool) (evalReport, error) {
+func runEval(ctx context.Context, cfg *config.Config, path string, sweep bool) (evalReport, error) {
 	tmp, err := os.MkdirTemp("", "feedfold-eval-")
 	if err != nil {
 		return evalReport{}, err

@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
 	"github.com/spf13/cobra"
@@ -102,8 +103,8 @@ clusters in SQLite for review.`,
 	return root
 }
 
-func (a *app) config() (*Config, error) {
-	return LoadConfig(a.configPath)
+func (a *app) config() (*config.Config, error) {
+	return config.Load(a.configPath)
 }
 
 func (a *app) logger() (*slog.Logger, error) {
@@ -118,7 +119,7 @@ func (a *app) logger() (*slog.Logger, error) {
 
 // openStore opens the database the flags and config name. Reviewing commands
 // open it read-only so they never create an empty database by mistake.
-func (a *app) openStore(ctx context.Context, cfg *Config, readOnly bool) (*store.Store, error) {
+func (a *app) openStore(ctx context.Context, cfg *config.Config, readOnly bool) (*store.Store, error) {
 	s, err := a.openStoreAsIs(ctx, cfg, readOnly)
 	if err != nil || readOnly {
 		return s, err
@@ -140,11 +141,8 @@ func (a *app) openStore(ctx context.Context, cfg *Config, readOnly bool) (*store
 
 // openStoreAsIs opens the database without bringing its fingerprints up to
 // date, for reindex itself.
-func (a *app) openStoreAsIs(ctx context.Context, cfg *Config, readOnly bool) (*store.Store, error) {
-	path := a.dbPath
-	if path == "" {
-		path = cfg.resolve(cfg.Database)
-	}
+func (a *app) openStoreAsIs(ctx context.Context, cfg *config.Config, readOnly bool) (*store.Store, error) {
+	path := cfg.DatabasePath(a.dbPath)
 	rules, err := cfg.Rules()
 	if err != nil {
 		return nil, err

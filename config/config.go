@@ -1,4 +1,9 @@
-package main
+// Package config reads feedfold's YAML config: defaults for every key, and
+// validation whose errors name the file, the line and the key, so a typo is
+// found when the config is loaded, not when a feed is due. The CLI, the
+// daemon's reloads and the web server all load it here, so they can never
+// disagree about what a config means.
+package config
 
 import (
 	"bytes"
@@ -10,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,13 +23,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// defaultConfig is used when no --config is given. It must equal
-// config.example.yaml at the repository root (go:embed cannot reach it from
-// here); TestDefaultConfigMatchesExample keeps them equal.
+// Default is the built-in config, used when no --config is given. It must
+// equal config.example.yaml at the repository root (go:embed cannot reach
+// it from here); TestDefaultMatchesExample keeps them equal.
 //
-//go:generate cp ../../config.example.yaml default-config.yaml
+//go:generate cp ../config.example.yaml default-config.yaml
 //go:embed default-config.yaml
-var defaultConfig []byte
+var Default []byte
 
 // Config is the YAML configuration file. Key names are fixed: scripts and
 // users rely on them.
@@ -82,8 +86,8 @@ type DropConfig struct {
 	After        string `yaml:"after"`
 }
 
-// defaults is what every key falls back to when the file leaves it out.
-func defaults() Config {
+// Defaults is what every key falls back to when the file leaves it out.
+func Defaults() Config {
 	f := feeds.DefaultFetchOptions()
 	return Config{
 		Database: "./feedfold.db",
@@ -96,17 +100,17 @@ func defaults() Config {
 	}
 }
 
-// LoadConfig reads the config file at path, or the embedded default when
-// path is empty.
-func LoadConfig(path string) (*Config, error) {
-	data := defaultConfig
+// Load reads the config file at path, or the built-in default when path is
+// empty.
+func Load(path string) (*Config, error) {
+	data := Default
 	if path != "" {
 		var err error
 		if data, err = os.ReadFile(path); err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
 	}
-	cfg, err := ParseConfig(data, path)
+	cfg, err := Parse(data, path)
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +120,10 @@ func LoadConfig(path string) (*Config, error) {
 // unknownField matches yaml.v3's strict-decoding complaint, to reword it.
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
 
-// ParseConfig decodes and validates a config. Unknown keys and invalid
-// values are errors that name the file, the line and the key.
-func ParseConfig(data []byte, file string) (*Config, error) {
+// Parse decodes and validates a config read from file ("" for the built-in
+// one). Unknown keys and invalid values are errors that name the file, the
+// line and the key.
+func Parse(data []byte, file string) (*Config, error) {
 	name := file
 	if name == "" {
 		name = "built-in default config"
@@ -127,7 +132,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	cfg := defaults()
+	cfg := Defaults()
 	cfg.file = file
 	if len(root.Content) == 0 { // an empty file is all defaults
 		return &cfg, cfg.validate(&root, name)
@@ -228,8 +233,8 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		// The built-in config's ./drops is made by `run`; a configured
 		// folder that is missing is most likely a typo.
 		if c.file != "" {
-			if info, err := os.Stat(c.resolve(d.Path)); err != nil || !info.IsDir() {
-				return fmt.Errorf("%s: drops[%d].path: %s is not a folder (create it, or fix the path)", at("drops", i, "path"), i, c.resolve(d.Path))
+			if info, err := os.Stat(c.Resolve(d.Path)); err != nil || !info.IsDir() {
+				return fmt.Errorf("%s: drops[%d].path: %s is not a folder (create it, or fix the path)", at("drops", i, "path"), i, c.Resolve(d.Path))
 			}
 		}
 	}
@@ -291,9 +296,11 @@ func lineOf(root *yaml.Node, path ...any) int {
 	return line
 }
 
-// resolve makes a config path absolute relative to the config file's folder,
-// so a daemon started from any directory finds the same files.
-func (c *Config) resolve(p string) string {
+// Resolve makes a config path absolute relative to the config file's
+// folder, so a daemon started from any directory finds the same files.
+// Paths of the built-in config stay as written, relative to where the
+// command runs.
+func (c *Config) Resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || c.file == "" {
 		return p
 	}
@@ -322,16 +329,16 @@ func (c *Config) DropList() []feeds.Drop {
 	out := make([]feeds.Drop, len(c.Drops))
 	for i, d := range c.Drops {
 		after, _ := feeds.ParseAfter(d.After) // checked by validate
-		out[i] = feeds.Drop{Path: c.resolve(d.Path), MaxFileBytes: d.MaxFileBytes, After: after}
+		out[i] = feeds.Drop{Path: c.Resolve(d.Path), MaxFileBytes: d.MaxFileBytes, After: after}
 	}
 	return out
 }
 
-// dropSettingsFor returns the settings for a path named to ingest: those
+// DropSettingsFor returns the settings for a path named to ingest: those
 // of the configured drop folder it is in (its size limit, and whether files
 // are moved, deleted or kept), else the defaults. A folder set to keep its
 // files must keep them however it is ingested.
-func (c *Config) dropSettingsFor(path string) feeds.Drop {
+func (c *Config) DropSettingsFor(path string) feeds.Drop {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return feeds.Drop{After: feeds.AfterMove}
@@ -366,11 +373,14 @@ func (c *Config) FetchOptions() feeds.FetchOptions {
 		UserAgent: c.Fetch.UserAgent, AllowPrivatePages: c.Fetch.AllowPrivatePages}
 }
 
-// quoteList renders names for "known feeds are ..." messages.
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
+// File is where the config was read from, "" for the built-in one.
+func (c *Config) File() string { return c.file }
+
+// DatabasePath is the database the config names, resolved; override, when
+// not empty, is a --db flag that wins over it.
+func (c *Config) DatabasePath(override string) string {
+	if override != "" {
+		return override
 	}
-	return strings.Join(q, ", ")
+	return c.Resolve(c.Database)
 }

@@ -1,0 +1,64 @@
+package feeds
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Subscription is one feed named by a subscription list: what an OPML file
+// exported from another reader holds for each feed.
+type Subscription struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
+}
+
+// opmlDoc is the part of an OPML document that names feeds.
+type opmlDoc struct {
+	Body struct {
+		Outlines []opmlOutline `xml:"outline"`
+	} `xml:"body"`
+}
+
+type opmlOutline struct {
+	Text     string        `xml:"text,attr"`
+	Title    string        `xml:"title,attr"`
+	XMLURL   string        `xml:"xmlUrl,attr"`
+	Outlines []opmlOutline `xml:"outline"`
+}
+
+// ParseOPML reads the feeds of an OPML subscription list, as most feed
+// readers export it, in document order and through nested folders. A feed
+// is named by its title, else its text, else its URL's host. name is the
+// file the data came from, for errors.
+func ParseOPML(data []byte, name string) ([]Subscription, error) {
+	var doc opmlDoc
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not an OPML file: %w", name, err)
+	}
+	found := collectOutlines(doc.Body.Outlines, nil)
+	if len(found) == 0 {
+		return nil, fmt.Errorf("%s: no feeds found (no outline has an xmlUrl)", name)
+	}
+	return found, nil
+}
+
+func collectOutlines(list []opmlOutline, into []Subscription) []Subscription {
+	for _, o := range list {
+		if u := strings.TrimSpace(o.XMLURL); u != "" {
+			name := strings.TrimSpace(o.Title)
+			if name == "" {
+				name = strings.TrimSpace(o.Text)
+			}
+			if name == "" {
+				if parsed, err := url.Parse(u); err == nil {
+					name = parsed.Host
+				}
+			}
+			into = append(into, Subscription{Name: name, URL: u})
+		}
+		into = collectOutlines(o.Outlines, into)
+	}
+	return into
+}
