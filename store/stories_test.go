@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/feedfold/feedfold/internal/score"
 	"github.com/feedfold/feedfold/internal/testenv"
 	"math/rand/v2"
 	"path/filepath"
@@ -39,31 +40,10 @@ func ingestLabelled(tb testing.TB, s *store.Store, set []wiregen.Labelled) {
 	}
 }
 
-// bcubed scores a predicted grouping against gold labels: for each item,
-// the share of its predicted group that is in its gold group (precision)
-// and the share of its gold group found in its predicted group (recall),
-// averaged over items.
-func bcubed[G comparable, P comparable](gold []G, pred []P) (precision, recall, f1 float64) {
-	for i := range gold {
-		var inPred, inGold, both float64
-		for j := range gold {
-			sameP, sameG := pred[i] == pred[j], gold[i] == gold[j]
-			if sameP {
-				inPred++
-			}
-			if sameG {
-				inGold++
-			}
-			if sameP && sameG {
-				both++
-			}
-		}
-		precision += both / inPred
-		recall += both / inGold
-	}
-	n := float64(len(gold))
-	precision, recall = precision/n, recall/n
-	return precision, recall, 2 * precision * recall / (precision + recall)
+// bcubed is B-cubed precision, recall and F1 of pred against gold.
+func bcubed[G, P comparable](gold []G, pred []P) (precision, recall, f1 float64) {
+	f := score.Compare(gold, pred)
+	return f.BCubedPrecision, f.BCubedRecall, f.BCubedF1
 }
 
 // storiesOf returns each labelled article's story id, in set order.

@@ -1,80 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/feedfold/feedfold/config"
-	"github.com/feedfold/feedfold/dedupe"
-	"github.com/feedfold/feedfold/feeds"
-	"github.com/feedfold/feedfold/internal/wiregen"
-	"github.com/feedfold/feedfold/store"
+	"github.com/feedfold/feedfold/internal/bench"
 )
-
-// benchMarker marks a folder as the bench's own, so that a rerun may clear
-// it and a mistyped --dir never clears anything else.
-const benchMarker = ".feedfold-bench"
-
-// benchFileArticles is how many articles go in one .jsonl drop file.
-const benchFileArticles = 1000
-
-// benchResult is what `feedfold bench --json` prints as its last line.
-// Scripts depend on these names; add fields, never rename them.
-type benchResult struct {
-	Articles             int     `json:"articles"`
-	Seconds              float64 `json:"seconds"`
-	ArticlesPerSec       float64 `json:"articles_per_sec"`
-	FloorArticlesPerSec  float64 `json:"floor_articles_per_sec"`
-	FloorRatio           float64 `json:"floor_ratio"`
-	PeakRSSMB            float64 `json:"peak_rss_mb"`
-	DBBytesPerArticle    float64 `json:"db_bytes_per_article"`
-	IndexBytesPerArticle float64 `json:"index_bytes_per_article"`
-	// Checkpoints give the rate, memory and size as the store grows: at
-	// each power of ten, and at the end.
-	Checkpoints []benchCheckpoint `json:"checkpoints"`
-	// Stages are seconds spent in the parts of ingest measured apart.
-	IndexQuerySeconds  float64 `json:"index_query_seconds"`
-	IndexInsertSeconds float64 `json:"index_insert_seconds"`
-	StoriesSeconds     float64 `json:"stories_seconds"`
-	// ReadsMS are median milliseconds of the reviewing commands, run
-	// in-process against the finished store, each opening it anew.
-	ReadsMS map[string]float64 `json:"reads_ms"`
-	Space   []store.TableSpace `json:"space"`
-	Machine benchMachine       `json:"machine"`
-}
-
-// benchCheckpoint is the state of a run when the store reached Articles.
-// ArticlesPerSec is the rate over the second half of the way there, so it
-// shows the cost at that size rather than an average since the start.
-type benchCheckpoint struct {
-	Articles          int     `json:"articles"`
-	ArticlesPerSec    float64 `json:"articles_per_sec"`
-	RSSMB             float64 `json:"rss_mb"`
-	DBBytesPerArticle float64 `json:"db_bytes_per_article"`
-}
-
-type benchMachine struct {
-	CPU    string `json:"cpu"`
-	CPUs   int    `json:"cpus"`
-	OS     string `json:"os"`
-	Go     string `json:"go"`
-	Commit string `json:"commit,omitempty"`
-}
 
 func (a *app) benchCmd() *cobra.Command {
 	var articles, copies int
@@ -109,18 +47,12 @@ holds anything else. The files are kept, so the store can be inspected after.`,
 			if err != nil {
 				return err
 			}
-			res, err := a.runBench(cmd.Context(), cfg, dir, articles, copies, seed)
+			res, err := bench.Run(cmd.Context(), cfg, bench.Options{
+				Dir: dir, Articles: articles, Copies: copies, Seed: seed,
+				Progress: newProgress(a.stderr), Command: a.inProcess,
+			})
 			if err != nil {
 				return err
-			}
-			// The result stays beside the store it describes, for the
-			// peer comparison in bench/ and for later reading.
-			data, err := json.MarshalIndent(res, "", "  ")
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(dir, "result.json"), append(data, '\n'), 0o644); err != nil {
-				return fmt.Errorf("save result: %w", err)
 			}
 			if err := printBench(a.stdout, res); err != nil {
 				return err
@@ -141,335 +73,21 @@ holds anything else. The files are kept, so the store can be inspected after.`,
 	return cmd
 }
 
-// prepareBenchDir makes dir ready for a run: created if missing, cleared if
-// an earlier bench made it, refused if it holds anything else.
-func prepareBenchDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return fmt.Errorf("bench folder: %w", err)
-	case len(entries) > 0:
-		if _, err := os.Stat(filepath.Join(dir, benchMarker)); err != nil {
-			return fmt.Errorf("bench folder %s is not empty and was not made by feedfold bench; name a new folder", dir)
-		}
-		for _, e := range entries {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return fmt.Errorf("clear bench folder: %w", err)
-			}
-		}
+// inProcess runs a feedfold command in this process with the same
+// --config, as the bench times the reviewing commands.
+func (a *app) inProcess(ctx context.Context, args ...string) (string, error) {
+	if a.configPath != "" {
+		args = append([]string{"--config", a.configPath}, args...)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "drop"), 0o755); err != nil {
-		return fmt.Errorf("bench folder: %w", err)
-	}
-	return os.WriteFile(filepath.Join(dir, benchMarker), []byte("made by feedfold bench; cleared by the next run\n"), 0o644)
-}
-
-func (a *app) runBench(ctx context.Context, cfg *config.Config, dir string, articles, copies int, seed uint64) (benchResult, error) {
-	res := benchResult{Articles: articles, Machine: machine()}
-	if err := prepareBenchDir(dir); err != nil {
-		return res, err
-	}
-	drop := filepath.Join(dir, "drop")
-	progress := newProgress(a.stderr)
-
-	progress.phase("generate", articles)
-	written := 0
-	err := wiregen.Stream(seed, articles, copies, func(chunk []wiregen.Reprint) error {
-		for len(chunk) > 0 {
-			n := min(len(chunk), benchFileArticles)
-			if err := writeBenchFile(filepath.Join(drop, fmt.Sprintf("%07d.jsonl", written/benchFileArticles)), chunk[:n]); err != nil {
-				return err
-			}
-			written += n
-			chunk = chunk[n:]
-			progress.update(written, "")
-		}
-		return nil
-	})
-	if err != nil {
-		return res, err
-	}
-	progress.done()
-
-	files, err := feeds.Drop{Path: drop}.Scan()
-	if err != nil {
-		return res, err
-	}
-	progress.phase("floor", articles)
-	floor, err := benchFloor(files, progress)
-	if err != nil {
-		return res, err
-	}
-	progress.done()
-	res.FloorArticlesPerSec = floor
-
-	rules, err := cfg.Rules()
-	if err != nil {
-		return res, err
-	}
-	dbPath := filepath.Join(dir, "bench.db")
-	s, err := store.Open(ctx, dbPath, store.Options{Dedupe: cfg.Dedupe, Rules: rules, Stories: &cfg.Stories})
-	if err != nil {
-		return res, err
-	}
-	sink := &benchSink{store: s, db: dbPath, start: time.Now(), progress: progress}
-	progress.phase("ingest", articles)
-	_, err = feeds.IngestDrop(ctx, feeds.Drop{Path: drop, After: feeds.AfterKeep}, sink)
-	elapsed := time.Since(sink.start)
-	progress.done()
-	t := s.Timings()
-	if err != nil {
-		s.Close()
-		return res, err
-	}
-	res.Seconds = elapsed.Seconds()
-	res.ArticlesPerSec = float64(sink.stored) / elapsed.Seconds()
-	res.FloorRatio = res.ArticlesPerSec / res.FloorArticlesPerSec
-	res.Checkpoints = sink.checkpoints(articles)
-	res.IndexQuerySeconds, res.IndexInsertSeconds, res.StoriesSeconds = t.IndexQuery.Seconds(), t.IndexInsert.Seconds(), t.Stories.Seconds()
-	res.PeakRSSMB = peakRSSMB()
-	if err := s.Close(); err != nil {
-		return res, err
-	}
-
-	// Space is measured on the closed, checkpointed file, as it would
-	// sit on disk.
-	if s, err = store.Open(ctx, dbPath, store.Options{Dedupe: cfg.Dedupe, ReadOnly: true}); err != nil {
-		return res, err
-	}
-	res.Space, err = s.Space(ctx)
-	s.Close()
-	if err != nil {
-		return res, err
-	}
-	var total, index int64
-	for _, ts := range res.Space {
-		total += ts.Bytes
-		if ts.Index {
-			index += ts.Bytes
-		}
-	}
-	res.DBBytesPerArticle = float64(total) / float64(sink.stored)
-	res.IndexBytesPerArticle = float64(index) / float64(sink.stored)
-
-	res.ReadsMS, err = benchReads(ctx, a.configPath, dbPath)
-	return res, err
-}
-
-func writeBenchFile(path string, reprints []wiregen.Reprint) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write corpus: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := wiregen.WriteJSONL(w, reprints); err != nil {
-		f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("write corpus: %w", err)
-	}
-	return f.Close()
-}
-
-// benchFloor reads every file as ingest does and hashes each article's
-// words once, on one core, and returns articles per second.
-func benchFloor(files []string, progress *progress) (float64, error) {
-	start := time.Now()
-	var hashes []uint64
-	n := 0
-	var sink uint64
-	for _, f := range files {
-		items, err := feeds.ReadDropFile(f, "drop", 0)
-		if err != nil {
-			return 0, fmt.Errorf("floor: %s: %w", f, err)
-		}
-		for _, it := range items {
-			hashes = dedupe.HashTokens(hashes[:0], it.Title)
-			hashes = dedupe.HashTokens(hashes, it.Text)
-			for _, h := range hashes {
-				sink ^= h
-			}
-		}
-		n += len(items)
-		progress.update(n, "")
-	}
-	_ = sink // the hashes are used, so the loop cannot be optimized away
-	return float64(n) / time.Since(start).Seconds(), nil
-}
-
-// benchSink passes batches to the store and notes how far it has got.
-type benchSink struct {
-	store    *store.Store
-	db       string
-	start    time.Time
-	progress *progress
-	stored   int
-	marks    []benchMark
-}
-
-// benchMark is the state after one batch.
-type benchMark struct {
-	stored  int
-	elapsed time.Duration
-	rssMB   float64
-	dbBytes int64
-}
-
-func (b *benchSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	res, err := b.store.Ingest(ctx, items)
-	if err != nil {
-		return res, err
-	}
-	b.stored += len(items)
-	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal")}
-	b.marks = append(b.marks, m)
-	// The rate over the last five batches, or since the start.
-	prev := benchMark{}
-	if n := len(b.marks); n > 5 {
-		prev = b.marks[n-6]
-	}
-	rate := float64(m.stored-prev.stored) / (m.elapsed - prev.elapsed).Seconds()
-	b.progress.update(b.stored, fmt.Sprintf("%5.0f art/s  RSS %4.0f MB", rate, m.rssMB))
-	return res, nil
-}
-
-// checkpoints picks the marks at 10k, 100k, 1M... and the last one; each
-// one's rate is over the second half of the way to it.
-func (b *benchSink) checkpoints(total int) []benchCheckpoint {
-	var targets []int
-	for t := 10_000; t < total; t *= 10 {
-		targets = append(targets, t)
-	}
-	targets = append(targets, total)
-	var out []benchCheckpoint
-	for _, t := range targets {
-		i := slices.IndexFunc(b.marks, func(m benchMark) bool { return m.stored >= t })
-		if i < 0 {
-			continue
-		}
-		m := b.marks[i]
-		// The half-way mark, or the start.
-		from := benchMark{}
-		for _, p := range b.marks[:i] {
-			if p.stored <= m.stored/2 {
-				from = p
-			}
-		}
-		out = append(out, benchCheckpoint{
-			Articles:          m.stored,
-			ArticlesPerSec:    float64(m.stored-from.stored) / (m.elapsed - from.elapsed).Seconds(),
-			RSSMB:             m.rssMB,
-			DBBytesPerArticle: float64(m.dbBytes) / float64(m.stored),
-		})
-	}
-	return out
-}
-
-// benchReads times the reviewing commands in-process, as a user runs them,
-// opening the store anew each time: the median of five runs, in ms.
-func benchReads(ctx context.Context, configPath, db string) (map[string]float64, error) {
-	base := []string{"--db", db}
-	if configPath != "" {
-		base = append(base, "--config", configPath)
-	}
-	run := func(args ...string) (string, time.Duration, error) {
-		var out strings.Builder
-		root := newRootCmd(&out, io.Discard)
-		root.SetArgs(append(slices.Clone(base), args...))
-		start := time.Now()
-		err := root.ExecuteContext(ctx)
-		return out.String(), time.Since(start), err
-	}
-	median := func(args ...string) (float64, error) {
-		var times []time.Duration
-		for range 5 {
-			_, d, err := run(args...)
-			if err != nil {
-				return 0, fmt.Errorf("feedfold %s: %w", strings.Join(args, " "), err)
-			}
-			times = append(times, d)
-		}
-		slices.Sort(times)
-		return float64(times[len(times)/2].Microseconds()) / 1000, nil
-	}
-	reads := map[string]float64{}
-	var err error
-	if reads["stories"], err = median("stories"); err != nil {
-		return nil, err
-	}
-	if reads["clusters"], err = median("clusters"); err != nil {
-		return nil, err
-	}
-	// show the first cluster `clusters --json` lists: the one with copies
-	// published most recently.
-	out, _, err := run("clusters", "--json", "--limit", "1")
-	if err != nil {
-		return nil, err
-	}
-	var listed []struct {
-		ID int64 `json:"id"`
-	}
-	if err := json.Unmarshal([]byte(out), &listed); err != nil || len(listed) == 0 {
-		return reads, nil // nothing clustered: no show to time
-	}
-	reads["show"], err = median("show", strconv.FormatInt(listed[0].ID, 10))
-	return reads, err
-}
-
-func fileSize(p string) int64 {
-	info, err := os.Stat(p)
-	if err != nil {
-		return 0
-	}
-	return info.Size()
-}
-
-// peakRSSMB is the most memory the process has held, as the kernel counts
-// it: the figure the bench's memory target is about.
-func peakRSSMB() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
-}
-
-// currentRSSMB reads the resident set from /proc, where there is one.
-func currentRSSMB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
-func machine() benchMachine {
-	m := benchMachine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version()}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(data), "\n") {
-			if name, ok := strings.CutPrefix(line, "model name"); ok {
-				m.CPU = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
-				break
-			}
-		}
-	}
-	if info, ok := debugBuildInfo(); ok {
-		m.Commit = info
-	}
-	return m
+	var out strings.Builder
+	root := newRootCmd(&out, io.Discard)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
 }
 
 // printBench writes the summary table.
-func printBench(w io.Writer, r benchResult) error {
+func printBench(w io.Writer, r bench.Result) error {
 	fmt.Fprintf(w, "%d articles on %s (%d CPUs), %s\n\n", r.Articles, r.Machine.CPU, r.Machine.CPUs, r.Machine.Go)
 	rows := [][]string{
 		{"ingest", fmt.Sprintf("%.0f articles/s", r.ArticlesPerSec), fmt.Sprintf("%.1f s for %d articles", r.Seconds, r.Articles)},
@@ -504,28 +122,4 @@ func printBench(w io.Writer, r benchResult) error {
 		sp = append(sp, []string{t.Name, fmt.Sprintf("%.0f", float64(t.Bytes)/float64(max(r.Articles, 1))), strconv.FormatBool(t.Index)})
 	}
 	return writeTable(w, []string{"TABLE", "BYTES/ARTICLE", "INDEX"}, sp)
-}
-
-// debugBuildInfo is the commit the binary was built from, when the build
-// recorded one, so a benchmark result names the code it measured.
-func debugBuildInfo() (string, bool) {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "", false
-	}
-	var rev, dirty string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if rev == "" {
-		return "", false
-	}
-	return rev[:min(len(rev), 12)] + dirty, true
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/feedfold/feedfold/internal/bench"
 )
 
 // TestBenchShort is the CI version of `feedfold bench`: a small corpus
@@ -25,7 +27,7 @@ func TestBenchShort(t *testing.T) {
 			t.Errorf("%s = %v, want a positive number", k, fields[k])
 		}
 	}
-	var res benchResult
+	var res bench.Result
 	json.Unmarshal([]byte(lines[len(lines)-1]), &res)
 	if res.Articles != 400 {
 		t.Errorf("articles = %d, want 400", res.Articles)

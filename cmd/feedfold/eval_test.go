@@ -5,50 +5,14 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/feedfold/feedfold/internal/eval"
 	"github.com/feedfold/feedfold/internal/wiregen"
 )
-
-func TestScoreGroupingByHand(t *testing.T) {
-	// Gold A A A B B, predicted 1 1 2 2 2: worked out on paper.
-	arts := []labelled{
-		{line: 1, gold: "A", pred: 1}, {line: 2, gold: "A", pred: 1}, {line: 3, gold: "A", pred: 2},
-		{line: 4, gold: "B", pred: 2, kind: "filler"}, {line: 5, gold: "B", pred: 2},
-	}
-	sc := scoreGrouping(arts, func(l labelled) (string, int64) { return l.gold, l.pred })
-	near := func(name string, got, want float64) {
-		t.Helper()
-		if math.Abs(got-want) > 1e-9 {
-			t.Errorf("%s = %.6f, want %.6f", name, got, want)
-		}
-	}
-	// Pairs: 2 found together of 4 predicted and 4 gold.
-	near("precision", sc.Precision, 0.5)
-	near("recall", sc.Recall, 0.5)
-	near("F1", sc.F1, 0.5)
-	near("B-cubed F1", sc.BCubedF1, 11.0/15)
-	// ARI = (2 - 4·4/10) / ((4+4)/2 - 4·4/10).
-	near("ARI", sc.ARI, 0.4/2.4)
-	if len(sc.FalseMerges) != 1 || sc.FalseMerges[0].Group != 2 || len(sc.FalseMerges[0].Articles) != 3 || sc.HardNegativeMerges != 1 {
-		t.Errorf("false merges %+v, %d on hard negatives; want group 2 with 3 articles, 1", sc.FalseMerges, sc.HardNegativeMerges)
-	}
-
-	// A perfect grouping scores 1 everywhere, and unplaced articles
-	// (group 0) each stand alone rather than together.
-	perfect := []labelled{{gold: "A", pred: 7}, {gold: "A", pred: 7}, {gold: "B"}, {gold: "C"}}
-	sc = scoreGrouping(perfect, func(l labelled) (string, int64) { return l.gold, l.pred })
-	for name, v := range map[string]float64{"precision": sc.Precision, "recall": sc.Recall, "B-cubed": sc.BCubedF1, "ARI": sc.ARI} {
-		near(name, v, 1)
-	}
-	if len(sc.FalseMerges) != 0 {
-		t.Errorf("false merges in a perfect grouping: %+v", sc.FalseMerges)
-	}
-}
 
 // TestShippedLabelsAreGenerated keeps testdata/labels.jsonl.gz what its
 // documented command writes, so anyone can rebuild or vary it.
@@ -91,13 +55,15 @@ func TestEvalOnShippedSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustFeedfold(t, "eval", part, "--json")
-	var rep evalReport
+	var rep eval.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("eval --json: %v\n%s", err, out)
 	}
 	kinds := map[string]int{}
 	for _, l := range lines[:min(len(lines), evalTestLines)] {
-		var g goldLine
+		var g struct {
+			Kind string `json:"kind"`
+		}
 		json.Unmarshal([]byte(l), &g)
 		kinds[g.Kind]++
 	}

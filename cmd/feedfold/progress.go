@@ -33,13 +33,13 @@ func newProgress(w io.Writer) *progress {
 	return p
 }
 
-// phase starts a named stage of total units.
-func (p *progress) phase(name string, total int) {
+// Phase starts a named stage of total units.
+func (p *progress) Phase(name string, total int) {
 	p.name, p.total, p.start, p.tenth, p.last = name, max(total, 1), time.Now(), 0, ""
 }
 
-// update reports n units done, with extra text after the count.
-func (p *progress) update(n int, extra string) {
+// Update reports n units done, with extra text after the count.
+func (p *progress) Update(n int, extra string) {
 	p.last = p.line(n, extra)
 	if p.tty {
 		if time.Since(p.drawn) < 100*time.Millisecond && n < p.total {
@@ -55,8 +55,8 @@ func (p *progress) update(n int, extra string) {
 	}
 }
 
-// done ends the stage, leaving its last line on screen.
-func (p *progress) done() {
+// Done ends the stage, leaving its last line on screen.
+func (p *progress) Done() {
 	if p.tty && p.last != "" {
 		fmt.Fprintf(p.w, "\r%s\x1b[K\n", p.last)
 	}
