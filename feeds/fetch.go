@@ -151,14 +151,63 @@ func refusePrivate(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// cgnat is the carrier-grade NAT range, private in practice though not in
-// netip's IsPrivate.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// nonPublic lists the special-purpose address ranges a page fetch must not
+// reach: those IANA's IPv4 and IPv6 special-purpose registries mark as not
+// globally reachable, and the IPv6 forms that carry an IPv4 address (NAT64,
+// 6to4, Teredo, IPv4-compatible), which could smuggle a private one.
+// IPv4-mapped IPv6 addresses are unmapped before the check.
+var nonPublic = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{
+		"0.0.0.0/8",       // this network
+		"10.0.0.0/8",      // private
+		"100.64.0.0/10",   // carrier-grade NAT
+		"127.0.0.0/8",     // loopback
+		"169.254.0.0/16",  // link-local
+		"172.16.0.0/12",   // private
+		"192.0.0.0/24",    // IETF protocol assignments
+		"192.0.2.0/24",    // documentation
+		"192.88.99.0/24",  // 6to4 relay anycast
+		"192.168.0.0/16",  // private
+		"198.18.0.0/15",   // benchmarking
+		"198.51.100.0/24", // documentation
+		"203.0.113.0/24",  // documentation
+		"224.0.0.0/4",     // multicast
+		"240.0.0.0/4",     // reserved, and the broadcast address
+		"::/96",           // unspecified, loopback, IPv4-compatible
+		"64:ff9b::/96",    // NAT64
+		"64:ff9b:1::/48",  // local-use NAT64
+		"100::/64",        // discard-only
+		"2001::/23",       // IETF protocol assignments, Teredo among them
+		"2001:db8::/32",   // documentation
+		"2002::/16",       // 6to4
+		"3fff::/20",       // documentation
+		"5f00::/16",       // segment routing
+		"fc00::/7",        // unique-local
+		"fe80::/10",       // link-local
+		"fec0::/10",       // site-local
+		"ff00::/8",        // multicast
+	} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
 
+// isPublic reports whether a page may be fetched from a: a valid address in
+// none of the special-purpose ranges.
 func isPublic(a netip.Addr) bool {
-	return a.IsValid() && !a.IsLoopback() && !a.IsPrivate() && !a.IsLinkLocalUnicast() &&
-		!a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() && !a.IsMulticast() &&
-		!a.IsUnspecified() && !cgnat.Contains(a)
+	// Prefix.Contains never matches an address with a zone, so a zoned
+	// link-local address would pass without this.
+	a = a.Unmap().WithZone("")
+	if !a.IsValid() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrTooLarge is returned for a body over the configured limit.

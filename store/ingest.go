@@ -11,11 +11,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"golang.org/x/sync/errgroup"
 )
 
 // maxStoredMatches bounds the match rows kept per article: a wire story
@@ -182,22 +182,18 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	if err != nil {
 		return bp, err
 	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range work {
-				c, fp := s.clean(blocks[i], preps[i].item.Source, bp)
-				preps[i].clean, preps[i].fp = &c, &fp
-				preps[i].terms = dedupe.CountTerms(preps[i].item.Title, c.Text)
-			}
+	// Cleaning and fingerprinting read only; spread them over the cores.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, i := range todo {
+		g.Go(func() error {
+			c, fp := s.clean(blocks[i], preps[i].item.Source, bp)
+			preps[i].clean, preps[i].fp = &c, &fp
+			preps[i].terms = dedupe.CountTerms(preps[i].item.Title, c.Text)
+			return nil
 		})
 	}
-	for _, i := range todo {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	g.Wait()
 	return bp, nil
 }
 

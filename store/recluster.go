@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"golang.org/x/sync/errgroup"
 )
 
 // settle finishes a batch before it commits. Articles that carry lines the
@@ -55,20 +55,15 @@ func (w *writer) settle() error {
 		return err
 	}
 	// Cleaning and fingerprinting read only; spread them over the cores.
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range work {
-				list[i].fp, list[i].clean = w.cleanKnown(list[i].source, list[i].text)
-			}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range list {
+		g.Go(func() error {
+			list[i].fp, list[i].clean = w.cleanKnown(list[i].source, list[i].text)
+			return nil
 		})
 	}
-	for i := range list {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	g.Wait()
 	for _, q := range list {
 		if slices.Equal(dedupe.EncodeSignature(q.fp.Signature), q.sig) && slices.Equal(dedupe.EncodeSignature(q.fp.Skeleton), q.skel) {
 			continue

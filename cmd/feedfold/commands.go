@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 )
 
 func (a *app) ingestCmd() *cobra.Command {
@@ -170,16 +170,15 @@ const fetchConcurrency = 4
 // in the order given.
 func fetchAll(ctx context.Context, p *feeds.Poller, list []feeds.Feed) []feeds.PollReport {
 	reps := make([]feeds.PollReport, len(list))
-	sem := make(chan struct{}, fetchConcurrency)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(fetchConcurrency)
 	for i, feed := range list {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			reps[i] = p.Poll(ctx, feed, true)
+			return nil // a failed feed is in its report; the others go on
 		})
 	}
-	wg.Wait()
+	g.Wait()
 	return reps
 }
 
