@@ -9,16 +9,8 @@ import (
 
 	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 )
-
-func writeConfig(t *testing.T, dir, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func TestDefaultMatchesExample(t *testing.T) {
 	example, err := os.ReadFile("../config.example.yaml")
@@ -101,7 +93,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 func TestAppendFeedsEdgeCases(t *testing.T) {
 	dir := t.TempDir()
 	list := []feeds.Subscription{{Name: "New", URL: "https://new.example/rss"}}
-	noFeeds := writeConfig(t, dir, "# only a database\ndatabase: f.db")
+	noFeeds := testenv.WriteConfig(t, dir, "# only a database\ndatabase: f.db")
 	if err := config.AppendFeeds(noFeeds, list); err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +101,12 @@ func TestAppendFeedsEdgeCases(t *testing.T) {
 	if want := "# only a database\ndatabase: f.db\n\nfeeds:\n  - name: New\n    url: https://new.example/rss\n"; string(got) != want {
 		t.Fatalf("appended to a config without feeds:\n%q\nwant\n%q", got, want)
 	}
-	inline := writeConfig(t, t.TempDir(), "feeds: []\n")
+	inline := testenv.WriteConfig(t, t.TempDir(), "feeds: []\n")
 	if err := config.AppendFeeds(inline, list); err == nil || !strings.Contains(err.Error(), "line 1: feeds: is empty or written inline") {
 		t.Fatalf("inline feeds: %v", err)
 	}
 	// A config that would become invalid is left as it was.
-	clash := writeConfig(t, t.TempDir(), "feeds:\n  - name: Old\n    url: https://old.example/rss\nfetch:\n  workers: 0\n")
+	clash := testenv.WriteConfig(t, t.TempDir(), "feeds:\n  - name: Old\n    url: https://old.example/rss\nfetch:\n  workers: 0\n")
 	before, _ := os.ReadFile(clash)
 	if err := config.AppendFeeds(clash, list); err == nil || !strings.Contains(err.Error(), "was not changed") {
 		t.Fatalf("invalid result: %v", err)

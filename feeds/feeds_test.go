@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 )
 
 func TestHTMLToTextKeepsParagraphs(t *testing.T) {
@@ -361,7 +362,7 @@ func TestParseSchedule(t *testing.T) {
 
 func TestSchedulerRecoversPanicsAndKeepsRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf safeBuffer
+		var buf testenv.Buffer
 		s := feeds.NewScheduler(newTestLogger(&buf))
 		var runs atomic.Int32
 		every, err := feeds.ParseSchedule("@every 1s")

@@ -19,6 +19,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/store"
 )
 
@@ -52,7 +53,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newPoller(t testing.TB, s *store.Store, opts feeds.FetchOptions, log *safeBuffer) (*feeds.Poller, *clock) {
+func newPoller(t testing.TB, s *store.Store, opts feeds.FetchOptions, log *testenv.Buffer) (*feeds.Poller, *clock) {
 	c := &clock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	p := &feeds.Poller{Fetcher: feeds.NewFetcher(opts), Sink: s, State: s, Known: s, Now: c.Now}
 	if log != nil {
@@ -210,7 +211,7 @@ func TestMovedAndGone(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	s := openStore(t)
-	var logs safeBuffer
+	var logs testenv.Buffer
 	p, clk := newPoller(t, s, feeds.FetchOptions{}, &logs)
 	ctx := context.Background()
 	feed := feeds.Feed{Name: "Mover", URL: srv.URL + "/old", Schedule: "@every 10m"}
@@ -347,7 +348,7 @@ func TestFullText(t *testing.T) {
 
 	t.Run("private address refused", func(t *testing.T) {
 		s := openStore(t)
-		var logs safeBuffer
+		var logs testenv.Buffer
 		p, _ := newPoller(t, s, feeds.FetchOptions{}, &logs)
 		rep := p.Poll(ctx, feed, true)
 		if rep.Err != nil || rep.PagesFailed != 1 || rep.New != 1 || pageHits.Load() != 0 {

@@ -16,19 +16,8 @@ import (
 	"time"
 
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 )
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // fakeFetcher serves feeds from memory, so the runner's schedule can be
 // tested in a synctest bubble, in fake time, where an hour-long hang costs
@@ -236,7 +225,7 @@ func TestWatchDropWaitsForSlowWriter(t *testing.T) {
 	// Started or not, the watcher must wait for the file to settle: at
 	// start-up it notes the files already there and their stamps.
 	want := trickle(t, filepath.Join(dir, "slow.jsonl"), 8, 80*time.Millisecond)
-	waitFor(t, 10*time.Second, "the file to be processed", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the file to be processed", func() bool {
 		_, err := os.Stat(filepath.Join(dir, "processed", "slow.jsonl"))
 		return err == nil
 	})
@@ -245,7 +234,7 @@ func TestWatchDropWaitsForSlowWriter(t *testing.T) {
 	// it starts to watch the new folder, or by the folder's own events.
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "sub", "one.txt"), []byte("A brief note\n\n"+strings.Repeat("The note has enough words to be stored. ", 5)), 0o644)
-	waitFor(t, 10*time.Second, "the subfolder file to be processed", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the subfolder file to be processed", func() bool {
 		_, err := os.Stat(filepath.Join(dir, "processed", "sub", "one.txt"))
 		return err == nil
 	})
@@ -281,9 +270,9 @@ func TestWatchDropAfterModes(t *testing.T) {
 			}()
 			path := filepath.Join(dir, "note.txt")
 			os.WriteFile(path, []byte("Kept or not\n\n"+strings.Repeat("Words enough to store this note. ", 5)), 0o644)
-			waitFor(t, 10*time.Second, "an ingest", func() bool { return ingests.Load() >= 1 })
+			testenv.WaitFor(t, 10*time.Second, "an ingest", func() bool { return ingests.Load() >= 1 })
 			seen := rescans.Load()
-			waitFor(t, 10*time.Second, "five rescans after the ingest", func() bool { return rescans.Load() >= seen+5 })
+			testenv.WaitFor(t, 10*time.Second, "five rescans after the ingest", func() bool { return rescans.Load() >= seen+5 })
 			cancel()
 			<-done
 			_, err := os.Stat(path)

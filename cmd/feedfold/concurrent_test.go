@@ -24,14 +24,14 @@ func TestReadsWhileTheDaemonWrites(t *testing.T) {
 	dir := t.TempDir()
 	drop := filepath.Join(dir, "in")
 	os.Mkdir(drop, 0o755)
-	cfg := writeConfig(t, dir, "database: f.db\nwatch:\n  settle: 20ms\n  rescan: 1s\ndrops:\n  - path: in\n")
+	cfg := testenv.WriteConfig(t, dir, "database: f.db\nwatch:\n  settle: 20ms\n  rescan: 1s\ndrops:\n  - path: in\n")
 	corpus := wiregen.TemplatedCorpus(5, 240, 5, 60, 60) // 1,320 articles
 	if raceEnabled {
 		corpus = corpus[:660] // as many rounds of reads, in half the time
 	}
 	d := startDaemon(t, "--config", cfg, "run")
 	db := filepath.Join(dir, "f.db")
-	waitFor(t, 30*time.Second, "the database to be made", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "the database to be made", func() bool {
 		_, err := os.Stat(db)
 		return err == nil
 	})

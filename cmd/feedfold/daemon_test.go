@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 // daemon is feedfold run in a child process.
 type daemon struct {
 	cmd  *exec.Cmd
-	logs *lockedBuffer
+	logs *testenv.Buffer
 	done chan error
 }
 
@@ -44,7 +44,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"--log-format", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), "FEEDFOLD_TEST_AS_MAIN=1")
-	d := &daemon{cmd: cmd, logs: &lockedBuffer{}, done: make(chan error, 1)}
+	d := &daemon{cmd: cmd, logs: &testenv.Buffer{}, done: make(chan error, 1)}
 	cmd.Stderr = d.logs
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -74,25 +74,13 @@ func (d *daemon) stop(t *testing.T, within time.Duration) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after within.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // metricsURL finds the metrics endpoint the daemon listens on (it asks
 // for port 0) in its JSON log: the one record with a url ending in
 // /metrics, whatever its message says.
 func metricsURL(t *testing.T, d *daemon) string {
 	t.Helper()
 	var found string
-	waitFor(t, 20*time.Second, "the metrics endpoint to be logged", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "the metrics endpoint to be logged", func() bool {
 		for _, line := range strings.Split(d.logs.String(), "\n") {
 			var rec struct {
 				URL string `json:"url"`
@@ -154,17 +142,17 @@ func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
 	count := func(p string) int { mu.Lock(); defer mu.Unlock(); return hits[p] }
 	dir := t.TempDir()
 	base := "database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every 1s'\nfeeds:\n  - name: A\n    url: " + srv.URL + "/a\n"
-	cfg := writeConfig(t, dir, base)
+	cfg := testenv.WriteConfig(t, dir, base)
 	d := startDaemon(t, "--config", cfg, "run")
 	url := metricsURL(t, d)
 	reloads := func(result string) float64 {
 		return scrape(t, url)[`feedfold_config_reloads_total{result="`+result+`"}`]
 	}
-	waitFor(t, 20*time.Second, "feed A fetched", func() bool { return feedState(t, cfg, "A").LastStatus == "ok" })
+	testenv.WaitFor(t, 20*time.Second, "feed A fetched", func() bool { return feedState(t, cfg, "A").LastStatus == "ok" })
 
 	// Saving the config with a new feed starts it; no signal needed.
 	writeAtomically(t, cfg, base+"  - name: B\n    url: "+srv.URL+"/bee\n")
-	waitFor(t, 10*time.Second, "feed B added and fetched", func() bool { return feedState(t, cfg, "B").LastStatus == "ok" })
+	testenv.WaitFor(t, 10*time.Second, "feed B added and fetched", func() bool { return feedState(t, cfg, "B").LastStatus == "ok" })
 	if n := reloads("applied"); n != 1 {
 		t.Errorf("%v reloads applied after one save, want 1", n)
 	}
@@ -172,16 +160,16 @@ func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
 	// A broken config is rejected and the old one runs on. (That the
 	// error names line and key is ParseConfig's test.)
 	writeAtomically(t, cfg, base+"  - name: B\n    url: "+srv.URL+"/bee\n    schedul: '@every 1s'\n")
-	waitFor(t, 10*time.Second, "the broken config rejected", func() bool { return reloads("rejected") == 1 })
+	testenv.WaitFor(t, 10*time.Second, "the broken config rejected", func() bool { return reloads("rejected") == 1 })
 	before := count("/bee")
-	waitFor(t, 10*time.Second, "feed B fetched after the rejected reload", func() bool { return count("/bee") > before })
+	testenv.WaitFor(t, 10*time.Second, "feed B fetched after the rejected reload", func() bool { return count("/bee") > before })
 
 	// SIGHUP reloads too: dropping A stops it.
 	os.WriteFile(cfg, []byte("database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every 1s'\nfeeds:\n  - name: B\n    url: "+srv.URL+"/bee\n"), 0o644)
 	d.cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, 10*time.Second, "the SIGHUP reload applied", func() bool { return reloads("applied") >= 2 })
+	testenv.WaitFor(t, 10*time.Second, "the SIGHUP reload applied", func() bool { return reloads("applied") >= 2 })
 	stopped := count("/a")
-	waitFor(t, 10*time.Second, "feed B fetched twice more", func() bool { return count("/bee") >= before+3 })
+	testenv.WaitFor(t, 10*time.Second, "feed B fetched twice more", func() bool { return count("/bee") >= before+3 })
 	if n := count("/a"); n > stopped+1 { // one may have been in flight
 		t.Errorf("removed feed A fetched %d more times", n-stopped)
 	}
@@ -213,7 +201,7 @@ func TestDaemonStopsCleanlyDuringLargeIngest(t *testing.T) {
 	if _, err := wiregen.WriteDrop(drop, corpus); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, dir, "database: f.db\nwatch:\n  settle: 50ms\ndrops:\n  - path: in\n")
+	cfg := testenv.WriteConfig(t, dir, "database: f.db\nwatch:\n  settle: 50ms\ndrops:\n  - path: in\n")
 	d := startDaemon(t, "--config", cfg, "run")
 	// Stop once the first batch is committed and moved, while the second
 	// is being stored.
@@ -280,7 +268,7 @@ feeds:
 drops:
   - path: in
 `
-	cfg := writeConfig(t, dir, body)
+	cfg := testenv.WriteConfig(t, dir, body)
 	opml := filepath.Join(dir, "subs.opml")
 	os.WriteFile(opml, []byte(`<?xml version="1.0"?>
 <opml version="2.0"><head><title>Subscriptions</title></head><body>
@@ -318,7 +306,7 @@ drops:
 			t.Errorf("check-config lacks %q:\n%s", w, out)
 		}
 	}
-	bad := writeConfig(t, t.TempDir(), "fetch:\n  workers: 0\n")
+	bad := testenv.WriteConfig(t, t.TempDir(), "fetch:\n  workers: 0\n")
 	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil || !strings.Contains(err.Error(), "line 2: fetch.workers") {
 		t.Fatalf("bad config: %v", err)
 	}
@@ -361,7 +349,7 @@ func TestDaemonSoak(t *testing.T) {
 	for i := range feedCount {
 		fmt.Fprintf(&cfg, "  - name: feed-%03d\n    url: %s/feed/%d\n", i, servers[i/10].URL, i)
 	}
-	cfgPath := writeConfig(t, dir, cfg.String())
+	cfgPath := testenv.WriteConfig(t, dir, cfg.String())
 	d := startDaemon(t, "--config", cfgPath, "run")
 	pid := d.cmd.Process.Pid
 	metricsURL := metricsURL(t, d)
@@ -607,7 +595,7 @@ func TestIngestKeepsFilesOfAKeepFolder(t *testing.T) {
 	os.Mkdir(keep, 0o755)
 	note := filepath.Join(keep, "note.txt")
 	os.WriteFile(note, []byte("Synced note\n\n"+strings.Repeat("Another program owns this folder and its files. ", 4)), 0o644)
-	cfg := writeConfig(t, dir, "database: f.db\ndrops:\n  - path: synced\n    after: keep\n")
+	cfg := testenv.WriteConfig(t, dir, "database: f.db\ndrops:\n  - path: synced\n    after: keep\n")
 	for _, args := range [][]string{{"ingest", note}, {"ingest", keep}, {"ingest"}} {
 		out := mustFeedfold(t, append([]string{"--config", cfg}, args...)...)
 		if _, err := os.Stat(note); err != nil {
@@ -617,7 +605,7 @@ func TestIngestKeepsFilesOfAKeepFolder(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(keep, "processed")); err == nil {
 		t.Fatal("processed/ made in a keep folder")
 	}
-	bad := writeConfig(t, t.TempDir(), "drops:\n  - path: /tmp\n    after: archive\n")
+	bad := testenv.WriteConfig(t, t.TempDir(), "drops:\n  - path: /tmp\n    after: archive\n")
 	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil || !strings.Contains(err.Error(), `line 3: drops[0].after "archive": want move, delete or keep`) {
 		t.Fatalf("bad after: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 )
 
@@ -46,7 +47,7 @@ func TestStripRulesExplainReindexAndFiller(t *testing.T) {
 	if _, err := wiregen.WriteDrop(drop, pages); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, dir, `database: f.db
+	cfg := testenv.WriteConfig(t, dir, `database: f.db
 drops:
   - path: in
 strip:
@@ -134,12 +135,12 @@ strip:
 	}
 
 	// A broken rule is an error naming it and its line.
-	bad := writeConfig(t, t.TempDir(), "strip:\n  - name: good\n    drop_lines: '^Ad$'\n  - name: broken\n    drop_lines: '(unclosed'\n")
+	bad := testenv.WriteConfig(t, t.TempDir(), "strip:\n  - name: good\n    drop_lines: '^Ad$'\n  - name: broken\n    drop_lines: '(unclosed'\n")
 	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil ||
 		!strings.Contains(err.Error(), `line 4: strip[1]: strip rule broken: drop_lines "(unclosed"`) {
 		t.Fatalf("broken rule: %v", err)
 	}
-	both := writeConfig(t, t.TempDir(), "feeds:\n  - name: A\n    url: http://a.example/\n    strip:\n      - drop_lines: x\n        cut_after: y\n")
+	both := testenv.WriteConfig(t, t.TempDir(), "feeds:\n  - name: A\n    url: http://a.example/\n    strip:\n      - drop_lines: x\n        cut_after: y\n")
 	if _, _, err := feedfold(t, "--config", both, "check-config"); err == nil ||
 		!strings.Contains(err.Error(), `line 5: feed "A": strip[0]: strip rule #1: set exactly one of drop_lines and cut_after`) {
 		t.Fatalf("rule with both: %v", err)

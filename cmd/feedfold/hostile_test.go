@@ -136,7 +136,7 @@ func TestDaemonSurvivesHostileFeeds(t *testing.T) {
 		fmt.Fprintf(&cfg, "  - name: %s\n    url: %s%s\n", strings.TrimPrefix(f.path, "/"), hostile.URL, f.path)
 	}
 	fmt.Fprintf(&cfg, "  - name: private-pages\n    url: %s/private-pages\n    full_text: true\n", hostile.URL)
-	cfgPath := writeConfig(t, dir, cfg.String())
+	cfgPath := testenv.WriteConfig(t, dir, cfg.String())
 
 	d := startDaemon(t, "--config", cfgPath, "run")
 	peak := 0.0

@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 )
 
@@ -104,15 +104,6 @@ func TestSeeds(t *testing.T) {
 	}
 }
 
-func writeConfig(t *testing.T, dir, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // rssFor renders reprints as an RSS feed, as an outlet would publish them.
 func rssFor(title string, reprints []wiregen.Reprint) string {
 	var b strings.Builder
@@ -153,7 +144,7 @@ func TestFetchClustersShowExport(t *testing.T) {
 	dir := t.TempDir()
 	cfgBody := "database: f.db\nfeeds:\n" + strings.ReplaceAll(strings.Join(outlets, ""), "URL", srv.URL) +
 		"  - name: Broken\n    url: " + srv.URL + "/broken.xml\n"
-	cfg := writeConfig(t, dir, cfgBody)
+	cfg := testenv.WriteConfig(t, dir, cfgBody)
 
 	_, stderr, err := feedfold(t, "--config", cfg, "fetch")
 	if err == nil || !strings.Contains(err.Error(), "1 of") || !strings.Contains(stderr, `feed=Broken`) {
@@ -249,7 +240,7 @@ func TestIngestReportsBadFilesAndGoesOn(t *testing.T) {
 	// The configured size limit of a drop folder holds whether it is named
 	// on the command line or not.
 	os.WriteFile(filepath.Join(drop, "long.txt"), bytes.Repeat([]byte("Long story. "), 200), 0o644)
-	cfg := writeConfig(t, dir, "database: f.db\ndrops:\n  - path: drops\n    max_file_bytes: 1000\n")
+	cfg := testenv.WriteConfig(t, dir, "database: f.db\ndrops:\n  - path: drops\n    max_file_bytes: 1000\n")
 	_, stderr, err = feedfold(t, "--config", cfg, "ingest", drop)
 	if err == nil || !strings.Contains(stderr, "long.txt: file is 2400 bytes, over the 1000-byte limit") {
 		t.Fatalf("over-size file: err %v\n%s", err, stderr)
@@ -279,7 +270,7 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	if err := os.Mkdir(drop, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, dir, fmt.Sprintf("database: f.db\nwatch:\n  settle: 50ms\nfeeds:\n  - name: Wire\n    url: %s/rss\n    schedule: '@every 1h'\ndrops:\n  - path: in\n", srv.URL))
+	cfg := testenv.WriteConfig(t, dir, fmt.Sprintf("database: f.db\nwatch:\n  settle: 50ms\nfeeds:\n  - name: Wire\n    url: %s/rss\n    schedule: '@every 1h'\ndrops:\n  - path: in\n", srv.URL))
 	// The same reprint dropped as a file, under its outlet's name, joins the
 	// feed's copy of the story.
 	if _, err := wiregen.WriteDrop(drop, corpus[:1]); err != nil {
@@ -287,7 +278,7 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut lockedBuffer
+	var out, errOut testenv.Buffer
 	cmd := newRootCmd(&out, &errOut)
 	cmd.SetArgs([]string{"--config", cfg, "--log-format", "json", "run"})
 	done := make(chan error, 1)
@@ -297,7 +288,7 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 		Articles      int `json:"articles"`
 		MultiClusters int `json:"clusters_with_copies"`
 	}
-	waitFor(t, 20*time.Second, "the feed's 4 articles and the dropped one stored", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "the feed's 4 articles and the dropped one stored", func() bool {
 		out, _, err := feedfold(t, "--config", cfg, "stats", "--json")
 		return err == nil && json.Unmarshal([]byte(out), &st) == nil && st.Articles == 5
 	})
@@ -319,22 +310,4 @@ func TestRunFetchesIngestsAndStops(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(drop, "processed")); err != nil {
 		t.Fatalf("dropped file not processed: %v", err)
 	}
-}
-
-// lockedBuffer lets the test read what the daemon's goroutines log.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,9 +4,12 @@
 package testenv
 
 import (
+	"bytes"
 	"flag"
 	"os"
+	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -64,4 +67,46 @@ func Seed(t testing.TB) uint64 {
 // assertions.
 func LongRun() bool {
 	return !testing.Short() && os.Getenv(LongEnv) == "1"
+}
+
+// WriteConfig writes body as config.yaml in dir and returns its path.
+func WriteConfig(t testing.TB, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// WaitFor polls cond until it holds, failing the test after within: for
+// waiting on what another process or goroutine does, never on the clock.
+func WaitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Buffer is a bytes.Buffer that goroutines may write while a test reads
+// it: the log of a daemon or scheduler under test.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
