@@ -223,7 +223,7 @@ func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropRe
 			return report, errors.Join(err, flush())
 		}
 		f := dropFile{path: p, root: d.Path}
-		items, err := ReadDropFile(f.path, filepath.Base(f.root), d.MaxFileBytes)
+		items, err := ReadDropFile(f.path, DropSource(f.path), d.MaxFileBytes)
 		if err != nil {
 			report.FilesFailed++
 			report.Failures = append(report.Failures, FileFailure{Path: f.path, Err: err})

@@ -43,15 +43,30 @@ func IsDropFile(name string) bool {
 	return ok
 }
 
+// DropSource is the source of a drop file's articles that name none: the
+// folder the file is in, which is the drop folder itself or the folder below
+// it that the user sorted the file into (one folder per outlet). The path is
+// made absolute first, so a file named from the current folder takes that
+// folder's name, not ".".
+func DropSource(path string) string {
+	dir := filepath.Dir(path)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return filepath.Base(dir)
+}
+
 // fileDefaults are what a file's own metadata falls back to.
 type fileDefaults struct {
 	source   string    // the drop folder's name
 	modified time.Time // the file's modification time
 }
 
-// ReadDropFile reads one drop file into items. source is the fallback
-// source name (the drop folder's name). Every error names what is wrong and,
-// where it can, the line.
+// ReadDropFile reads one drop file into items. source is the source of
+// articles that name none of their own (DropSource gives the usual one): a
+// feed file's articles take the feed's title, an article file's its front
+// matter's or JSON's source. Every error names what is wrong and, where it
+// can, the line.
 func ReadDropFile(path, source string, maxBytes int64) ([]Item, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	read, ok := readerFor[ext]
@@ -391,6 +406,9 @@ func (a jsonArticle) item(d fileDefaults) (Item, error) {
 
 func readJSON(data []byte, d fileDefaults) ([]Item, error) {
 	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' && isJSONFeed(trimmed) {
+		return readFeedFile(trimmed, d)
+	}
 	var arts []jsonArticle
 	var err error
 	if trimmed[0] == '[' {
@@ -447,8 +465,29 @@ func readJSONL(data []byte, d fileDefaults) ([]Item, error) {
 	return items, nil
 }
 
+// readFeedFile reads a feed saved to a file. Its articles' source is the
+// feed's own title, as when it is fetched under that name, so a folder of
+// many outlets' feed files stays many sources; a feed without a title falls
+// back to the file's default.
 func readFeedFile(data []byte, d fileDefaults) ([]Item, error) {
-	return ParseFeed(data, d.source, d.modified)
+	parsed, err := parseFeedDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	source := feedTitle(parsed)
+	if source == "" {
+		source = d.source
+	}
+	return feedItems(parsed, source, d.modified), nil
+}
+
+// isJSONFeed reports whether a .json drop file is a JSON Feed (a feed
+// saved from a site) rather than feedfold's own article form.
+func isJSONFeed(data []byte) bool {
+	var probe struct {
+		Version string `json:"version"`
+	}
+	return json.Unmarshal(data, &probe) == nil && strings.HasPrefix(probe.Version, "https://jsonfeed.org/version/")
 }
 
 // timeLayouts are the published-time forms seen in front matter and JSON.

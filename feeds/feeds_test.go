@@ -53,6 +53,25 @@ func TestGuessTitle(t *testing.T) {
 	}
 }
 
+func TestDropSourceIsTheFileFolder(t *testing.T) {
+	root := t.TempDir()
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, want string }{
+		{filepath.Join(root, "drops", "note.txt"), "drops"},
+		{filepath.Join(root, "drops", "BBC World", "note.txt"), "BBC World"},
+		{filepath.Join(root, "drops", "wires", "2026", "note.txt"), "2026"},
+		{"note.txt", filepath.Base(cwd)}, // named from the current folder: its name, never "."
+	}
+	for _, tt := range tests {
+		if got := feeds.DropSource(tt.path); got != tt.want {
+			t.Errorf("DropSource(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
 func TestReadDropFileFormats(t *testing.T) {
 	tests := []struct {
 		file      string
@@ -62,8 +81,11 @@ func TestReadDropFileFormats(t *testing.T) {
 		textHas   string
 		published string
 	}{
-		{"rss.xml", 2, "Ferry route to Valletta reopens after repairs", "testdata", "reopened on Monday.\n\nEngineers finished", "2026-03-02T08:15:00Z"},
-		{"feed.atom", 1, "Drought relief reaches farms near Mendoza", "testdata", "near Mendoza.\n\nMore follow", "2026-03-03T09:00:00Z"},
+		// A saved feed's articles come from the outlet the feed names, as
+		// when it is fetched, not from the folder it was dropped in.
+		{"rss.xml", 2, "Ferry route to Valletta reopens after repairs", "Harbour Times", "reopened on Monday.\n\nEngineers finished", "2026-03-02T08:15:00Z"},
+		{"feed.atom", 1, "Drought relief reaches farms near Mendoza", "Valley Courier", "near Mendoza.\n\nMore follow", "2026-03-03T09:00:00Z"},
+		{"jsonfeed.json", 1, "Lake ferry adds an evening crossing", "Lakeside Weekly", "evening crossing from May.\n\nThe operator", "2026-03-06T07:00:00Z"},
 		{"page.html", 1, "Tram extension in Leipzig delayed again", "Metro Bulletin", "shortage of overhead cable", ""},
 		{"article.md", 1, "Night train to Tromsø gets a second carriage", "Northern Ledger", "second sleeping carriage from April.\n\nThe operator", "2026-03-04T20:30:00Z"},
 		{"batch.json", 2, "Cable car over Cebu harbour approved", "Island Chronicle", "Thursday.\n\nBuilding starts", "2026-03-05T00:00:00Z"},

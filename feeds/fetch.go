@@ -477,6 +477,16 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 // whole body, already read within its size limit, so that an error can
 // look at the XML declaration.
 func ParseFeed(data []byte, source string, fallback time.Time) ([]Item, error) {
+	parsed, err := parseFeedDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	return feedItems(parsed, source, fallback), nil
+}
+
+// parseFeedDoc parses a feed document with gofeed, turning its errors into
+// words: an encoding it cannot read is named, not reported as "no feed".
+func parseFeedDoc(data []byte) (*gofeed.Feed, error) {
 	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
@@ -489,6 +499,17 @@ func ParseFeed(data []byte, source string, fallback time.Time) ([]Item, error) {
 		}
 		return nil, fmt.Errorf("parse: %w", err)
 	}
+	return parsed, nil
+}
+
+// feedTitle is a parsed feed's own title as plain text: the name of the
+// outlet, which is the source of a dropped feed file's articles.
+func feedTitle(parsed *gofeed.Feed) string {
+	return strings.TrimSpace(HTMLToText(parsed.Title))
+}
+
+// feedItems turns a parsed feed's entries into items of source.
+func feedItems(parsed *gofeed.Feed, source string, fallback time.Time) []Item {
 	items := make([]Item, 0, len(parsed.Items))
 	for _, it := range parsed.Items {
 		if it == nil {
@@ -523,7 +544,7 @@ func ParseFeed(data []byte, source string, fallback time.Time) ([]Item, error) {
 		}
 		items = append(items, item)
 	}
-	return items, nil
+	return items
 }
 
 // xmlEncoding finds the encoding an XML declaration names.
