@@ -393,7 +393,7 @@ func (a *app) generateCmd() *cobra.Command {
 	var stories, copies, briefs, filler int
 	var chrome bool
 	var seed uint64
-	var labelled string
+	var labelled, labels string
 	cmd := &cobra.Command{
 		Use:   "generate DIR | generate --labelled FILE",
 		Short: "Write a synthetic corpus of wire stories and their reprints, for trying feedfold offline",
@@ -402,7 +402,8 @@ outlets with the usual edits. With --chrome every page is dressed in its site's
 template (cookie banner, navigation, "Also Read" lines, "You May Also Like",
 footer), which feedfold learns to ignore; --briefs adds short stories whose
 chrome outweighs them and --filler templated blurbs (earnings, scores, weather),
-both dressed too. File names carry the story number, the gold label.
+both dressed too. File names carry the story number, the gold label; with
+--labels FILE the labels are also written to FILE, for "feedfold eval DIR FILE".
 
 With --labelled FILE it writes instead a labelled set for "feedfold eval", one
 article a line: --stories events, each written up by one to four outlets in
@@ -433,6 +434,15 @@ ending in .gz is written compressed. testdata/labels.jsonl.gz is
 			if err != nil {
 				return err
 			}
+			if labels != "" {
+				var buf bytes.Buffer
+				if err := wiregen.WriteDropLabels(&buf, corpus); err != nil {
+					return err
+				}
+				if err := config.ReplaceFile(labels, buf.Bytes(), 0o644); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(a.stdout, "wrote %d articles (%d stories × %d outlets, %d briefs, %d filler) to %s\n",
 				len(paths), stories, copies, briefs, filler, args[0])
 			return nil
@@ -445,6 +455,7 @@ ending in .gz is written compressed. testdata/labels.jsonl.gz is
 	cmd.Flags().IntVar(&filler, "filler", 0, "templated blurbs: earnings, scores, weather (implies --chrome)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "generator seed; the same seed writes the same corpus")
 	cmd.Flags().StringVar(&labelled, "labelled", "", "write a labelled set for feedfold eval to this file instead")
+	cmd.Flags().StringVar(&labels, "labels", "", "also write the drop files' gold labels to this file, for feedfold eval DIR FILE")
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,11 +33,42 @@ type goldLine struct {
 }
 
 // labelled is one article of a labelled set, with what the store made of it.
+// An empty gold or goldSto means the set does not label that level for it:
+// it is ingested, since it can pull others together, but not scored there.
 type labelled struct {
 	line          int
 	title, kind   string
 	gold, goldSto string
 	pred, predSto int64
+}
+
+// set is a labelled set read into memory: the articles in the order they
+// are ingested, and their labels, index for index.
+type set struct {
+	name  string
+	items []feeds.Item
+	gold  []labelled
+}
+
+// Input names a labelled set: either Labelled, a JSON Lines file of
+// articles carrying their labels, or Drops, a folder of drop files in any
+// format feedfold reads, with Labels, a JSON Lines file of labels keyed by
+// url or file name.
+type Input struct {
+	Labelled string
+	Drops    string
+	Labels   string
+}
+
+// Options say how to score.
+type Options struct {
+	// Sweep re-ingests the set at other copy and story thresholds.
+	Sweep bool
+	// Shuffle ingests the set this many more times, in random orders, to
+	// show how much the grouping depends on arrival order.
+	Shuffle int
+	// Seed draws the shuffled orders; the same seed, the same orders.
+	Seed uint64
 }
 
 // Report is what `feedfold eval --json` prints. Scripts depend on these
@@ -46,7 +78,16 @@ type Report struct {
 	Articles int            `json:"articles"`
 	Clusters score.Grouping `json:"clusters"`
 	Stories  score.Grouping `json:"stories"`
-	Sweep    *Sweep         `json:"sweep,omitempty"`
+	// ClustersLabelled and StoriesLabelled count the articles labelled at
+	// each level; the scores are over those.
+	ClustersLabelled int `json:"clusters_labelled"`
+	StoriesLabelled  int `json:"stories_labelled"`
+	// Unmatched counts labels that name no article read, and Repeated the
+	// articles read twice (one outlet's item in two files), kept once.
+	Unmatched int      `json:"unmatched_labels"`
+	Repeated  int      `json:"repeated_articles"`
+	Sweep     *Sweep   `json:"sweep,omitempty"`
+	Shuffle   *Shuffle `json:"shuffle,omitempty"`
 }
 
 // Sweep is the quality at other settings, to show why the defaults are
@@ -66,6 +107,36 @@ type SweepRow struct {
 	FalseMerges int     `json:"false_merges"`
 }
 
+// Shuffle is the spread of the scores over random arrival orders.
+type Shuffle struct {
+	Runs     int    `json:"runs"`
+	Seed     uint64 `json:"seed"`
+	Clusters Spread `json:"clusters"`
+	Stories  Spread `json:"stories"`
+}
+
+// Spread is the least, mean and most of a score over the shuffled runs,
+// the run in the set's own order included.
+type Spread struct {
+	BCubedF1 MinMeanMax `json:"bcubed_f1"`
+	F1       MinMeanMax `json:"pairwise_f1"`
+}
+
+// MinMeanMax summarizes one score over several runs.
+type MinMeanMax struct {
+	Min  float64 `json:"min"`
+	Mean float64 `json:"mean"`
+	Max  float64 `json:"max"`
+}
+
+func (m *MinMeanMax) add(v float64, n int) {
+	if n == 0 {
+		m.Min, m.Max = v, v
+	}
+	m.Min, m.Max = min(m.Min, v), max(m.Max, v)
+	m.Mean += (v - m.Mean) / float64(n+1)
+}
+
 // The values a sweep tries.
 var (
 	sweepCopy  = []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8}
@@ -75,15 +146,25 @@ var (
 // ErrNoLabels is returned for a labelled file with no articles.
 var ErrNoLabels = errors.New("no labelled articles")
 
-// Run scores the labelled set at path with cfg's settings; with sweep it
-// also re-ingests it at other copy and story thresholds.
-func Run(ctx context.Context, cfg *config.Config, path string, sweep bool) (Report, error) {
+// Run scores the labelled set in with cfg's settings.
+func Run(ctx context.Context, cfg *config.Config, in Input, opts Options) (Report, error) {
 	tmp, err := os.MkdirTemp("", "feedfold-eval-")
 	if err != nil {
 		return Report{}, fmt.Errorf("eval: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	items, gold, err := readLabelled(path, tmp)
+	var st set
+	var rep Report
+	switch {
+	case in.Labelled != "" && in.Drops == "":
+		st.name = in.Labelled
+		st.items, st.gold, err = readLabelled(in.Labelled, tmp)
+	case in.Drops != "" && in.Labels != "":
+		st.name = in.Drops
+		st, rep.Unmatched, rep.Repeated, err = readDropSet(in.Drops, in.Labels)
+	default:
+		return Report{}, errors.New("eval: name a labelled .jsonl file, or a folder of drop files and its labels file")
+	}
 	if err != nil {
 		return Report{}, err
 	}
@@ -91,53 +172,100 @@ func Run(ctx context.Context, cfg *config.Config, path string, sweep bool) (Repo
 	if err != nil {
 		return Report{}, err
 	}
-	run := func(name string, d dedupe.Options, st dedupe.StoryOptions) ([]labelled, error) {
-		return groupLabelled(ctx, filepath.Join(tmp, name+".db"), store.Options{Dedupe: d, Rules: rules, Stories: &st}, items, gold)
+	run := func(name string, d dedupe.Options, so dedupe.StoryOptions, items []feeds.Item, gold []labelled) ([]labelled, error) {
+		return groupLabelled(ctx, filepath.Join(tmp, name+".db"), store.Options{Dedupe: d, Rules: rules, Stories: &so}, items, gold)
 	}
-	got, err := run("eval", cfg.Dedupe, cfg.Stories)
+	got, err := run("eval", cfg.Dedupe, cfg.Stories, st.items, st.gold)
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{File: path, Articles: len(got), Clusters: scoreClusters(got), Stories: scoreStories(got)}
-	if !sweep {
+	rep.File, rep.Articles = st.name, len(got)
+	rep.Clusters, rep.ClustersLabelled = scoreClusters(got)
+	rep.Stories, rep.StoriesLabelled = scoreStories(got)
+	if opts.Shuffle > 0 {
+		if rep.Shuffle, err = shuffled(st, opts, rep, func(name string, items []feeds.Item, gold []labelled) ([]labelled, error) {
+			return run(name, cfg.Dedupe, cfg.Stories, items, gold)
+		}); err != nil {
+			return rep, err
+		}
+	}
+	if !opts.Sweep {
 		return rep, nil
 	}
 	rep.Sweep = &Sweep{}
 	for i, v := range sweepCopy {
 		d := cfg.Dedupe
 		d.CopyJaccard = v
-		got, err := run(fmt.Sprintf("copy%d", i), d, cfg.Stories)
+		got, err := run(fmt.Sprintf("copy%d", i), d, cfg.Stories, st.items, st.gold)
 		if err != nil {
 			return rep, err
 		}
-		rep.Sweep.Copy = append(rep.Sweep.Copy, sweepRowOf(v, scoreClusters(got)))
+		g, _ := scoreClusters(got)
+		rep.Sweep.Copy = append(rep.Sweep.Copy, sweepRowOf(v, g))
 	}
 	for i, v := range sweepStory {
-		st := cfg.Stories
-		st.Threshold = v
-		got, err := run(fmt.Sprintf("story%d", i), cfg.Dedupe, st)
+		so := cfg.Stories
+		so.Threshold = v
+		got, err := run(fmt.Sprintf("story%d", i), cfg.Dedupe, so, st.items, st.gold)
 		if err != nil {
 			return rep, err
 		}
-		rep.Sweep.Story = append(rep.Sweep.Story, sweepRowOf(v, scoreStories(got)))
+		g, _ := scoreStories(got)
+		rep.Sweep.Story = append(rep.Sweep.Story, sweepRowOf(v, g))
 	}
 	return rep, nil
 }
 
-func scoreClusters(got []labelled) score.Grouping {
-	items := make([]score.Item, len(got))
-	for i, l := range got {
-		items[i] = score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: l.gold, Pred: l.pred}
+// shuffled ingests the set opts.Shuffle more times in random orders drawn
+// from opts.Seed, and summarizes the scores with those of the first run.
+func shuffled(st set, opts Options, first Report, run func(string, []feeds.Item, []labelled) ([]labelled, error)) (*Shuffle, error) {
+	sh := &Shuffle{Runs: opts.Shuffle + 1, Seed: opts.Seed}
+	note := func(n int, clusters, stories score.Grouping) {
+		sh.Clusters.BCubedF1.add(clusters.BCubedF1, n)
+		sh.Clusters.F1.add(clusters.F1, n)
+		sh.Stories.BCubedF1.add(stories.BCubedF1, n)
+		sh.Stories.F1.add(stories.F1, n)
 	}
-	return score.Score(items)
+	note(0, first.Clusters, first.Stories)
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	for r := 1; r <= opts.Shuffle; r++ {
+		order := rng.Perm(len(st.items))
+		items, gold := make([]feeds.Item, len(order)), make([]labelled, len(order))
+		for i, j := range order {
+			items[i], gold[i] = st.items[j], st.gold[j]
+		}
+		got, err := run(fmt.Sprintf("shuffle%d", r), items, gold)
+		if err != nil {
+			return sh, err
+		}
+		clusters, _ := scoreClusters(got)
+		stories, _ := scoreStories(got)
+		note(r, clusters, stories)
+	}
+	return sh, nil
 }
 
-func scoreStories(got []labelled) score.Grouping {
-	items := make([]score.Item, len(got))
-	for i, l := range got {
-		items[i] = score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: l.goldSto, Pred: l.predSto}
+// scoreClusters scores the articles labelled with a gold cluster, and
+// says how many there were.
+func scoreClusters(got []labelled) (score.Grouping, int) {
+	var items []score.Item
+	for _, l := range got {
+		if l.gold != "" {
+			items = append(items, score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: l.gold, Pred: l.pred})
+		}
 	}
-	return score.Score(items)
+	return score.Score(items), len(items)
+}
+
+// scoreStories scores the articles labelled with a gold story.
+func scoreStories(got []labelled) (score.Grouping, int) {
+	var items []score.Item
+	for _, l := range got {
+		if l.goldSto != "" {
+			items = append(items, score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: l.goldSto, Pred: l.predSto})
+		}
+	}
+	return score.Score(items), len(items)
 }
 
 func sweepRowOf(v float64, g score.Grouping) SweepRow {
@@ -235,6 +363,15 @@ func identityKey(source, guid, url string) string {
 	return ""
 }
 
+// findKey is identityKey, or for an article with neither guid nor url (a
+// plain text drop file) its source, file and title.
+func findKey(source, guid, url, path, title string) string {
+	if k := identityKey(source, guid, url); k != "" {
+		return k
+	}
+	return source + "\x00p\x00" + path + "\x00" + title
+}
+
 // groupLabelled ingests items into a fresh store at db and returns the
 // gold labels with the cluster and story each article was put in.
 func groupLabelled(ctx context.Context, db string, opts store.Options, items []feeds.Item, gold []labelled) ([]labelled, error) {
@@ -252,7 +389,7 @@ func groupLabelled(ctx context.Context, db string, opts store.Options, items []f
 	type placed struct{ cluster, story int64 }
 	where := map[string]placed{}
 	err = s.Export(ctx, false, func(a store.ExportArticle) error {
-		where[identityKey(a.Source, a.GUID, a.URL)] = placed{a.Cluster, a.Story}
+		where[findKey(a.Source, a.GUID, a.URL, a.Path, a.Title)] = placed{a.Cluster, a.Story}
 		return nil
 	})
 	if err != nil {
@@ -260,9 +397,9 @@ func groupLabelled(ctx context.Context, db string, opts store.Options, items []f
 	}
 	out := append([]labelled(nil), gold...)
 	for i, it := range items {
-		p, ok := where[identityKey(it.Source, it.GUID, it.URL)]
+		p, ok := where[findKey(it.Source, it.GUID, it.URL, it.Path, it.Title)]
 		if !ok {
-			return nil, fmt.Errorf("line %d: article not found in the store after ingest", gold[i].line)
+			return nil, fmt.Errorf("article %q of %s (label line %d) not found in the store after ingest", it.Title, it.Source, gold[i].line)
 		}
 		out[i].pred, out[i].predSto = p.cluster, p.story
 	}

@@ -85,8 +85,9 @@ type Item struct {
 	// Line is where the item was read, to point at it in reports.
 	Line  int
 	Title string
-	// Kind is "story" for ordinary news, or what makes the item a hard
-	// negative: "brief", "filler", "lede" (empty means story).
+	// Kind says what the item is. The kinds in HardNegativeKinds are hard
+	// negatives: texts built to look alike without being one story. Any
+	// other kind ("story", "headline", empty) is ordinary news.
 	Kind string
 	Gold string
 	// Pred is the group the item was put in; 0 means none, and such an
@@ -100,9 +101,9 @@ type Grouping struct {
 	// FalseMerges are predicted groups holding items of more than one gold
 	// group, in order of first appearance.
 	FalseMerges []FalseMerge `json:"false_merges"`
-	// HardNegativeMerges counts the false merges with an item of a kind
-	// other than story: briefs and filler share templates, so those are
-	// the mistakes a template-blind matcher makes.
+	// HardNegativeMerges counts the false merges holding a hard negative:
+	// briefs, ledes and filler share chrome or templates, so those are the
+	// mistakes a template-blind matcher makes.
 	HardNegativeMerges int `json:"hard_negative_merges"`
 	// Splits are gold groups spread over more than one predicted group,
 	// worst first.
@@ -130,6 +131,11 @@ type Entry struct {
 	Kind  string `json:"kind,omitempty"`
 	Title string `json:"title"`
 }
+
+// HardNegativeKinds are the item kinds that count as hard negatives: a
+// brief on a site's chrome, a lede alone, templated filler, or any item a
+// set marks as built to be confused.
+var HardNegativeKinds = map[string]bool{"brief": true, "lede": true, "filler": true, "hard-negative": true}
 
 // Score scores items and names the false merges and splits.
 func Score(items []Item) Grouping {
@@ -172,7 +178,7 @@ func Score(items []Item) Grouping {
 	}
 	for _, fm := range g.FalseMerges {
 		for _, e := range fm.Items {
-			if e.Kind != "" && e.Kind != "story" {
+			if HardNegativeKinds[e.Kind] {
 				g.HardNegativeMerges++
 				break
 			}

@@ -8,7 +8,9 @@
 package wiregen
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -309,4 +311,32 @@ func WriteDrop(dir string, reprints []Reprint) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// dropLabel is one line of the labels WriteDropLabels writes.
+type dropLabel struct {
+	URL     string `json:"url"`
+	Cluster string `json:"gold_cluster"`
+	Story   string `json:"gold_story"`
+	Kind    string `json:"kind"`
+}
+
+// WriteDropLabels writes the gold labels of a corpus written by WriteDrop,
+// one line per reprint keyed by its url, for `feedfold eval DIR LABELS`:
+// the reprints of one wire story are one cluster and one story, and each
+// filler blurb stands alone.
+func WriteDropLabels(w io.Writer, reprints []Reprint) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range reprints {
+		kind := "story"
+		if r.Template != "" {
+			kind = "filler"
+		}
+		id := strconv.Itoa(r.StoryID)
+		if err := enc.Encode(dropLabel{URL: r.URL, Cluster: id, Story: id, Kind: kind}); err != nil {
+			return fmt.Errorf("write label of %s: %w", r.URL, err)
+		}
+	}
+	return nil
 }
