@@ -31,8 +31,10 @@ func TestReadsWhileTheDaemonWrites(t *testing.T) {
 	}
 	d := startDaemon(t, "--config", cfg, "run")
 	db := filepath.Join(dir, "f.db")
-	testenv.WaitFor(t, 30*time.Second, "the database to be made", func() bool {
-		_, err := os.Stat(db)
+	// The file appears before its schema does: wait until a reader can
+	// open it, as the daemon's "starting" line used to say.
+	testenv.WaitFor(t, 60*time.Second, "the database to be ready for readers", func() bool {
+		_, _, err := feedfold(t, "--db", db, "stats")
 		return err == nil
 	})
 
