@@ -25,17 +25,39 @@ import (
 )
 
 func (a *app) ingestCmd() *cobra.Command {
-	return &cobra.Command{
+	var afterFlag string
+	cmd := &cobra.Command{
 		Use:   "ingest [PATH...]",
 		Short: "Ingest drop files or folders once (default: the configured drop folders)",
 		Long: `Ingest reads article files (.txt .md .html .json .jsonl .xml .rss .atom) from
 the given files and folders, or from the configured drop folders when none is
-given. Each read file moves to processed/ in its folder once its articles are
-committed; a file that cannot be read moves to failed/ beside NAME.error.`,
+given. Files and folders you name stay where they are, unless they are inside
+a configured drop folder (its after: applies) or --after says otherwise;
+ingesting them again changes nothing. In a drop folder, a read file moves to
+processed/ once its articles are committed (with after: move, the default),
+and a file that cannot be read moves to failed/ beside NAME.error.`,
+		Example: `  feedfold ingest                      # the configured drop folders
+  feedfold ingest story.txt archive/    # these, left in place
+  feedfold ingest --after move inbox/   # and move each read file to inbox/processed/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.config()
 			if err != nil {
 				return err
+			}
+			var after feeds.After
+			if afterFlag != "" {
+				if after, err = feeds.ParseAfter(afterFlag); err != nil {
+					return fmt.Errorf("--%w", err)
+				}
+			}
+			// A named file feedfold cannot read is a mistake to say at
+			// once, before anything is stored.
+			for _, p := range args {
+				if info, err := os.Stat(p); err != nil {
+					return fmt.Errorf("ingest %s: %w", p, err)
+				} else if !info.IsDir() && !feeds.IsDropFile(p) {
+					return fmt.Errorf("ingest %s: not a file feedfold reads (want .txt .md .html .htm .json .jsonl .xml .rss or .atom)", p)
+				}
 			}
 			s, err := a.openStore(cmd.Context(), cfg, false)
 			if err != nil {
@@ -46,8 +68,12 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 			var rep feeds.DropReport
 			if len(args) > 0 {
 				for _, p := range args {
+					settings, _ := cfg.DropSettingsFor(p)
+					if after != "" {
+						settings.After = after
+					}
 					var r feeds.DropReport
-					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, cfg.DropSettingsFor(p), s)
+					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, settings, s)
 					rep.Add(r)
 					if err != nil {
 						break
@@ -57,7 +83,13 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 				if len(cfg.Drops) == 0 {
 					return errors.New("nothing to ingest: name files or folders, or add drops: to the config")
 				}
-				rep, err = feeds.IngestDrops(cmd.Context(), cfg.DropList(), s)
+				drops := cfg.DropList()
+				if after != "" {
+					for i := range drops {
+						drops[i].After = after
+					}
+				}
+				rep, err = feeds.IngestDrops(cmd.Context(), drops, s)
 			}
 			for _, f := range rep.Failures {
 				fmt.Fprintf(a.stderr, "failed: %s: %v\n", f.Path, f.Err)
@@ -79,6 +111,8 @@ committed; a file that cannot be read moves to failed/ beside NAME.error.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&afterFlag, "after", "", "what to do with each file once read: move (to processed/), delete or keep (default: keep named paths; a drop folder's after:)")
+	return cmd
 }
 
 func (a *app) fetchCmd() *cobra.Command {

@@ -219,7 +219,7 @@ func TestIngestReportsBadFilesAndGoesOn(t *testing.T) {
 	os.WriteFile(filepath.Join(drop, "nofeed.rss"), []byte("just words, no XML"), 0o644)
 	db := filepath.Join(dir, "f.db")
 
-	out, stderr, err := feedfold(t, "--db", db, "ingest", drop)
+	out, stderr, err := feedfold(t, "--db", db, "ingest", "--after", "move", drop)
 	if err == nil {
 		t.Fatal("ingest with failed files exited 0")
 	}
@@ -249,12 +249,59 @@ func TestIngestReportsBadFilesAndGoesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Again: nothing left to read, nothing added.
-	out = mustFeedfold(t, "--db", db, "ingest", drop)
+	out = mustFeedfold(t, "--db", db, "ingest", "--after", "move", drop)
 	if !strings.Contains(out, "files: 0 new, 0 updated, 0 unchanged, 0 failed") {
 		t.Fatalf("second ingest:\n%s", out)
 	}
 	if _, _, err := feedfold(t, "--db", filepath.Join(dir, "none.db"), "clusters"); err == nil || !strings.Contains(err.Error(), "feedfold ingest") {
 		t.Fatalf("clusters on a missing database: %v", err)
+	}
+}
+
+// TestIngestLeavesNamedFilesInPlace: files and folders a user names are
+// theirs. They stay where they are, a second ingest changes nothing, and a
+// named file feedfold cannot read is an error that names it, before
+// anything is stored.
+func TestIngestLeavesNamedFilesInPlace(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "mine")
+	paths, err := wiregen.WriteDrop(folder, wiregen.Corpus(4, 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	single := filepath.Join(dir, "note.txt")
+	os.WriteFile(single, []byte("A note of mine\n\n"+strings.Repeat("The note says what it has to say in words. ", 5)), 0o644)
+	readme := filepath.Join(dir, "README.md.bak")
+	os.WriteFile(readme, []byte("not an article"), 0o644)
+	db := filepath.Join(dir, "f.db")
+
+	out := mustFeedfold(t, "--db", db, "ingest", single, folder)
+	if !strings.Contains(out, fmt.Sprintf("files: %d new", len(paths)+1)) {
+		t.Fatalf("ingest:\n%s", out)
+	}
+	for _, p := range append(paths, single) {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s moved or removed: %v", p, err)
+		}
+	}
+	for _, made := range []string{filepath.Join(folder, "processed"), filepath.Join(dir, "processed")} {
+		if _, err := os.Stat(made); err == nil {
+			t.Errorf("%s made for named paths", made)
+		}
+	}
+	out = mustFeedfold(t, "--db", db, "ingest", single, folder)
+	if !strings.Contains(out, fmt.Sprintf("files: 0 new, 0 updated, %d unchanged, 0 failed", len(paths)+1)) {
+		t.Fatalf("second ingest is not idempotent:\n%s", out)
+	}
+	_, _, err = feedfold(t, "--db", db, "ingest", single, readme)
+	if err == nil || !strings.Contains(err.Error(), readme) || !strings.Contains(err.Error(), "not a file feedfold reads") {
+		t.Fatalf("an unsupported named file: %v", err)
+	}
+	if _, err := os.Stat(readme); err != nil {
+		t.Errorf("the unsupported file moved: %v", err)
+	}
+	if _, _, err := feedfold(t, "--db", db, "ingest", "--after", "archive", single); err == nil || !strings.Contains(err.Error(), "--after") {
+		t.Errorf("--after archive: %v", err)
 	}
 }
 
