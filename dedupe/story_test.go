@@ -9,12 +9,9 @@ import (
 
 func TestTopicVectors(t *testing.T) {
 	idf := func(uint64) float64 { return 1 }
-	a := dedupe.Vectorize(dedupe.CountTerms("Harbour cranes replaced in Valletta",
-		"The port said on Monday that the new cranes in Valletta were faster. Officials from the Port Authority agreed."), idf)
-	b := dedupe.Vectorize(dedupe.CountTerms("Valletta port finishes crane refit",
-		"Engineers in Valletta finished fitting the new cranes, the Port Authority said."), idf)
-	c := dedupe.Vectorize(dedupe.CountTerms("Wildfire season starts early in Mendoza",
-		"Firefighters in Mendoza said dry winds spread three fires on Tuesday."), idf)
+	a := dedupe.Vectorize(dedupe.CountTopic("Harbour cranes replaced in Valletta", "The port said on Monday that the new cranes in Valletta were faster. Officials from the Port Authority agreed.").Terms, idf)
+	b := dedupe.Vectorize(dedupe.CountTopic("Valletta port finishes crane refit", "Engineers in Valletta finished fitting the new cranes, the Port Authority said.").Terms, idf)
+	c := dedupe.Vectorize(dedupe.CountTopic("Wildfire season starts early in Mendoza", "Firefighters in Mendoza said dry winds spread three fires on Tuesday.").Terms, idf)
 	var norm float64
 	for _, w := range a.Weights {
 		norm += float64(w) * float64(w)
@@ -26,7 +23,7 @@ func TestTopicVectors(t *testing.T) {
 		t.Fatalf("same topic %.2f, different topic %.2f", ab, ac)
 	}
 	// Stopwords and numbers carry no topic: texts of only those have none.
-	if v := dedupe.Vectorize(dedupe.CountTerms("The and of", "It was said that 2026 would be the year."), idf); len(v.Terms) != 0 {
+	if v := dedupe.Vectorize(dedupe.CountTopic("The and of", "It was said that 2026 would be the year.").Terms, idf); len(v.Terms) != 0 {
 		t.Fatalf("%d terms from stopwords and numbers", len(v.Terms))
 	}
 	// A centroid takes an article in and lets it go again.

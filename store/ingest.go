@@ -57,7 +57,7 @@ type prepared struct {
 	// the costly part, done in parallel.
 	clean *dedupe.Cleaned
 	fp    *dedupe.Fingerprint
-	terms dedupe.TermCounts
+	terms dedupe.TopicCounts
 }
 
 // Ingest stores items in one transaction and clusters the new and changed
@@ -189,7 +189,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		g.Go(func() error {
 			c, fp := s.clean(blocks[i], preps[i].item.Source, bp)
 			preps[i].clean, preps[i].fp = &c, &fp
-			preps[i].terms = dedupe.CountTerms(preps[i].item.Title, c.Text)
+			preps[i].terms = dedupe.CountTopic(preps[i].item.Title, c.Text)
 			return nil
 		})
 	}
@@ -462,7 +462,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
 		fp, c := w.cleanKnown(it.Source, it.Text)
 		p.clean, p.fp = &c, &fp
-		p.terms = dedupe.CountTerms(it.Title, c.Text)
+		p.terms = dedupe.CountTopic(it.Title, c.Text)
 	}
 	vec, err := w.vectorize(p.terms, !exists)
 	if err != nil {
@@ -484,7 +484,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if err != nil {
 		return 0, err
 	}
-	pl.vector = vec
+	pl.topic = vec
 	var id int64
 	if exists {
 		id = old.id
@@ -523,8 +523,8 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 type placement struct {
 	cluster           int64
 	copies, templates []dedupe.Match
-	// vector is the article's topic vector, which finish files in a story.
-	vector dedupe.Vector
+	// topic is the article's topic, which finish files in a story.
+	topic dedupe.Topic
 }
 
 // place matches fingerprint fp against the index and finds its cluster:
@@ -548,11 +548,11 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
 	skel, facts := dedupe.EncodeSignature(fp.Skeleton), dedupe.EncodeSignature(fp.Facts)
 	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count, terms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount, dedupe.EncodeVector(pl.vector))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount, dedupe.EncodeTopic(pl.topic))
 	if err != nil {
 		return fmt.Errorf("write fingerprint: %w", err)
 	}
-	if err := w.fileInStory(pl.cluster, pl.vector, published, len(pl.templates) > 0); err != nil {
+	if err := w.fileInStory(pl.cluster, pl.topic, published, len(pl.templates) > 0); err != nil {
 		return err
 	}
 	if err := w.recordMatches(id, pl.copies); err != nil {
@@ -591,7 +591,7 @@ func (w *writer) detach(old stored) error {
 		return err
 	}
 	if story != 0 {
-		v, err := w.articleVector(old.id)
+		v, err := w.articleTopic(old.id)
 		if err != nil {
 			return err
 		}

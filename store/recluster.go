@@ -151,14 +151,14 @@ func (w *writer) refreshInPlace(id, cluster int64, fp dedupe.Fingerprint, c dedu
 	if err := w.queryRow(`SELECT title, published FROM articles WHERE id = ?`, id).Scan(&title, &published); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
 	}
-	vec, err := w.vectorize(dedupe.CountTerms(title, c.Text), false)
+	vec, err := w.vectorize(dedupe.CountTopic(title, c.Text), false)
 	if err != nil {
 		return false, err
 	}
 	if story, err := w.storyOf(cluster); err != nil {
 		return false, err
 	} else if story != 0 {
-		oldVec, err := w.articleVector(id)
+		oldVec, err := w.articleTopic(id)
 		if err != nil {
 			return false, err
 		}
@@ -166,7 +166,7 @@ func (w *writer) refreshInPlace(id, cluster int64, fp dedupe.Fingerprint, c dedu
 			return false, err
 		}
 	}
-	pl := placement{cluster: cluster, copies: copies, templates: templates, vector: vec}
+	pl := placement{cluster: cluster, copies: copies, templates: templates, topic: vec}
 	if err := w.finish(id, published, fp, pl); err != nil {
 		return false, err
 	}
@@ -306,7 +306,7 @@ func (w *writer) refile(id int64, source, title, text string, published int64) e
 	if err != nil {
 		return err
 	}
-	vec, err := w.vectorize(dedupe.CountTerms(title, c.Text), false)
+	vec, err := w.vectorize(dedupe.CountTopic(title, c.Text), false)
 	if err != nil {
 		return err
 	}
@@ -315,12 +315,12 @@ func (w *writer) refile(id int64, source, title, text string, published int64) e
 
 // fileAgain places a stored article that is out of the index and writes
 // where it went.
-func (w *writer) fileAgain(id, published int64, fp dedupe.Fingerprint, c dedupe.Cleaned, vec dedupe.Vector) error {
+func (w *writer) fileAgain(id, published int64, fp dedupe.Fingerprint, c dedupe.Cleaned, vec dedupe.Topic) error {
 	pl, err := w.place(published, fp)
 	if err != nil {
 		return err
 	}
-	pl.vector = vec
+	pl.topic = vec
 	if err := w.exec(`UPDATE articles SET cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
 		pl.cluster, c.Boilerplate, len(pl.templates) > 0, id); err != nil {
 		return fmt.Errorf("file article %d: %w", id, err)
@@ -416,7 +416,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				fp, c, terms := *p.fp, *p.clean, p.terms
 				if w.learnedInBatch(p.item.Source, c.Blocks) {
 					fp, c = w.cleanKnown(p.item.Source, p.item.Text)
-					terms = dedupe.CountTerms(p.item.Title, c.Text)
+					terms = dedupe.CountTopic(p.item.Title, c.Text)
 				}
 				vec, err := w.vectorize(terms, true)
 				if err != nil {

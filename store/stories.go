@@ -48,23 +48,23 @@ func (w *writer) lookUpDF(terms []uint64) error {
 	return nil
 }
 
-// vectorize turns an article's term counts into its topic vector with the
+// vectorize turns an article's term counts into its topic with the
 // document frequencies as of now, counting the article in when count is
 // set: the IDF an article sees is that of the articles before it, however
 // they were batched, so the result depends on arrival order only.
-func (w *writer) vectorize(counts dedupe.TermCounts, count bool) (dedupe.Vector, error) {
-	if err := w.lookUpDF(counts.Terms()); err != nil {
-		return dedupe.Vector{}, err
+func (w *writer) vectorize(counts dedupe.TopicCounts, count bool) (dedupe.Topic, error) {
+	if err := w.lookUpDF(counts.Terms.Terms()); err != nil {
+		return dedupe.Topic{}, err
 	}
 	docs := w.docs + w.docsAdded
-	v := dedupe.Vectorize(counts, func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) })
+	t := dedupe.NewTopic(counts, func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) })
 	if count {
-		for t := range counts {
+		for t := range counts.Terms {
 			w.dfAdded[t]++
 		}
 		w.docsAdded++
 	}
-	return v, nil
+	return t, nil
 }
 
 // flushDF writes the batch's document frequencies.
@@ -125,7 +125,8 @@ type storyRow struct {
 	id          int64
 	articles    int
 	first, last int64
-	centroid    dedupe.Vector
+	// topic is the story's centroid and names: the sums of its articles'.
+	topic dedupe.Topic
 }
 
 func (w *writer) loadStory(id int64) (storyRow, error) {
@@ -136,7 +137,7 @@ func (w *writer) loadStory(id int64) (storyRow, error) {
 	if err != nil {
 		return s, fmt.Errorf("story %d: %w", id, err)
 	}
-	if s.centroid, err = dedupe.DecodeVector(blob); err != nil {
+	if s.topic, err = dedupe.DecodeTopic(blob); err != nil {
 		return s, fmt.Errorf("story %d: %w", id, err)
 	}
 	return s, nil
@@ -160,12 +161,12 @@ func (w *writer) saveStory(old, s storyRow) error {
 		return nil
 	}
 	err := w.exec(`UPDATE stories SET articles = ?, first_published = ?, last_published = ?, centroid = ? WHERE id = ?`,
-		s.articles, s.first, s.last, dedupe.EncodeVector(s.centroid), s.id)
+		s.articles, s.first, s.last, dedupe.EncodeTopic(s.topic), s.id)
 	if err != nil {
 		return fmt.Errorf("update story %d: %w", s.id, err)
 	}
-	top := s.centroid.Top(dedupe.IndexTerms)
-	if old.id != 0 && old.first == s.first && slices.Equal(old.centroid.Top(dedupe.IndexTerms).Terms, top.Terms) {
+	top := s.topic.Top(dedupe.IndexTerms)
+	if old.id != 0 && old.first == s.first && slices.Equal(old.topic.Top(dedupe.IndexTerms).Terms, top.Terms) {
 		return nil // listed as it was
 	}
 	if err := w.unlistStory(old); err != nil {
@@ -188,7 +189,7 @@ func (w *writer) unlistStory(old storyRow) error {
 	if old.id == 0 {
 		return nil
 	}
-	for _, t := range old.centroid.Top(dedupe.IndexTerms).Terms {
+	for _, t := range old.topic.Top(dedupe.IndexTerms).Terms {
 		if err := w.exec(`DELETE FROM story_terms WHERE term = ? AND first_published = ? AND story_id = ?`, int64(t), old.first, old.id); err != nil {
 			return fmt.Errorf("unindex story %d: %w", old.id, err)
 		}
@@ -196,9 +197,9 @@ func (w *writer) unlistStory(old storyRow) error {
 	return nil
 }
 
-// joinStory adds an article with vector v, published at published, to
+// joinStory adds an article with topic v, published at published, to
 // story id.
-func (w *writer) joinStory(id int64, v dedupe.Vector, published int64) error {
+func (w *writer) joinStory(id int64, v dedupe.Topic, published int64) error {
 	old, err := w.loadStory(id)
 	if err != nil {
 		return err
@@ -206,20 +207,20 @@ func (w *writer) joinStory(id int64, v dedupe.Vector, published int64) error {
 	s := old
 	s.articles++
 	s.first, s.last = min(s.first, published), max(s.last, published)
-	s.centroid = dedupe.Add(old.centroid, v, 1)
+	s.topic = old.topic.Join(v, 1)
 	return w.saveStory(old, s)
 }
 
-// leaveStory takes an article with vector v out of story id, deleting the
+// leaveStory takes an article with topic v out of story id, deleting the
 // story when it was the last.
-func (w *writer) leaveStory(id int64, v dedupe.Vector) error {
+func (w *writer) leaveStory(id int64, v dedupe.Topic) error {
 	old, err := w.loadStory(id)
 	if err != nil {
 		return err
 	}
 	s := old
 	s.articles--
-	s.centroid = dedupe.Add(old.centroid, v, -1)
+	s.topic = old.topic.Join(v, -1)
 	if s.articles > 0 {
 		var first, last sql.NullInt64
 		err := w.queryRow(`SELECT MIN(a.published), MAX(a.published) FROM clusters c JOIN articles a ON a.cluster_id = c.id
@@ -235,7 +236,7 @@ func (w *writer) leaveStory(id int64, v dedupe.Vector) error {
 }
 
 // newStory starts a story with one article.
-func (w *writer) newStory(v dedupe.Vector, published int64) (int64, error) {
+func (w *writer) newStory(v dedupe.Topic, published int64) (int64, error) {
 	var id int64
 	err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
 		VALUES (0, ?1, ?1, x'', ?2) RETURNING id`, published, w.now).Scan(&id)
@@ -246,13 +247,23 @@ func (w *writer) newStory(v dedupe.Vector, published int64) (int64, error) {
 }
 
 // chooseStory finds the story a new cluster's first article belongs to:
-// among the stories listed under the article's strongest terms within the
-// window, the one whose centroid is most similar, if it reaches the
-// threshold. It returns 0 for none.
-func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
+// it gathers the stories listed under the article's strongest terms within
+// the window, and dedupe chooses among them. It returns 0 for none.
+func (w *writer) chooseStory(v dedupe.Topic, published int64) (int64, error) {
+	cands, err := w.storyCandidates(v, published)
+	if err != nil {
+		return 0, err
+	}
+	return w.store.stories.Choose(v, published, cands).Story, nil
+}
+
+// storyCandidates returns the stories listed under the strongest terms of
+// v whose first article is within the window of published, each term's
+// newest first and bounded, so the cost does not grow with the store.
+func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.StoryCandidate, error) {
 	so := w.store.stories
 	if len(v.Terms) < 2 {
-		return 0, nil
+		return nil, nil
 	}
 	// A story spans at most the window from its first article: coverage
 	// that goes on for weeks becomes several stories rather than one that
@@ -264,13 +275,13 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 		rows, err := w.tx.QueryContext(w.ctx, `SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
 			ORDER BY first_published DESC LIMIT `+strconv.Itoa(maxStoriesPerTerm), int64(t), published-window, published+window)
 		if err != nil {
-			return 0, fmt.Errorf("story candidates: %w", err)
+			return nil, fmt.Errorf("story candidates: %w", err)
 		}
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
-				return 0, fmt.Errorf("story candidates: %w", err)
+				return nil, fmt.Errorf("story candidates: %w", err)
 			}
 			if !seen[id] {
 				seen[id] = true
@@ -278,39 +289,30 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 			}
 		}
 		if err := rows.Close(); err != nil {
-			return 0, fmt.Errorf("story candidates: %w", err)
+			return nil, fmt.Errorf("story candidates: %w", err)
 		}
 	}
 	if len(ids) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, last_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
-		return 0, fmt.Errorf("story candidates: %w", err)
+		return nil, fmt.Errorf("story candidates: %w", err)
 	}
 	defer rows.Close()
-	var best int64
-	bestScore := so.Threshold
+	var out []dedupe.StoryCandidate
 	for rows.Next() {
-		var id, last int64
+		var c dedupe.StoryCandidate
 		var blob []byte
-		if err := rows.Scan(&id, &last, &blob); err != nil {
-			return 0, fmt.Errorf("story candidates: %w", err)
+		if err := rows.Scan(&c.ID, &c.Last, &blob); err != nil {
+			return nil, fmt.Errorf("story candidates: %w", err)
 		}
-		if last < published-window {
-			continue
+		if c.Topic, err = dedupe.DecodeTopic(blob); err != nil {
+			return nil, fmt.Errorf("story %d: %w", c.ID, err)
 		}
-		c, err := dedupe.DecodeVector(blob)
-		if err != nil {
-			return 0, fmt.Errorf("story %d: %w", id, err)
-		}
-		// Ties go to the older story, so the same arrival order always
-		// gives the same stories.
-		if score := dedupe.Cosine(v, c); score > bestScore || (score == bestScore && (best == 0 || id < best)) {
-			best, bestScore = id, score
-		}
+		out = append(out, c)
 	}
-	return best, rows.Err()
+	return out, rows.Err()
 }
 
 // fileInStory puts a placed article into a story: its cluster's, when the
@@ -322,7 +324,7 @@ func (w *writer) chooseStory(v dedupe.Vector, published int64) (int64, error) {
 // wording, and so their strongest terms, yet each is its own news. Without
 // this, the shipped labelled set put every blurb of a template in one
 // story, and story precision fell from 0.98 to 0.80.
-func (w *writer) fileInStory(cluster int64, v dedupe.Vector, published int64, filler bool) error {
+func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, filler bool) error {
 	if !w.store.stories.Enabled {
 		return nil
 	}
@@ -370,7 +372,7 @@ func (w *writer) mergeStories(from, into int64) error {
 	s := old
 	s.articles += src.articles
 	s.first, s.last = min(s.first, src.first), max(s.last, src.last)
-	s.centroid = dedupe.Add(old.centroid, src.centroid, 1)
+	s.topic = old.topic.Join(src.topic, 1)
 	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE story_id = ?`, into, from); err != nil {
 		return fmt.Errorf("merge story %d into %d: %w", from, into, err)
 	}
@@ -380,11 +382,11 @@ func (w *writer) mergeStories(from, into int64) error {
 	return w.saveStory(old, s)
 }
 
-// articleVector reads an article's stored topic vector.
-func (w *writer) articleVector(id int64) (dedupe.Vector, error) {
+// articleTopic reads an article's stored topic.
+func (w *writer) articleTopic(id int64) (dedupe.Topic, error) {
 	var blob []byte
 	if err := w.queryRow(`SELECT terms FROM fingerprints WHERE article_id = ?`, id).Scan(&blob); err != nil {
-		return dedupe.Vector{}, fmt.Errorf("article %d: %w", id, err)
+		return dedupe.Topic{}, fmt.Errorf("article %d: %w", id, err)
 	}
-	return dedupe.DecodeVector(blob)
+	return dedupe.DecodeTopic(blob)
 }

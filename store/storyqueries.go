@@ -48,9 +48,11 @@ func (s *Store) storyMembers(ctx context.Context, id int64) ([]storyMember, erro
 			return nil, fmt.Errorf("story %d: %w", id, err)
 		}
 		m.Published = time.Unix(pub, 0).UTC()
-		if m.vector, err = dedupe.DecodeVector(blob); err != nil {
+		t, err := dedupe.DecodeTopic(blob)
+		if err != nil {
 			return nil, fmt.Errorf("article %d: %w", m.ID, err)
 		}
+		m.vector = t.Vector
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -95,10 +97,11 @@ func (s *Store) Stories(ctx context.Context, since time.Time, minSources, limit 
 		if err := rows.Scan(&sum.ID, &first, &last, &blob); err != nil {
 			return nil, fmt.Errorf("list stories: %w", err)
 		}
-		centroid, err := dedupe.DecodeVector(blob)
+		story, err := dedupe.DecodeTopic(blob)
 		if err != nil {
 			return nil, fmt.Errorf("story %d: %w", sum.ID, err)
 		}
+		centroid := story.Vector
 		members, err := s.storyMembers(ctx, sum.ID)
 		if err != nil {
 			return nil, err
@@ -139,10 +142,11 @@ func (s *Store) Story(ctx context.Context, id int64) (StoryDetail, error) {
 	if err != nil {
 		return d, fmt.Errorf("story %d: %w", id, err)
 	}
-	centroid, err := dedupe.DecodeVector(blob)
+	story, err := dedupe.DecodeTopic(blob)
 	if err != nil {
 		return d, fmt.Errorf("story %d: %w", id, err)
 	}
+	centroid := story.Vector
 	members, err := s.storyMembers(ctx, id)
 	if err != nil {
 		return d, err

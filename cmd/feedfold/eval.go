@@ -128,9 +128,12 @@ func printEval(w io.Writer, r eval.Report) error {
 		spread := func(m eval.MinMeanMax) string {
 			return fmt.Sprintf("%.4f to %.4f (mean %.4f, spread %.4f)", m.Min, m.Max, m.Mean, m.Max-m.Min)
 		}
-		rows := [][]string{
-			{"clusters B-cubed F1", spread(sh.Clusters.BCubedF1)}, {"clusters pairwise F1", spread(sh.Clusters.F1)},
-			{"stories B-cubed F1", spread(sh.Stories.BCubedF1)}, {"stories pairwise F1", spread(sh.Stories.F1)},
+		var rows [][]string
+		if r.ClustersLabelled > 0 {
+			rows = append(rows, []string{"clusters B-cubed F1", spread(sh.Clusters.BCubedF1)}, []string{"clusters pairwise F1", spread(sh.Clusters.F1)})
+		}
+		if r.StoriesLabelled > 0 {
+			rows = append(rows, []string{"stories B-cubed F1", spread(sh.Stories.BCubedF1)}, []string{"stories pairwise F1", spread(sh.Stories.F1)})
 		}
 		if err := writeTable(w, []string{"SCORE", "RANGE"}, rows); err != nil {
 			return err

@@ -1,0 +1,193 @@
+package dedupe
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Topic is what story choice knows of an article, or of a story: its topic
+// vector, the vector of its names alone, and (for an article) how many
+// distinct content terms it has, which says how much a similarity means.
+type Topic struct {
+	Vector
+	Names Vector
+	Size  int
+}
+
+// The number of name terms an article keeps, the names a story keeps,
+// and the rule of agreement between them.
+const (
+	ArticleNames = 12
+	StoryNames   = 32
+	// leadingNames are the strongest names compared; sharedNames of an
+	// article's must be among the story's 2×leadingNames strongest. Two
+	// write-ups of one event name the same people, places and bodies
+	// first; two events that share one organization do not.
+	leadingNames = 5
+	sharedNames  = 1
+)
+
+// NewTopic weighs counts by idf into an article's Topic.
+func NewTopic(c TopicCounts, idf func(term uint64) float64) Topic {
+	return Topic{Vector: Vectorize(c.Terms, idf), Names: Vectorize(c.Names, idf).Top(ArticleNames), Size: len(c.Terms)}
+}
+
+// Join returns story t with article a added (scale 1) or taken out (-1):
+// the sums of their vectors, each kept to its strongest terms.
+func (t Topic) Join(a Topic, scale float32) Topic {
+	return Topic{Vector: Add(t.Vector, a.Vector, scale), Names: Add(t.Names, a.Names, scale).Top(StoryNames)}
+}
+
+// The sizes (distinct content terms) at and below which an item is short,
+// and at and above which it is a full article. A headline alone has 4 to
+// 10; a headline and a sentence, about 15; an article, 80 and more.
+const (
+	shortTerms = 16
+	longTerms  = 80
+)
+
+// ThresholdFor is the similarity an article of size distinct content terms
+// needs to join a story: ShortThreshold for short items, Threshold for full
+// articles, and between them in proportion to the logarithm of the size.
+func (o StoryOptions) ThresholdFor(size int) float64 {
+	switch {
+	case size <= shortTerms:
+		return o.ShortThreshold
+	case size >= longTerms:
+		return o.Threshold
+	}
+	f := math.Log(float64(size)/shortTerms) / math.Log(float64(longTerms)/shortTerms)
+	return o.ShortThreshold + f*(o.Threshold-o.ShortThreshold)
+}
+
+// StoryCandidate is a story an article may join, as the store finds it:
+// listed under one of the article's strongest terms, near it in time.
+type StoryCandidate struct {
+	ID int64
+	// Topic is the story's centroid and names: the sums of its articles'.
+	Topic
+	// Last is when its latest article was published, in Unix seconds.
+	Last int64
+}
+
+// StoryChoice is the story an article joins, 0 for a new one, with the
+// figures that decided it, for explain.
+type StoryChoice struct {
+	Story      int64
+	Similarity float64
+	Threshold  float64
+	// SharedNames counts the article's leading names found among the
+	// story's; -1 when either has too few names for the test.
+	SharedNames int
+	Rule        string
+}
+
+// Choose picks the story an article with topic t, published at published
+// (Unix seconds), joins among cands: the most similar one whose centroid
+// reaches the article's threshold, within the window, and whose names
+// agree. Ties go to the older story (the smaller id), so the same arrival
+// order always gives the same stories.
+func (o StoryOptions) Choose(t Topic, published int64, cands []StoryCandidate) StoryChoice {
+	need := o.ThresholdFor(t.Size)
+	best := StoryChoice{Threshold: need, SharedNames: -1}
+	if len(t.Terms) < 2 {
+		best.Rule = "too few content terms to compare"
+		return best
+	}
+	window := int64(o.Window / time.Second)
+	cands = slices.Clone(cands)
+	slices.SortFunc(cands, func(a, b StoryCandidate) int { return cmp.Compare(a.ID, b.ID) })
+	nearest, vetoed := 0.0, 0
+	for _, c := range cands {
+		if c.Last < published-window {
+			continue
+		}
+		sim := Cosine(t.Vector, c.Vector)
+		nearest = max(nearest, sim)
+		if sim < need || (best.Story != 0 && sim <= best.Similarity) {
+			continue
+		}
+		shared, ok := NamesAgree(t.Names, c.Names)
+		if !ok {
+			vetoed++
+			continue
+		}
+		best.Story, best.Similarity, best.SharedNames = c.ID, sim, shared
+	}
+	switch {
+	case best.Story != 0 && best.SharedNames >= 0:
+		best.Rule = fmt.Sprintf("similarity %.2f >= threshold %.2f for %d terms, %d of %d leading names shared", best.Similarity, need, t.Size, best.SharedNames, leadingNames)
+	case best.Story != 0:
+		best.Rule = fmt.Sprintf("similarity %.2f >= threshold %.2f for %d terms", best.Similarity, need, t.Size)
+	case vetoed > 0:
+		best.Rule = fmt.Sprintf("similar enough to %d stories, but fewer than %d of %d leading names shared with any: a new story", vetoed, sharedNames, leadingNames)
+	default:
+		best.Rule = fmt.Sprintf("nearest story %.2f < threshold %.2f for %d terms: a new story", nearest, need, t.Size)
+	}
+	return best
+}
+
+// NamesAgree reports whether an article's names a and a story's (or
+// another article's) names b agree: at least sharedNames of a's
+// leadingNames strongest among b's 2×leadingNames strongest. It returns
+// the count shared, and -1 with true when either side names too few to
+// judge (a headline names one or two): then the similarity alone decides.
+func NamesAgree(a, b Vector) (int, bool) {
+	if len(a.Terms) < leadingNames || len(b.Terms) < leadingNames {
+		return -1, true
+	}
+	in := map[uint64]bool{}
+	for _, t := range b.Top(2 * leadingNames).Terms {
+		in[t] = true
+	}
+	shared := 0
+	for _, t := range a.Top(leadingNames).Terms {
+		if in[t] {
+			shared++
+		}
+	}
+	return shared, shared >= sharedNames
+}
+
+// topicMagic starts an encoded Topic, so that a vector stored before names
+// were kept (12 bytes a term, no header) still reads, as a topic without
+// names.
+var topicMagic = [4]byte{'T', 'p', 'c', '1'}
+
+// EncodeTopic packs a topic as the store keeps it: the magic, the vector's
+// term count, the vector, then the names.
+func EncodeTopic(t Topic) []byte {
+	v, n := EncodeVector(t.Vector), EncodeVector(t.Names)
+	out := make([]byte, 0, 8+len(v)+len(n))
+	out = append(out, topicMagic[:]...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(t.Terms)))
+	return append(append(out, v...), n...)
+}
+
+// DecodeTopic is the inverse of EncodeTopic; it also reads a bare vector
+// as stored before names were kept.
+func DecodeTopic(b []byte) (Topic, error) {
+	if len(b) < 8 || [4]byte(b[:4]) != topicMagic {
+		v, err := DecodeVector(b)
+		return Topic{Vector: v}, err
+	}
+	terms := int(binary.LittleEndian.Uint32(b[4:8]))
+	rest := b[8:]
+	if terms < 0 || 12*terms > len(rest) {
+		return Topic{}, errors.New("topic blob: term count past its end")
+	}
+	v, err := DecodeVector(rest[:12*terms])
+	if err != nil {
+		return Topic{}, err
+	}
+	n, err := DecodeVector(rest[12*terms:])
+	if err != nil {
+		return Topic{}, err
+	}
+	return Topic{Vector: v, Names: n}, nil
+}
