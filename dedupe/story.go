@@ -1,6 +1,8 @@
 package dedupe
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -105,49 +107,100 @@ type TopicCounts struct {
 // site's style, and every headline word would otherwise be a name.
 func CountTopic(title, text string) TopicCounts {
 	c := TopicCounts{Terms: TermCounts{}, Names: TermCounts{}}
-	c.add(title, titleWeight, !isTitleCase(title))
-	c.add(text, 1, true)
+	walkTopic(title, text, func(term uint64, w float64, name bool, _ [][]byte) {
+		c.Terms[term] += w
+		if name {
+			c.Names[term] += w
+		}
+	})
 	return c
 }
 
-func (c TopicCounts) add(s string, weight float64, names bool) {
-	var run [][]byte
-	name := func(term uint64, w float64) {
-		c.Terms[term] += w
-		c.Names[term] += w
-	}
-	endRun := func() {
-		switch len(run) {
-		case 0:
-			return
-		case 1:
-			name(hashToken(run[0]), weight*nameWeight)
-		default:
-			h := hashToken(run[0])
-			for _, t := range run[1:] {
-				h = mix64(h*31 ^ hashToken(t))
-			}
-			name(h, weight*nameWeight)
-			// The last word joins the topic, not the names: in the
-			// names one entity must count once, or an organization
-			// two events share would pass for two names they agree on.
-			c.Terms[hashToken(run[len(run)-1])] += weight * nameWeight
+// TermWords names the terms CountTopic finds in title and text, in the
+// words they stand for ("port pilots guild", "dredging"): what explain
+// shows of two topics, whose terms are only hashes.
+func TermWords(title, text string) map[uint64]string {
+	words := map[uint64]string{}
+	walkTopic(title, text, func(term uint64, _ float64, _ bool, word [][]byte) {
+		if _, ok := words[term]; !ok {
+			words[term] = string(bytes.Join(word, []byte(" ")))
 		}
-		run = run[:0]
-	}
-	scanTokens(s, func(tok []byte, kind tokenKind) {
-		if kind == numberToken || len(tok) < 3 || isStopword(tok) {
-			endRun()
-			return
-		}
-		if kind == nameToken && names {
-			run = append(run, append([]byte(nil), tok...))
-			return
-		}
-		endRun()
-		c.Terms[hashToken(tok)] += weight
 	})
-	endRun()
+	return words
+}
+
+// walkTopic calls emit for each term occurrence of an article's topic: its
+// hash, its weight, whether it counts among the names, and its words, which
+// are valid only during the call.
+func walkTopic(title, text string, emit func(term uint64, weight float64, name bool, words [][]byte)) {
+	var one [1][]byte
+	walk := func(s string, weight float64, names bool) {
+		var run [][]byte
+		endRun := func() {
+			switch len(run) {
+			case 0:
+				return
+			case 1:
+				emit(hashToken(run[0]), weight*nameWeight, true, run)
+			default:
+				h := hashToken(run[0])
+				for _, t := range run[1:] {
+					h = mix64(h*31 ^ hashToken(t))
+				}
+				emit(h, weight*nameWeight, true, run)
+				// The last word joins the topic, not the names: in the
+				// names one entity must count once, or an organization
+				// two events share would pass for two names they agree on.
+				emit(hashToken(run[len(run)-1]), weight*nameWeight, false, run[len(run)-1:])
+			}
+			run = run[:0]
+		}
+		scanTokens(s, func(tok []byte, kind tokenKind) {
+			if kind == numberToken || len(tok) < 3 || isStopword(tok) {
+				endRun()
+				return
+			}
+			if kind == nameToken && names {
+				run = append(run, bytes.Clone(tok))
+				return
+			}
+			endRun()
+			one[0] = tok
+			emit(hashToken(tok), weight, false, one[:])
+		})
+		endRun()
+	}
+	walk(title, titleWeight, !isTitleCase(title))
+	walk(text, 1, true)
+}
+
+// SharedTerms returns the terms a and b share, those that add most to
+// their cosine first, at most n.
+func SharedTerms(a, b Vector, n int) []uint64 {
+	type shared struct {
+		term uint64
+		w    float32
+	}
+	var out []shared
+	i, j := 0, 0
+	for i < len(a.Terms) && j < len(b.Terms) {
+		switch {
+		case a.Terms[i] == b.Terms[j]:
+			out = append(out, shared{a.Terms[i], a.Weights[i] * b.Weights[j]})
+			i++
+			j++
+		case a.Terms[i] < b.Terms[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	slices.SortFunc(out, func(x, y shared) int { return cmp.Or(cmp.Compare(y.w, x.w), cmp.Compare(x.term, y.term)) })
+	terms := make([]uint64, 0, min(n, len(out)))
+	for _, s := range out[:min(n, len(out))] {
+		terms = append(terms, s.term)
+	}
+	return terms
 }
 
 // isTitleCase reports whether title is written in Title Case, as in

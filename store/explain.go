@@ -45,6 +45,30 @@ type Explanation struct {
 	// Recorded is the match the store recorded between them, if any.
 	Recorded    *RecordedMatch `json:"recorded,omitempty"`
 	SameCluster bool           `json:"same_cluster"`
+	// Story says why they are or are not in one story.
+	Story StoryExplanation `json:"story"`
+}
+
+// StoryExplanation compares article A with the story of article B the way
+// story choice does: what A would need to join it, and what it has.
+type StoryExplanation struct {
+	StoryA    int64 `json:"story_a"`
+	StoryB    int64 `json:"story_b"`
+	SameStory bool  `json:"same_story"`
+	// Similarity is the cosine of A's topic with B's story (the sum of its
+	// articles' topics); Threshold is what A's length asks for, from its
+	// Terms distinct content terms.
+	Similarity float64 `json:"similarity"`
+	Threshold  float64 `json:"threshold"`
+	Terms      int     `json:"terms"`
+	// SharedNames counts A's leading names among the story's; -1 when
+	// either names too few for the test.
+	SharedNames int `json:"shared_names"`
+	// Shared are the terms A shares with B's story that weigh most, in
+	// words.
+	Shared []string `json:"shared_terms"`
+	// Decision is what story choice makes of A and B's story alone.
+	Decision string `json:"decision"`
 }
 
 // RecordedMatch is a stored match row.
@@ -59,19 +83,21 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 	var e Explanation
 	var texts [2]string
 	var stored [2]dedupe.Fingerprint
+	var topics [2]dedupe.Topic
+	var published [2]int64
 	for i, id := range []int64{a, b} {
 		side := &e.A
 		if i == 1 {
 			side = &e.B
 		}
 		var cluster sql.NullInt64
-		var sig, skel, facts []byte
+		var sig, skel, facts, terms []byte
 		fp := &stored[i]
-		err := s.read.QueryRowContext(ctx, `SELECT a.id, a.source, a.title, a.cluster_id, a.filler, a.boilerplate, a.text,
-				f.shingles, f.signature, f.skeleton, f.facts, f.fact_count
+		err := s.read.QueryRowContext(ctx, `SELECT a.id, a.source, a.title, a.cluster_id, a.filler, a.boilerplate, a.text, a.published,
+				f.shingles, f.signature, f.skeleton, f.facts, f.fact_count, f.terms
 			FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
-			Scan(&side.ID, &side.Source, &side.Title, &cluster, &side.Filler, &side.Boilerplate, &texts[i],
-				&fp.Shingles, &sig, &skel, &facts, &fp.FactCount)
+			Scan(&side.ID, &side.Source, &side.Title, &cluster, &side.Filler, &side.Boilerplate, &texts[i], &published[i],
+				&fp.Shingles, &sig, &skel, &facts, &fp.FactCount, &terms)
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, fmt.Errorf("article %d: %w", id, ErrNotFound)
 		}
@@ -81,6 +107,9 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 		side.Cluster = cluster.Int64
 		side.Shingles = fp.Shingles
 		if fp.Signature, fp.Skeleton, fp.Facts, err = decodeAll(sig, skel, facts); err != nil {
+			return e, fmt.Errorf("article %d: %w", id, err)
+		}
+		if topics[i], err = dedupe.DecodeTopic(terms); err != nil {
 			return e, fmt.Errorf("article %d: %w", id, err)
 		}
 	}
@@ -103,6 +132,10 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 	e.Now = s.opts.Compare(fresh[0], fresh[1])
 	e.ExactJaccard, e.ExactContainment = s.opts.Exact(cleaned[0].Text, cleaned[1].Text)
 
+	if err := s.explainStory(ctx, &e, topics, published, [2]string{cleaned[0].Text, cleaned[1].Text}); err != nil {
+		return e, err
+	}
+
 	var m RecordedMatch
 	err := s.read.QueryRowContext(ctx, `SELECT kind, rule FROM matches WHERE (article_id = ?1 AND other_id = ?2) OR (article_id = ?2 AND other_id = ?1)`, a, b).
 		Scan(&m.Kind, &m.Rule)
@@ -113,4 +146,61 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 		return e, fmt.Errorf("matches of %d and %d: %w", a, b, err)
 	}
 	return e, nil
+}
+
+// explainStory fills e.Story: A's topic against B's story, as story choice
+// would weigh them, with the strongest shared terms in words.
+func (s *Store) explainStory(ctx context.Context, e *Explanation, topics [2]dedupe.Topic, published [2]int64, texts [2]string) error {
+	st := &e.Story
+	for i, cluster := range []int64{e.A.Cluster, e.B.Cluster} {
+		var story sql.NullInt64
+		err := s.read.QueryRowContext(ctx, `SELECT story_id FROM clusters WHERE id = ?`, cluster).Scan(&story)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("story of cluster %d: %w", cluster, err)
+		}
+		if i == 0 {
+			st.StoryA = story.Int64
+		} else {
+			st.StoryB = story.Int64
+		}
+	}
+	st.SameStory = st.StoryA != 0 && st.StoryA == st.StoryB
+	// B's story as a candidate: its centroid and latest time; B alone when
+	// it has none (stories switched off).
+	cand := dedupe.StoryCandidate{ID: st.StoryB, Topic: topics[1], Last: published[1]}
+	if st.StoryB != 0 {
+		var blob []byte
+		err := s.read.QueryRowContext(ctx, `SELECT centroid, last_published FROM stories WHERE id = ?`, st.StoryB).Scan(&blob, &cand.Last)
+		if err != nil {
+			return fmt.Errorf("story %d: %w", st.StoryB, err)
+		}
+		if cand.Topic, err = dedupe.DecodeTopic(blob); err != nil {
+			return fmt.Errorf("story %d: %w", st.StoryB, err)
+		}
+		if st.SameStory {
+			// A is in the centroid: compare as choice saw it, without A.
+			cand.Topic = cand.Topic.Join(topics[0], -1)
+		}
+	} else {
+		cand.ID = -1
+	}
+	// The stored topic lacks its size, which sets the threshold: count it
+	// from the cleaned text, as ingest did.
+	a := topics[0]
+	a.Size = len(dedupe.CountTopic(e.A.Title, texts[0]).Terms)
+	choice := s.stories.Choose(a, published[0], []dedupe.StoryCandidate{cand})
+	st.Similarity = dedupe.Cosine(a.Vector, cand.Vector)
+	st.Threshold, st.Terms = choice.Threshold, a.Size
+	st.SharedNames, _ = dedupe.NamesAgree(a.Names, cand.Names)
+	st.Decision = choice.Rule
+	words := dedupe.TermWords(e.B.Title, texts[1])
+	for t, w := range dedupe.TermWords(e.A.Title, texts[0]) {
+		words[t] = w
+	}
+	for _, t := range dedupe.SharedTerms(a.Vector, cand.Vector, 8) {
+		if w, ok := words[t]; ok {
+			st.Shared = append(st.Shared, w)
+		}
+	}
+	return nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
@@ -93,6 +95,7 @@ func (a *app) printExplanation(e store.Explanation) error {
 	if e.Recorded != nil {
 		fmt.Fprintf(w, "recorded match: %s, %s\n", e.Recorded.Kind, e.Recorded.Rule)
 	}
+	printStoryExplanation(w, e)
 	for _, side := range []store.ExplainSide{e.A, e.B} {
 		if len(side.Removed) == 0 {
 			fmt.Fprintf(w, "\nnothing removed from %d\n", side.ID)
@@ -174,5 +177,32 @@ problem was found: run "feedfold reindex" to rebuild from the stored text.`,
 				return fmt.Errorf("%d problems found", len(problems))
 			})
 		},
+	}
+}
+
+// printStoryExplanation says why the two are or are not in one story.
+func printStoryExplanation(w io.Writer, e store.Explanation) {
+	st := e.Story
+	fmt.Fprintln(w)
+	switch {
+	case st.SameStory:
+		fmt.Fprintf(w, "they are in the same story, s%d\n", st.StoryA)
+	case st.StoryA == 0 || st.StoryB == 0:
+		fmt.Fprintln(w, "stories are off, or one of them has none")
+	default:
+		fmt.Fprintf(w, "they are in different stories, s%d and s%d\n", st.StoryA, st.StoryB)
+	}
+	names := "too few names on a side to compare"
+	if st.SharedNames >= 0 {
+		names = fmt.Sprintf("%d of its 5 leading names in the story's", st.SharedNames)
+	}
+	fmt.Fprintln(w, truncate(fmt.Sprintf("topic of %d against the story of %d: similarity %.2f, threshold %.2f for %d content terms; %s",
+		e.A.ID, e.B.ID, st.Similarity, st.Threshold, st.Terms, names), maxWidth))
+	if len(st.Shared) > 0 {
+		fmt.Fprintln(w, "    "+truncate("shared terms that weigh most: "+strings.Join(st.Shared, ", "), maxWidth-4))
+	}
+	fmt.Fprintln(w, "    "+truncate("story choice: "+st.Decision, maxWidth-4))
+	if !st.SameStory && st.StoryA != 0 && st.StoryB != 0 && strings.HasPrefix(st.Decision, "similarity") {
+		fmt.Fprintln(w, "    "+truncate("they qualify now: they were filed apart when the story held other articles", maxWidth-4))
 	}
 }

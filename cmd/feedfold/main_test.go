@@ -97,6 +97,25 @@ func TestSeeds(t *testing.T) {
 	if !strings.Contains(out, "s1 ") || !strings.Contains(out, "STORY") {
 		t.Fatalf("stories:\n%s", out)
 	}
+	// explain says why two of them share a story, with the figures.
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(mustFeedfold(t, "--db", db, "export")), "\n") {
+		var a struct {
+			ID   int64  `json:"id"`
+			Path string `json:"path"`
+		}
+		json.Unmarshal([]byte(line), &a)
+		if strings.HasPrefix(a.Path, "000") || strings.HasPrefix(a.Path, "001") {
+			ids = append(ids, fmt.Sprint(a.ID))
+		}
+	}
+	explained := mustFeedfold(t, append([]string{"--db", db, "explain"}, ids...)...)
+	checkWidth(t, explained)
+	for _, want := range []string{"they are in the same story", "threshold 0.40", "shared terms that weigh most:", "story choice: similarity"} {
+		if !strings.Contains(explained, want) {
+			t.Errorf("explain of seeds 000 and 001 lacks %q:\n%s", want, explained)
+		}
+	}
 	show := mustFeedfold(t, "--db", db, "show", fmt.Sprintf("s%d", storyOf["000"]))
 	checkWidth(t, show)
 	if !strings.Contains(show, "own text") || strings.Count(show, "\n") < 6 {
