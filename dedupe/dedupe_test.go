@@ -208,3 +208,57 @@ func BenchmarkFingerprint(b *testing.B) {
 		o.Fingerprint(texts[i%len(texts)])
 	}
 }
+
+// reportText is a long report rich in names and numbers, like real news:
+// sentence i names its own places and people and gives its own figures.
+func reportText(names []string, base int) string {
+	var b strings.Builder
+	for i := range 60 {
+		n := func(k int) string { return names[(i*3+k)%len(names)] }
+		fmt.Fprintf(&b, "Officials in %s said that %d homes near %s had lost power, and %s promised the repairs within %d days. ",
+			n(0), base+i*7, n(1), n(2), 2+i%9)
+		if i%6 == 5 {
+			b.WriteString("\n\n")
+		}
+	}
+	return b.String()
+}
+
+// noisy edits text as real reprints are edited: cut to its first 60%,
+// every 25th word misspelt and every 30th dropped: 7% of words, the top of
+// what real reprints show.
+func noisy(text string) string {
+	words := strings.Fields(text)
+	words = words[:len(words)*6/10]
+	var out []string
+	for i, w := range words {
+		switch {
+		case i%30 == 29:
+			continue
+		case i%25 == 24 && len(w) > 3:
+			w = w[:1] + w[2:3] + w[1:2] + w[3:]
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestNoisyReprintIsACopyByItsFacts(t *testing.T) {
+	o := dedupe.DefaultOptions()
+	names := []string{"Valbrook", "Tessa Morlan", "Quarry Hill", "Edwin Salt", "Harrowgate", "Lina Brem", "Oakmere", "Joss Pardew"}
+	original := o.Fingerprint(reportText(names, 100))
+	reprint := o.Fingerprint(noisy(reportText(names, 100)))
+	s := o.Compare(original, reprint)
+	if s.Jaccard >= o.CopyJaccard || s.Containment >= o.CopyContainment {
+		t.Fatalf("J %.2f C %.2f: the noise is too light to need the facts rule", s.Jaccard, s.Containment)
+	}
+	if s.Kind != dedupe.Copy || !strings.Contains(s.Rule, "names and numbers agree") {
+		t.Errorf("noisy reprint: kind %q, rule %q (J %.2f C %.2f facts %.2f); want a copy by its facts", s.Kind, s.Rule, s.Jaccard, s.Containment, s.Facts)
+	}
+	// The same wording around other names and numbers is not a copy: a
+	// template's other instance.
+	other := o.Fingerprint(noisy(reportText([]string{"Dunmore", "Cara Wend", "Felton", "Ivo Marsh", "Greyling", "Pia Sorn", "Brackley", "Tam Ode"}, 500)))
+	if s := o.Compare(original, other); s.Kind == dedupe.Copy {
+		t.Errorf("same wording, other facts: a copy (%s)", s.Rule)
+	}
+}

@@ -52,6 +52,10 @@ type Similarity struct {
 	Rule string
 }
 
+// minCopyFacts is the fewest distinct facts (numbers and names) each text
+// needs for their agreement to make a copy: a handful could agree by chance.
+const minCopyFacts = 8
+
 // templateWordingShare is how much lower than the skeleton similarity the
 // plain similarity must be for a template match. Copies keep their names
 // and numbers, so their plain and skeleton similarities are close; two
@@ -65,7 +69,9 @@ const templateWordingShare = 0.7
 // the wording around the facts is all they share (the plain Jaccard is well
 // below the skeleton's) and the facts differ (TemplateFacts), the pair is a
 // template match even if the shared wording would make it a copy. Otherwise a pair is a copy when its
-// estimated Jaccard reaches CopyJaccard, or when the shorter text is mostly
+// estimated Jaccard reaches CopyJaccard; or when half its shingles or more
+// are shared (FactsContainment) and its names and numbers agree
+// (CopyFacts), as in a reprint with word-level noise; or when the shorter text is mostly
 // contained in the longer one (a reprint cut at the end) and the Jaccard is
 // high enough for that containment estimate to mean something. Texts with
 // fewer than MinShingles shingles are never copies: one shared dateline or
@@ -91,6 +97,11 @@ func (o Options) Compare(a, b Fingerprint) Similarity {
 	case j >= o.CopyJaccard:
 		s.Kind = Copy
 		s.Rule = fmt.Sprintf("jaccard %.2f >= copy_jaccard %.2f", j, o.CopyJaccard)
+	case hasSkeleton && min(a.FactCount, b.FactCount) >= minCopyFacts && s.Containment >= o.FactsContainment &&
+		s.Facts >= o.CopyFacts && j >= o.ContainmentMinJaccard:
+		s.Kind = Copy
+		s.Rule = fmt.Sprintf("containment %.2f >= facts_containment %.2f and facts %.2f >= copy_facts %.2f: the names and numbers agree",
+			s.Containment, o.FactsContainment, s.Facts, o.CopyFacts)
 	case s.Containment >= o.CopyContainment && j >= o.ContainmentMinJaccard && sureContainment(j, len(a.Signature), a.Shingles, b.Shingles) < o.CopyContainment:
 		s.Rule = fmt.Sprintf("containment %.2f, but only %.2f at one standard error below: too uncertain for copy_containment %.2f",
 			s.Containment, sureContainment(j, len(a.Signature), a.Shingles, b.Shingles), o.CopyContainment)

@@ -427,9 +427,9 @@ func (a *app) generateCmd() *cobra.Command {
 	var stories, copies, briefs, filler int
 	var chrome bool
 	var seed uint64
-	var labelled, labels string
+	var labelled, labels, reprintsFrom string
 	cmd := &cobra.Command{
-		Use:   "generate DIR | generate --labelled FILE",
+		Use:   "generate DIR | generate --labelled FILE [--reprints-from BODIES.jsonl]",
 		Short: "Write a synthetic corpus of wire stories and their reprints, for trying feedfold offline",
 		Long: `Generate writes drop files of synthetic wire stories, each reprinted by several
 outlets with the usual edits. With --chrome every page is dressed in its site's
@@ -444,7 +444,14 @@ article a line: --stories events, each written up by one to four outlets in
 their own words and each write-up reprinted, follow-ups on the same subject
 that are other stories, --briefs briefs and --filler blurbs, every page in its
 site's chrome, with gold_cluster, gold_story and kind on each line. A name
-ending in .gz is written compressed. testdata/labels.jsonl.gz is
+ending in .gz is written compressed.
+
+With --reprints-from BODIES.jsonl as well, the labelled set is built on real
+prose: each body ({"key", "url", "text"} a line) is published by one outlet
+and reprinted by --copies others with real-world edits (cuts to half or more,
+merged and dropped paragraphs, 0 to 6% of words dropped, inserted or
+misspelt, datelines, RELATED: link lines, restyled quotes, rewritten
+headlines), every page in its site's chrome, with --filler blurbs. testdata/labels.jsonl.gz is
   feedfold generate --labelled testdata/labels.jsonl.gz --stories 400 --briefs 300 --filler 300`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -455,7 +462,13 @@ ending in .gz is written compressed. testdata/labels.jsonl.gz is
 				if len(args) > 0 {
 					return errors.New("--labelled writes one file: name no folder")
 				}
+				if reprintsFrom != "" {
+					return a.writeRealReprints(labelled, reprintsFrom, seed, copies, filler)
+				}
 				return a.writeLabelled(labelled, seed, stories, briefs, filler)
+			}
+			if reprintsFrom != "" {
+				return errors.New("--reprints-from goes with --labelled FILE")
 			}
 			if len(args) == 0 {
 				return errors.New("name the folder to write the drop files to, or use --labelled FILE")
@@ -490,14 +503,57 @@ ending in .gz is written compressed. testdata/labels.jsonl.gz is
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "generator seed; the same seed writes the same corpus")
 	cmd.Flags().StringVar(&labelled, "labelled", "", "write a labelled set for feedfold eval to this file instead")
 	cmd.Flags().StringVar(&labels, "labels", "", "also write the drop files' gold labels to this file, for feedfold eval DIR FILE")
+	cmd.Flags().StringVar(&reprintsFrom, "reprints-from", "", "with --labelled: build the set on these real article bodies (JSON Lines of key, url, text)")
 	return cmd
 }
 
-// writeLabelled writes the labelled evaluation set to path, gzipped when
-// the name ends in .gz, through a temporary file so that a failed run
-// leaves no half-written set.
+// writeLabelled writes the generated labelled evaluation set to path.
 func (a *app) writeLabelled(path string, seed uint64, events, briefs, filler int) error {
 	set := wiregen.EvalSet(seed, events, briefs, filler)
+	if err := writeLabelledSet(path, set); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %d labelled articles (%d events, %d briefs, %d filler) to %s\n", len(set), events, briefs, filler, path)
+	return nil
+}
+
+// writeRealReprints writes a labelled set of reprints of the real bodies
+// in bodiesPath to path.
+func (a *app) writeRealReprints(path, bodiesPath string, seed uint64, copies, filler int) error {
+	f, err := os.Open(bodiesPath)
+	if err != nil {
+		return fmt.Errorf("--reprints-from: %w", err)
+	}
+	defer f.Close()
+	bodies, err := wiregen.ReadBodies(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", bodiesPath, err)
+	}
+	set := wiregen.ReprintSet(seed, bodies, copies, filler)
+	if len(set) == 0 {
+		return fmt.Errorf("%s: no body of 80 words or more to reprint", bodiesPath)
+	}
+	if err := writeLabelledSet(path, set); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %d labelled articles (reprints of %d real bodies by %d outlets each, %d filler) to %s\n",
+		len(set), countKind(set, wiregen.KindOriginal), copies, filler, path)
+	return nil
+}
+
+func countKind(set []wiregen.Labelled, kind string) int {
+	n := 0
+	for _, l := range set {
+		if l.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// writeLabelledSet writes set to path, gzipped when the name ends in .gz,
+// through a temporary file so that a failed run leaves no half-written set.
+func writeLabelledSet(path string, set []wiregen.Labelled) error {
 	var buf bytes.Buffer
 	var w io.Writer = &buf
 	var zw *gzip.Writer
@@ -514,11 +570,7 @@ func (a *app) writeLabelled(path string, seed uint64, events, briefs, filler int
 			return fmt.Errorf("compress labelled set: %w", err)
 		}
 	}
-	if err := config.ReplaceFile(path, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "wrote %d labelled articles (%d events, %d briefs, %d filler) to %s\n", len(set), events, briefs, filler, path)
-	return nil
+	return config.ReplaceFile(path, buf.Bytes(), 0o644)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -62,7 +62,10 @@ func TestSIGKILLDuringIngestLosesNothing(t *testing.T) {
 		return paths
 	}
 	ingest := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], append([]string{"--db", db, "ingest"}, waiting()...)...)
+		// --after move: files named to ingest stay in place by default,
+		// and this test is about the drop-folder contract, a file moved
+		// only after its articles are committed.
+		cmd := exec.Command(os.Args[0], append([]string{"--db", db, "ingest", "--after", "move"}, waiting()...)...)
 		cmd.Env = append(os.Environ(), "FEEDFOLD_TEST_AS_MAIN=1")
 		return cmd
 	}

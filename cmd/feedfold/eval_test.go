@@ -155,3 +155,23 @@ func TestEvalOnREADMEDemo(t *testing.T) {
 		t.Errorf("stories B-cubed F1 %.4f with %d mixed stories: want at least 0.97 and at most 10", rep.Stories.BCubedF1, len(rep.Stories.FalseMerges))
 	}
 }
+
+// TestEvalOnRealReprints builds the near-duplicate set on the real article
+// bodies in ../shared/data (each reprinted by four outlets with word-level
+// noise, cuts, datelines, link lines and chrome, with filler) and scores
+// clusters: the copy rules must hold on real prose, not only on ours.
+func TestEvalOnRealReprints(t *testing.T) {
+	testenv.Long(t, "builds and ingests reprints of 78 real articles")
+	bodies := filepath.Join("..", "..", "..", "shared", "data", "articles-dev.jsonl")
+	if _, err := os.Stat(bodies); err != nil {
+		t.Skip("../shared/data/articles-dev.jsonl not present")
+	}
+	t.Parallel()
+	set := filepath.Join(t.TempDir(), "reprints.jsonl")
+	mustFeedfold(t, "generate", "--labelled", set, "--reprints-from", bodies, "--copies", "4", "--filler", "60")
+	rep := evalJSON(t, set)
+	t.Logf("%d articles: clusters P %.4f R %.4f F1 %.4f, %d false merges", rep.Articles, rep.Clusters.Precision, rep.Clusters.Recall, rep.Clusters.F1, len(rep.Clusters.FalseMerges))
+	if rep.Clusters.F1 < 0.97 || len(rep.Clusters.FalseMerges) != 0 {
+		t.Errorf("near-duplicate pairwise F1 %.4f with %d false merges on real prose: want at least 0.97 and none", rep.Clusters.F1, len(rep.Clusters.FalseMerges))
+	}
+}
