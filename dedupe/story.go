@@ -174,19 +174,14 @@ func walkTopic(title, text string, emit func(term uint64, weight float64, name b
 	walk(text, 1, true)
 }
 
-// SharedTerms returns the terms a and b share, those that add most to
-// their cosine first, at most n.
-func SharedTerms(a, b Vector, n int) []uint64 {
-	type shared struct {
-		term uint64
-		w    float32
-	}
-	var out []shared
+// eachShared calls fn with the positions in a and b of every term they
+// share, walking both in one pass, as their terms are sorted.
+func eachShared(a, b Vector, fn func(i, j int)) {
 	i, j := 0, 0
 	for i < len(a.Terms) && j < len(b.Terms) {
 		switch {
 		case a.Terms[i] == b.Terms[j]:
-			out = append(out, shared{a.Terms[i], a.Weights[i] * b.Weights[j]})
+			fn(i, j)
 			i++
 			j++
 		case a.Terms[i] < b.Terms[j]:
@@ -195,6 +190,17 @@ func SharedTerms(a, b Vector, n int) []uint64 {
 			j++
 		}
 	}
+}
+
+// SharedTerms returns the terms a and b share, those that add most to
+// their cosine first, at most n.
+func SharedTerms(a, b Vector, n int) []uint64 {
+	type shared struct {
+		term uint64
+		w    float32
+	}
+	var out []shared
+	eachShared(a, b, func(i, j int) { out = append(out, shared{a.Terms[i], a.Weights[i] * b.Weights[j]}) })
 	slices.SortFunc(out, func(x, y shared) int { return cmp.Or(cmp.Compare(y.w, x.w), cmp.Compare(x.term, y.term)) })
 	terms := make([]uint64, 0, min(n, len(out)))
 	for _, s := range out[:min(n, len(out))] {
@@ -286,19 +292,7 @@ func Vectorize(counts TermCounts, idf func(term uint64) float64) Vector {
 // Cosine is the cosine similarity of two vectors.
 func Cosine(a, b Vector) float64 {
 	var dot, na, nb float64
-	i, j := 0, 0
-	for i < len(a.Terms) && j < len(b.Terms) {
-		switch {
-		case a.Terms[i] == b.Terms[j]:
-			dot += float64(a.Weights[i]) * float64(b.Weights[j])
-			i++
-			j++
-		case a.Terms[i] < b.Terms[j]:
-			i++
-		default:
-			j++
-		}
-	}
+	eachShared(a, b, func(i, j int) { dot += float64(a.Weights[i]) * float64(b.Weights[j]) })
 	for _, w := range a.Weights {
 		na += float64(w) * float64(w)
 	}

@@ -175,3 +175,31 @@ func TestEvalOnRealReprints(t *testing.T) {
 		t.Errorf("near-duplicate pairwise F1 %.4f with %d false merges on real prose: want at least 0.97 and none", rep.Clusters.F1, len(rep.Clusters.FalseMerges))
 	}
 }
+
+func TestEvalOfAFolderRejectsBadLabels(t *testing.T) {
+	dir := t.TempDir()
+	drops := filepath.Join(dir, "drops")
+	if _, err := wiregen.WriteDrop(drops, wiregen.Corpus(2, 2, 2)); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct{ body, want string }{
+		"no gold":      {`{"url":"https://a.example/1"}` + "\n", "line 1: want gold (or gold_story) and/or gold_cluster"},
+		"no key":       {`{"gold":"s1"}` + "\n", "line 1: want a url or a file"},
+		"twice":        {`{"file":"x.txt","gold":"1"}` + "\n\n" + `{"file":"x.txt","gold":"2"}` + "\n", `line 3: "x.txt" is labelled on line 1 already`},
+		"bad json":     {`{"url":` + "\n", "line 1"},
+		"none matches": {`{"url":"https://nowhere.example/","gold":"1"}` + "\n", "none of its 1 labels names an article"},
+	} {
+		labels := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".jsonl")
+		if err := os.WriteFile(labels, []byte(c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := feedfold(t, "eval", drops, labels)
+		if err == nil || !strings.Contains(err.Error(), c.want) || (!strings.Contains(err.Error(), labels) && name != "bad json") {
+			t.Errorf("%s: error %v, want it to name %s and say %q", name, err, labels, c.want)
+		}
+	}
+	// The drop files were read, not moved.
+	if entries, _ := os.ReadDir(drops); len(entries) != 4 {
+		t.Errorf("%d entries left in the drop folder, want the 4 files", len(entries))
+	}
+}

@@ -1,8 +1,6 @@
 package eval
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -118,19 +116,13 @@ func readLabels(path string) (labelIndex, error) {
 	if err != nil {
 		return x, fmt.Errorf("labels: %w", err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err = eachJSONLine(data, path, func(n int, line []byte) error {
 		var l labelLine
 		if err := json.Unmarshal(line, &l); err != nil {
-			return x, fmt.Errorf("%s line %d: %w", path, n, err)
+			return fmt.Errorf("%s line %d: %w", path, n, err)
 		}
 		if l.story() == "" && labelString(l.Cluster) == "" {
-			return x, fmt.Errorf("%s line %d: want gold (or gold_story) and/or gold_cluster", path, n)
+			return fmt.Errorf("%s line %d: want gold (or gold_story) and/or gold_cluster", path, n)
 		}
 		var index map[string]int
 		var key string
@@ -140,14 +132,18 @@ func readLabels(path string) (labelIndex, error) {
 		case strings.TrimSpace(l.File) != "":
 			index, key = x.byFile, filepath.ToSlash(strings.TrimSpace(l.File))
 		default:
-			return x, fmt.Errorf("%s line %d: want a url or a file, to find the article", path, n)
+			return fmt.Errorf("%s line %d: want a url or a file, to find the article", path, n)
 		}
 		if first, dup := index[key]; dup {
-			return x, fmt.Errorf("%s line %d: %q is labelled on line %d already", path, n, key, first)
+			return fmt.Errorf("%s line %d: %q is labelled on line %d already", path, n, key, first)
 		}
 		index[key] = n
 		x.lines[n] = l
 		x.count++
+		return nil
+	})
+	if err != nil {
+		return x, err
 	}
 	if x.count == 0 {
 		return x, fmt.Errorf("labels %s: %w", path, ErrNoLabels)

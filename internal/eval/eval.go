@@ -248,21 +248,21 @@ func shuffled(st set, opts Options, first Report, run func(string, []feeds.Item,
 // scoreClusters scores the articles labelled with a gold cluster, and
 // says how many there were.
 func scoreClusters(got []labelled) (score.Grouping, int) {
-	var items []score.Item
-	for _, l := range got {
-		if l.gold != "" {
-			items = append(items, score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: l.gold, Pred: l.pred})
-		}
-	}
-	return score.Score(items), len(items)
+	return scoreLevel(got, func(l labelled) (string, int64) { return l.gold, l.pred })
 }
 
 // scoreStories scores the articles labelled with a gold story.
 func scoreStories(got []labelled) (score.Grouping, int) {
+	return scoreLevel(got, func(l labelled) (string, int64) { return l.goldSto, l.predSto })
+}
+
+// scoreLevel scores one level, label giving an article's gold and
+// predicted group there; articles without a gold label at it are left out.
+func scoreLevel(got []labelled, label func(labelled) (string, int64)) (score.Grouping, int) {
 	var items []score.Item
 	for _, l := range got {
-		if l.goldSto != "" {
-			items = append(items, score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: l.goldSto, Pred: l.predSto})
+		if gold, pred := label(l); gold != "" {
+			items = append(items, score.Item{Line: l.line, Title: l.title, Kind: l.kind, Gold: gold, Pred: pred})
 		}
 	}
 	return score.Score(items), len(items)
@@ -299,34 +299,32 @@ func readLabelled(path, tmp string) ([]feeds.Item, []labelled, error) {
 	}
 	var gold []labelled
 	seen := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err = eachJSONLine(data, path, func(n int, line []byte) error {
 		var g goldLine
 		if err := json.Unmarshal(line, &g); err != nil {
-			return nil, nil, fmt.Errorf("%s line %d: %w", path, n, err)
+			return fmt.Errorf("%s line %d: %w", path, n, err)
 		}
 		cluster, story := labelString(g.Cluster), labelString(g.Story)
 		if cluster == "" || story == "" {
-			return nil, nil, fmt.Errorf("%s line %d: want gold_cluster and gold_story", path, n)
+			return fmt.Errorf("%s line %d: want gold_cluster and gold_story", path, n)
 		}
 		if len(gold) == len(items) {
-			return nil, nil, fmt.Errorf("%s line %d: more labelled lines than articles read", path, n)
+			return fmt.Errorf("%s line %d: more labelled lines than articles read", path, n)
 		}
 		it := items[len(gold)]
 		key := identityKey(it.Source, it.GUID, it.URL)
 		if key == "" {
-			return nil, nil, fmt.Errorf("%s line %d: want a guid or a url, to match the article with its label", path, n)
+			return fmt.Errorf("%s line %d: want a guid or a url, to match the article with its label", path, n)
 		}
 		if first, dup := seen[key]; dup {
-			return nil, nil, fmt.Errorf("%s line %d: same source and guid (or url) as line %d: the store would keep one article", path, n, first)
+			return fmt.Errorf("%s line %d: same source and guid (or url) as line %d: the store would keep one article", path, n, first)
 		}
 		seen[key] = n
 		gold = append(gold, labelled{line: n, title: it.Title, kind: g.Kind, gold: cluster, goldSto: story})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(items) == 0 {
 		return nil, nil, fmt.Errorf("labelled set %s: %w", path, ErrNoLabels)
@@ -404,4 +402,22 @@ func groupLabelled(ctx context.Context, db string, opts store.Options, items []f
 		out[i].pred, out[i].predSto = p.cluster, p.story
 	}
 	return out, nil
+}
+
+// eachJSONLine calls fn with each non-blank line of a JSON Lines file read
+// from path, and its line number, stopping at the first error.
+func eachJSONLine(data []byte, path string, fn func(n int, line []byte) error) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, len(data)+1)
+	for n := 1; sc.Scan(); n++ {
+		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+			if err := fn(n, line); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
 }
