@@ -27,7 +27,9 @@ const (
 	// leadingNames are the strongest names compared; sharedNames of an
 	// article's must be among the story's 2×leadingNames strongest. Two
 	// write-ups of one event name the same people, places and bodies
-	// first; two events that share one organization do not.
+	// first. One is enough: real write-ups lead with different experts
+	// and officials, and two (which separated generated events better)
+	// cut a real seed article from its story.
 	leadingNames = 5
 	sharedNames  = 1
 )
@@ -124,8 +126,10 @@ func (o StoryOptions) Choose(t Topic, published int64, cands []StoryCandidate) S
 		best.Rule = fmt.Sprintf("similarity %.2f >= threshold %.2f for %d terms, %d of %d leading names shared", best.Similarity, need, t.Size, best.SharedNames, leadingNames)
 	case best.Story != 0:
 		best.Rule = fmt.Sprintf("similarity %.2f >= threshold %.2f for %d terms", best.Similarity, need, t.Size)
+	case vetoed > 0 && sharedNames == 1:
+		best.Rule = fmt.Sprintf("similar enough to %d stories, but none of its %d leading names is among theirs: a new story", vetoed, leadingNames)
 	case vetoed > 0:
-		best.Rule = fmt.Sprintf("similar enough to %d stories, but fewer than %d of %d leading names shared with any: a new story", vetoed, sharedNames, leadingNames)
+		best.Rule = fmt.Sprintf("similar enough to %d stories, but fewer than %d of its %d leading names are among theirs: a new story", vetoed, sharedNames, leadingNames)
 	default:
 		best.Rule = fmt.Sprintf("nearest story %.2f < threshold %.2f for %d terms: a new story", nearest, need, t.Size)
 	}
