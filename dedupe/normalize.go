@@ -57,7 +57,9 @@ func Normalize(text string) string {
 		}
 		b.WriteRune(unicode.ToLower(foldRune(r)))
 	}
-	return b.String()
+	// Lower-casing can leave characters that now compose ("y" and a
+	// combining ring): normalize again, so Normalize is idempotent.
+	return nfkc(b.String())
 }
 
 func nfkc(text string) string {
@@ -103,10 +105,16 @@ func scanTokens(text string, emit func(tok []byte, kind tokenKind)) {
 	// not a name. Line breaks and quotes do not count, because copies of one
 	// text differ in exactly those and must still agree on their names.
 	sentenceStart := true
-	upper, digit := false, false
+	upper, digit, wide := false, false, false
 	flush := func() {
 		if len(buf) == 0 {
 			return
+		}
+		// Lower-casing can make a normalized token unnormalized: "Y" and a
+		// combining ring stay apart under NFKC, "y" and the ring compose.
+		// Normalizing again keeps a token what tokenizing it again gives.
+		if wide && !norm.NFKC.IsNormal(buf) {
+			buf = norm.NFKC.Append(buf[:0:0], buf...)
 		}
 		kind := plainToken
 		switch {
@@ -117,7 +125,7 @@ func scanTokens(text string, emit func(tok []byte, kind tokenKind)) {
 		}
 		emit(buf, kind)
 		buf = buf[:0]
-		sentenceStart, upper, digit = false, false, false
+		sentenceStart, upper, digit, wide = false, false, false, false
 	}
 	for _, r := range text {
 		if r < utf8.RuneSelf {
@@ -155,6 +163,7 @@ func scanTokens(text string, emit func(tok []byte, kind tokenKind)) {
 			flush()
 			continue
 		}
+		wide = true
 		if len(buf) == 0 && unicode.IsUpper(r) {
 			upper = true
 		}
