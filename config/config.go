@@ -336,13 +336,13 @@ func (c *Config) DropList() []feeds.Drop {
 
 // DropSettingsFor returns the settings for a path named to ingest: those
 // of the configured drop folder it is in (its size limit, and whether files
-// are moved, deleted or kept) and true; else the defaults, with the files
-// kept where they are, and false. A file the user names is theirs: only a
-// folder they gave feedfold to empty has its files moved.
-func (c *Config) DropSettingsFor(path string) (feeds.Drop, bool) {
+// are moved, deleted or kept), else the defaults with the files kept where
+// they are. A file the user names is theirs: only a folder they gave
+// feedfold to empty has its files moved.
+func (c *Config) DropSettingsFor(path string) feeds.Drop {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return feeds.Drop{After: feeds.AfterKeep}, false
+		return feeds.Drop{After: feeds.AfterKeep}
 	}
 	for _, d := range c.DropList() {
 		root, err := filepath.Abs(d.Path)
@@ -350,10 +350,10 @@ func (c *Config) DropSettingsFor(path string) (feeds.Drop, bool) {
 			continue
 		}
 		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-			return d, true
+			return d
 		}
 	}
-	return feeds.Drop{After: feeds.AfterKeep}, false
+	return feeds.Drop{After: feeds.AfterKeep}
 }
 
 // Rules compiles the strip rules: the global ones, and each feed's for its

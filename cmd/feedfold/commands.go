@@ -68,7 +68,7 @@ and a file that cannot be read moves to failed/ beside NAME.error.`,
 			var rep feeds.DropReport
 			if len(args) > 0 {
 				for _, p := range args {
-					settings, _ := cfg.DropSettingsFor(p)
+					settings := cfg.DropSettingsFor(p)
 					if after != "" {
 						settings.After = after
 					}
