@@ -30,6 +30,15 @@ type StoryOptions struct {
 	// rarer: the bar falls with the text. Between the two it moves with the
 	// logarithm of the number of content terms (see ThresholdFor).
 	ShortThreshold float64 `yaml:"short_threshold"`
+	// MergeThreshold and MergeShortThreshold are the cosine between two
+	// stories' centroids at or above which they become one, for full
+	// articles and for short items (see ChooseMerge). An article is
+	// compared with a story while the story is young and its centroid
+	// thin: on real headline feeds one event starts several stories that
+	// later grow alike. Two centroids are summed over many items, so a
+	// merge asks more than a join does.
+	MergeThreshold      float64 `yaml:"merge_threshold"`
+	MergeShortThreshold float64 `yaml:"merge_short_threshold"`
 	// Window is how far apart in published time an article and a story may
 	// be: the same topic two weeks later is new news.
 	Window time.Duration `yaml:"window"`
@@ -39,7 +48,8 @@ type StoryOptions struct {
 // real headline feeds, real articles and generated write-ups together
 // (docs/benchmarks.md).
 func DefaultStoryOptions() StoryOptions {
-	return StoryOptions{Enabled: true, Threshold: 0.40, ShortThreshold: 0.15, Window: 72 * time.Hour}
+	return StoryOptions{Enabled: true, Threshold: 0.40, ShortThreshold: 0.15,
+		MergeThreshold: 0.50, MergeShortThreshold: 0.20, Window: 72 * time.Hour}
 }
 
 // Validate reports the first setting that cannot work, by its config key.
@@ -49,6 +59,10 @@ func (o StoryOptions) Validate() error {
 		return errors.New("threshold: want a number above 0 and at most 1")
 	case !(o.ShortThreshold > 0 && o.ShortThreshold <= o.Threshold):
 		return fmt.Errorf("short_threshold: want a number above 0 and at most threshold (%g)", o.Threshold)
+	case !(o.MergeThreshold > 0 && o.MergeThreshold <= 1):
+		return errors.New("merge_threshold: want a number above 0 and at most 1")
+	case !(o.MergeShortThreshold > 0 && o.MergeShortThreshold <= o.MergeThreshold):
+		return fmt.Errorf("merge_short_threshold: want a number above 0 and at most merge_threshold (%g)", o.MergeThreshold)
 	case o.Window < time.Hour:
 		return errors.New("window: want at least 1h")
 	}

@@ -131,3 +131,41 @@ func TestTopicEncoding(t *testing.T) {
 		t.Error("a damaged topic blob decoded")
 	}
 }
+
+func TestStoriesThatGrowAlikeMerge(t *testing.T) {
+	o := dedupe.DefaultStoryOptions()
+	now := int64(1_000_000)
+	grow := func(id int64, titles ...string) dedupe.StoryCandidate {
+		c := dedupe.StoryCandidate{ID: id, Last: now}
+		for _, h := range titles {
+			c.Topic = c.Topic.Join(topic(h, ""), 1)
+			c.Articles++
+		}
+		return c
+	}
+	// Two stories one event started: their first headlines shared too
+	// little, their grown centroids share the event's words.
+	a := grow(4, "Ferry strike halts crossings to Gozo", "Gozo ferry crews walk out over pay", "Strike by ferry crews strands Gozo travellers")
+	b := grow(9, "Ferry crews strike over pay, Gozo cut off", "Travellers stranded as Gozo ferry strike goes on")
+	other := grow(2, "Wildfire near Mendoza forces evacuations", "Mendoza evacuates villages as wildfire spreads")
+	for _, cands := range [][]dedupe.StoryCandidate{{a, other}, {other, a}} {
+		m := o.ChooseMerge(b, 6, cands)
+		if m.From != 9 || m.Into != 4 {
+			t.Errorf("story 9 grown alike story 4: %+v, want 9 folded into the older 4", m)
+		}
+	}
+	if m := o.ChooseMerge(b, 6, []dedupe.StoryCandidate{other}); m.Into != 0 {
+		t.Errorf("unrelated stories: %+v, want no merge", m)
+	}
+	// A story of one article is that article: Choose already judged it.
+	single := grow(11, "Ferry strike halts crossings to Gozo")
+	if m := o.ChooseMerge(b, 6, []dedupe.StoryCandidate{single}); m.Into != 0 {
+		t.Errorf("story of one article: %+v, want no merge", m)
+	}
+	// Out of the window, the same words are other news.
+	late := a
+	late.Last = now + int64(o.Window.Seconds()) + 1
+	if m := o.ChooseMerge(b, 6, []dedupe.StoryCandidate{late}); m.Into != 0 {
+		t.Errorf("story past the window: %+v, want no merge", m)
+	}
+}

@@ -69,6 +69,9 @@ type StoryExplanation struct {
 	Shared []string `json:"shared_terms"`
 	// Decision is what story choice makes of A and B's story alone.
 	Decision string `json:"decision"`
+	// Merge is what the merge rule makes of A's story and B's, when they
+	// are two; nil otherwise.
+	Merge *dedupe.StoryMerge `json:"merge,omitempty"`
 }
 
 // RecordedMatch is a stored match row.
@@ -193,6 +196,12 @@ func (s *Store) explainStory(ctx context.Context, e *Explanation, topics [2]dedu
 	st.Threshold, st.Terms = choice.Threshold, a.Size
 	st.SharedNames, _ = dedupe.NamesAgree(a.Names, cand.Names)
 	st.Decision = choice.Rule
+	if st.StoryA != 0 && st.StoryB != 0 && !st.SameStory {
+		var err error
+		if st.Merge, err = s.explainMerge(ctx, st.StoryA, st.StoryB, a.Size); err != nil {
+			return err
+		}
+	}
 	words := dedupe.TermWords(e.B.Title, texts[1])
 	for t, w := range dedupe.TermWords(e.A.Title, texts[0]) {
 		words[t] = w
@@ -203,4 +212,24 @@ func (s *Store) explainStory(ctx context.Context, e *Explanation, topics [2]dedu
 		}
 	}
 	return nil
+}
+
+// explainMerge asks the merge rule about stories a and b, as if a had just
+// grown by an article of size distinct content terms.
+func (s *Store) explainMerge(ctx context.Context, a, b int64, size int) (*dedupe.StoryMerge, error) {
+	var cands [2]dedupe.StoryCandidate
+	for i, id := range []int64{a, b} {
+		var blob []byte
+		c := &cands[i]
+		c.ID = id
+		err := s.read.QueryRowContext(ctx, `SELECT centroid, last_published, articles FROM stories WHERE id = ?`, id).Scan(&blob, &c.Last, &c.Articles)
+		if err != nil {
+			return nil, fmt.Errorf("story %d: %w", id, err)
+		}
+		if c.Topic, err = dedupe.DecodeTopic(blob); err != nil {
+			return nil, fmt.Errorf("story %d: %w", id, err)
+		}
+	}
+	m := s.stories.ChooseMerge(cands[0], size, cands[1:])
+	return &m, nil
 }

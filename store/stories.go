@@ -295,7 +295,7 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, last_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, articles, last_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
@@ -304,7 +304,7 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	for rows.Next() {
 		var c dedupe.StoryCandidate
 		var blob []byte
-		if err := rows.Scan(&c.ID, &c.Last, &blob); err != nil {
+		if err := rows.Scan(&c.ID, &c.Articles, &c.Last, &blob); err != nil {
 			return nil, fmt.Errorf("story candidates: %w", err)
 		}
 		if c.Topic, err = dedupe.DecodeTopic(blob); err != nil {
@@ -334,23 +334,61 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 		return err
 	}
 	if story != 0 {
-		return w.joinStory(story, v, published)
+		if err := w.joinStory(story, v, published); err != nil {
+			return err
+		}
+		if filler {
+			return nil
+		}
+		return w.settleStory(story, v.Size)
 	}
 	if !filler {
 		if story, err = w.chooseStory(v, published); err != nil {
 			return err
 		}
 	}
-	if story == 0 {
-		story, err = w.newStory(v, published)
-	} else {
+	joined := story != 0
+	if joined {
 		err = w.joinStory(story, v, published)
+	} else {
+		story, err = w.newStory(v, published)
 	}
 	if err != nil {
 		return err
 	}
 	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, story, cluster); err != nil {
 		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
+	}
+	if !joined {
+		return nil // a new story: Choose found none near enough to merge with
+	}
+	return w.settleStory(story, v.Size)
+}
+
+// maxMergesPerArticle bounds the chain of merges one article can start,
+// so its cost stays bounded however the stories lie.
+const maxMergesPerArticle = 4
+
+// settleStory merges story id, just grown by an article of size distinct
+// content terms, with the stories dedupe says it has become one with.
+func (w *writer) settleStory(id int64, size int) error {
+	for range maxMergesPerArticle {
+		s, err := w.loadStory(id)
+		if err != nil {
+			return err
+		}
+		cands, err := w.storyCandidates(s.topic, s.last)
+		if err != nil {
+			return err
+		}
+		m := w.store.stories.ChooseMerge(dedupe.StoryCandidate{ID: id, Topic: s.topic, Last: s.last, Articles: s.articles}, size, cands)
+		if m.Into == 0 {
+			return nil
+		}
+		if err := w.mergeStories(m.From, m.Into); err != nil {
+			return err
+		}
+		id = m.Into
 	}
 	return nil
 }

@@ -183,3 +183,50 @@ func TestStoriesCanBeSwitchedOff(t *testing.T) {
 		t.Fatalf("stories with grouping off: %v, %v", list, err)
 	}
 }
+
+// TestStoriesThatGrowAlikeMerge checks the store carries out dedupe's
+// merge: two stories one event started become one, under the older id,
+// with their articles, clusters and index entries, and verify agrees.
+func TestStoriesThatGrowAlikeMerge(t *testing.T) {
+	s := openWithStories(t, dedupe.DefaultStoryOptions())
+	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	g := wiregen.New(5)
+	var background []feeds.Item
+	for i := range 40 {
+		w := g.WriteUp(g.NewEvent(i, at.Add(-time.Duration(i)*time.Hour)), 0)
+		background = append(background, feeds.Item{Source: fmt.Sprintf("Wire %d", i), GUID: fmt.Sprint("bg", i),
+			URL: fmt.Sprintf("https://wire.example/%d", i), Title: w.Headline, Published: w.Published})
+	}
+	mustIngest(t, s, background...)
+	headline := func(n int, title string) feeds.Item {
+		return feeds.Item{Source: fmt.Sprintf("Paper %d", n), GUID: fmt.Sprint("h", n), URL: fmt.Sprintf("https://paper.example/%d", n),
+			Title: title, Published: at.Add(time.Duration(n) * time.Minute)}
+	}
+	first := []feeds.Item{
+		headline(1, "Avalanche buries climbers on Eiger glacier"),
+		headline(2, "Mountain rescue teams search for missing climbers"),
+	}
+	mustIngest(t, s, first...)
+	ex := exported(t, s)
+	if ex[first[0].URL].Story == ex[first[1].URL].Story {
+		t.Fatalf("the two first headlines share story %d already: the test needs them apart", ex[first[0].URL].Story)
+	}
+	older := min(ex[first[0].URL].Story, ex[first[1].URL].Story)
+	var later []feeds.Item
+	for n, title := range []string{
+		"Eiger avalanche: climbers buried on glacier",
+		"Rescue teams search glacier for missing climbers",
+		"Mountain rescue teams search Eiger avalanche for climbers",
+		"Missing climbers: Eiger glacier avalanche rescue search",
+	} {
+		later = append(later, headline(10+n, title))
+	}
+	mustIngest(t, s, later...)
+	ex = exported(t, s)
+	for _, it := range append(first, later...) {
+		if got := ex[it.URL].Story; got != older {
+			t.Errorf("%q is in story %d, want the merged story %d", it.Title, got, older)
+		}
+	}
+	checkConsistent(t, s)
+}

@@ -119,7 +119,8 @@ func evalJSON(t *testing.T, args ...string) eval.Report {
 // 1,234 publishers' saved RSS files, against the labels in ../shared/data.
 // The NewsBlur-style title clustering shipped with the set scores B-cubed
 // F1 0.510 on it; feedfold scored 0.267 before stories counted names as
-// entities and lowered the bar for short items.
+// entities and lowered the bar for short items, and 0.616 before stories
+// that grew alike merged. Shuffled orders score 0.73 to 0.76.
 func TestEvalOnRealHeadlines(t *testing.T) {
 	testenv.Long(t, "ingests 3,136 real headlines")
 	dir := filepath.Join("..", "..", "..", "shared", "data", "uci-headlines-dev")
@@ -132,8 +133,8 @@ func TestEvalOnRealHeadlines(t *testing.T) {
 	if rep.Articles != 3136 || rep.StoriesLabelled != 3136 {
 		t.Errorf("%d articles, %d labelled; want every one of the 3,136 read and labelled", rep.Articles, rep.StoriesLabelled)
 	}
-	if rep.Stories.BCubedF1 < 0.58 || rep.Stories.BCubedPrecision < 0.7 {
-		t.Errorf("stories B-cubed F1 %.4f, precision %.4f: want at least 0.58 and 0.7", rep.Stories.BCubedF1, rep.Stories.BCubedPrecision)
+	if rep.Stories.BCubedF1 < 0.70 || rep.Stories.BCubedPrecision < 0.72 {
+		t.Errorf("stories B-cubed F1 %.4f, precision %.4f: want at least 0.70 and 0.72", rep.Stories.BCubedF1, rep.Stories.BCubedPrecision)
 	}
 }
 

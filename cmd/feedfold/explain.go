@@ -205,4 +205,7 @@ func printStoryExplanation(w io.Writer, e store.Explanation) {
 	if !st.SameStory && st.StoryA != 0 && st.StoryB != 0 && strings.HasPrefix(st.Decision, "similarity") {
 		fmt.Fprintln(w, "    "+truncate("they qualify now: they were filed apart when the story held other articles", maxWidth-4))
 	}
+	if st.Merge != nil {
+		fmt.Fprintln(w, "    "+truncate(fmt.Sprintf("s%d against s%d as stories: %s", st.StoryA, st.StoryB, st.Merge.Rule), maxWidth-4))
+	}
 }
