@@ -185,7 +185,29 @@ func walkTopic(title, text string, emit func(term uint64, weight float64, name b
 		endRun()
 	}
 	walk(title, titleWeight, !isTitleCase(title))
-	walk(text, 1, true)
+	// Subheadings in Title Case mark no names either: "Evolving Peace
+	// Initiatives and International Stakeholders" names nobody.
+	// A paragraph's first line may be one, above text wrapped in lines
+	// that a run of names can cross.
+	for para := range strings.SplitSeq(text, "\n\n") {
+		first, rest, _ := strings.Cut(strings.TrimLeft(para, "\n"), "\n")
+		if isHeading(first) {
+			walk(first, 1, false)
+			walk(rest, 1, true)
+			continue
+		}
+		walk(para, 1, true)
+	}
+}
+
+// isHeading reports whether a line of text is a subheading in Title Case:
+// a dozen words or fewer, not ending a sentence.
+func isHeading(line string) bool {
+	line = strings.TrimSpace(line)
+	if line == "" || strings.ContainsAny(line[len(line)-1:], ".!?\"'”’") || len(strings.Fields(line)) > 12 {
+		return false
+	}
+	return isTitleCase(line)
 }
 
 // eachShared calls fn with the positions in a and b of every term they

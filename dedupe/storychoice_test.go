@@ -45,6 +45,36 @@ func TestTitleCaseMarksNoNames(t *testing.T) {
 	}
 }
 
+func TestSubheadingsMarkNoNames(t *testing.T) {
+	// A Title Case subheading names nobody; the paragraph under it does,
+	// and a name wrapped across two lines is still one.
+	got := topic("Talks resume", "Evolving Peace Initiatives and International Stakeholders\nOfficials met in Geneva, where Valeria\nLomes spoke first.")
+	want := topic("Talks resume", "Officials met in Geneva, where Valeria Lomes spoke first.")
+	if len(got.Names.Terms) != len(want.Names.Terms) || dedupe.Cosine(got.Names, want.Names) < 0.999 {
+		t.Errorf("names with a subheading above: %v, want those of the paragraph alone: %v", got.Names.Terms, want.Names.Terms)
+	}
+}
+
+func TestNamesAgreeOnTheStrongest(t *testing.T) {
+	names := func(text string) dedupe.Vector { return topic("", text).Names }
+	// One subject, one body in common, two towns and two casts: the
+	// strongest name of neither is named by the other.
+	lisbon := names("Wendell Vintarmo spoke in Lisbon. Wendell Vintarmo said Lisbon would wait. Zofia Ithlomo and the Ministry of Water agreed.")
+	accra := names("Anders Tergorka spoke in Accra. Anders Tergorka said Accra would wait. Carmen Terdal and the Ministry of Water agreed.")
+	if _, ok := dedupe.NamesAgree(lisbon, accra); ok {
+		t.Error("two casts sharing only the ministry agree")
+	}
+	// Another write-up of the Lisbon event, leading with another person.
+	again := names("Zofia Ithlomo spoke in Lisbon. Zofia Ithlomo said the Ministry of Water had not met Wendell Vintarmo.")
+	if _, ok := dedupe.NamesAgree(again, lisbon); !ok {
+		t.Error("write-ups of one event, each leading with another of its people, disagree")
+	}
+	// Too few names to judge: the similarity alone decides.
+	if n, ok := dedupe.NamesAgree(names("Lisbon waits."), accra); n != -1 || !ok {
+		t.Errorf("one name against many: %d, %v; want -1, true", n, ok)
+	}
+}
+
 func TestThresholdFallsWithTheText(t *testing.T) {
 	o := dedupe.DefaultStoryOptions()
 	short, mid, long := o.ThresholdFor(6), o.ThresholdFor(36), o.ThresholdFor(400)

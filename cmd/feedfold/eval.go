@@ -100,8 +100,12 @@ func printEval(w io.Writer, r eval.Report) error {
 		if labelled == 0 {
 			return []string{"-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}
 		}
+		merges := strconv.Itoa(len(g.FalseMerges))
+		if g.Groups > 0 {
+			merges = fmt.Sprintf("%d of %d (%.1f%%)", len(g.FalseMerges), g.Groups, 100*float64(len(g.FalseMerges))/float64(g.Groups))
+		}
 		return []string{f(g.Precision), f(g.Recall), f(g.F1), f(g.BCubedPrecision), f(g.BCubedRecall), f(g.BCubedF1), f(g.ARI),
-			strconv.Itoa(len(g.FalseMerges)), strconv.Itoa(g.HardNegativeMerges), strconv.Itoa(len(g.Splits))}
+			merges, strconv.Itoa(g.HardNegativeMerges), strconv.Itoa(len(g.Splits))}
 	}
 	clusters, stories := col(r.Clusters, r.ClustersLabelled), col(r.Stories, r.StoriesLabelled)
 	var rows [][]string

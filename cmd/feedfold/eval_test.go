@@ -140,7 +140,8 @@ func TestEvalOnRealHeadlines(t *testing.T) {
 
 // TestEvalOnREADMEDemo scores the README's demo corpus: 200 wire stories
 // each reprinted by 5 outlets, every story its own event. Before, 27 of
-// its stories mixed unrelated events through a drifting centroid.
+// its stories mixed unrelated events through a drifting centroid, and 7
+// of 193 before names had to agree on each side's strongest.
 func TestEvalOnREADMEDemo(t *testing.T) {
 	testenv.Long(t, "generates and ingests the README demo")
 	t.Parallel()
@@ -152,8 +153,9 @@ func TestEvalOnREADMEDemo(t *testing.T) {
 	if rep.Clusters.F1 < 0.99 || len(rep.Clusters.FalseMerges) != 0 {
 		t.Errorf("clusters F1 %.4f with %d false merges: want at least 0.99 and none", rep.Clusters.F1, len(rep.Clusters.FalseMerges))
 	}
-	if rep.Stories.BCubedF1 < 0.97 || len(rep.Stories.FalseMerges) > 10 {
-		t.Errorf("stories B-cubed F1 %.4f with %d mixed stories: want at least 0.97 and at most 10", rep.Stories.BCubedF1, len(rep.Stories.FalseMerges))
+	if mixed := float64(len(rep.Stories.FalseMerges)) / float64(rep.Stories.Groups); rep.Stories.BCubedF1 < 0.98 || mixed > 0.02 {
+		t.Errorf("stories B-cubed F1 %.4f with %d of %d stories mixed: want at least 0.98 and at most 2%%",
+			rep.Stories.BCubedF1, len(rep.Stories.FalseMerges), rep.Stories.Groups)
 	}
 }
 

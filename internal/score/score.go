@@ -108,6 +108,9 @@ type Grouping struct {
 	// Splits are gold groups spread over more than one predicted group,
 	// worst first.
 	Splits []Split `json:"splits"`
+	// Groups counts the predicted groups, so that false merges read as a
+	// share of them.
+	Groups int `json:"groups"`
 }
 
 // FalseMerge is one predicted group that mixes gold groups.
@@ -163,6 +166,7 @@ func Score(items []Item) Grouping {
 		}
 		predsOf[gold[i]][pred[i]] = true
 	}
+	g.Groups = len(goldsOf)
 	merges := map[int64]int{}
 	for i := range items {
 		if len(goldsOf[pred[i]]) < 2 {

@@ -37,6 +37,9 @@ func TestScoreByHand(t *testing.T) {
 	if len(sc.Splits) != 1 || sc.Splits[0].Gold != "A" || sc.Splits[0].Groups != 2 || len(sc.Splits[0].Items) != 3 {
 		t.Errorf("splits %+v; want gold A in 2 groups", sc.Splits)
 	}
+	if sc.Groups != 2 {
+		t.Errorf("%d predicted groups, want 2", sc.Groups)
+	}
 
 	// A perfect grouping scores 1 everywhere, and unplaced articles
 	// (group 0) each stand alone rather than together.
