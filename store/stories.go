@@ -269,11 +269,15 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	// that goes on for weeks becomes several stories rather than one that
 	// chains every related article together.
 	window := int64(so.Window.Seconds())
+	termQuery, err := w.stmt(`SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
+		ORDER BY first_published DESC LIMIT ` + strconv.Itoa(maxStoriesPerTerm))
+	if err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
 	seen := map[int64]bool{}
 	var ids []any
 	for _, t := range v.Top(dedupe.IndexTerms).Terms {
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
-			ORDER BY first_published DESC LIMIT `+strconv.Itoa(maxStoriesPerTerm), int64(t), published-window, published+window)
+		rows, err := termQuery.QueryContext(w.ctx, int64(t), published-window, published+window)
 		if err != nil {
 			return nil, fmt.Errorf("story candidates: %w", err)
 		}
@@ -295,7 +299,11 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, articles, last_published, centroid FROM stories WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	byID, err := w.stmt(`SELECT id, articles, last_published, centroid FROM stories WHERE id IN (` + placeholders(len(ids)) + `)`)
+	if err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
+	rows, err := byID.QueryContext(w.ctx, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
