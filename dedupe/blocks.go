@@ -208,3 +208,19 @@ func CleanBlocks(blocks []Block, source string, rules *Rules, isBoilerplate func
 	}
 	return c
 }
+
+// LearnedForSource reports whether a line counted in articles articles of
+// one source is that source's boilerplate: a line that many of its
+// articles share is the site's chrome, not a story's.
+func (o Options) LearnedForSource(articles int) bool {
+	return articles >= o.BoilerplateArticles
+}
+
+// BecomesGlobal reports whether a line that sources sources have learned,
+// one more than before, has just become boilerplate for every source: a
+// syndication footer or a cookie notice many sites share. It is true once,
+// when the count reaches BoilerplateSources, so the articles carrying the
+// line are queued for cleaning again once.
+func (o Options) BecomesGlobal(sources int) bool {
+	return sources == o.BoilerplateSources
+}

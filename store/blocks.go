@@ -94,23 +94,28 @@ func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[
 	return set, nil
 }
 
-// clean strips an article, split into blocks, of rules and boilerplate and
-// fingerprints what is left.
-func (s *Store) clean(blocks []dedupe.Block, source string, bp boilerplateSet) (dedupe.Cleaned, dedupe.Fingerprint) {
-	key := sourceKey(source)
-	c := dedupe.CleanBlocks(blocks, source, s.rules, func(b dedupe.Block) bool { return bp.has(key, b.Hash) })
-	return c, s.opts.Fingerprint(c.Text)
+// prepare is store's one way from an article's text, split into blocks,
+// to what dedupe decides on (see dedupe.Prepare): every path that cleans
+// and fingerprints (ingest, the end of a batch, reindex, explain) comes
+// here, with the boilerplate test it has.
+func (s *Store) prepare(title, source string, blocks []dedupe.Block, isBoilerplate func(dedupe.Block) bool) dedupe.Prepared {
+	return s.opts.Prepare(title, source, blocks, s.rules, isBoilerplate)
 }
 
-// cleanKnown cleans and fingerprints text with what the batch knows: the
-// boilerplate looked up for it (w.bp) and what it has learned since. The
-// article's lines must have been looked up into w.bp.
-func (w *writer) cleanKnown(source, text string) (dedupe.Fingerprint, dedupe.Cleaned) {
+// knows is the boilerplate test of source's blocks with what b holds.
+func (b boilerplateSet) knows(source string) func(dedupe.Block) bool {
 	key := sourceKey(source)
-	c := dedupe.Clean(text, source, w.store.rules, func(b dedupe.Block) bool {
+	return func(blk dedupe.Block) bool { return b.has(key, blk.Hash) }
+}
+
+// prepareKnown prepares an article with what the batch knows: the
+// boilerplate looked up for it (w.bp) and what it has learned since. The
+// article's lines must have been looked up into w.bp (lookUp).
+func (w *writer) prepareKnown(title, source, text string) dedupe.Prepared {
+	key := sourceKey(source)
+	return w.store.prepare(title, source, dedupe.Blocks(text), func(b dedupe.Block) bool {
 		return w.bp.has(key, b.Hash) || w.learned[[2]int64{key, int64(b.Hash)}] || w.global[int64(b.Hash)]
 	})
-	return w.opts.Fingerprint(c.Text), c
 }
 
 // lookUp adds to w.bp what is known about the lines of texts, by source,
@@ -192,7 +197,7 @@ func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) err
 			rows.Close()
 			return fmt.Errorf("count lines: %w", err)
 		}
-		if !learned && articles >= int64(w.opts.BoilerplateArticles) {
+		if !learned && w.opts.LearnedForSource(int(articles)) {
 			learnedNow = append(learnedNow, r)
 		}
 	}
@@ -222,7 +227,7 @@ func (w *writer) learn(key, block int64, members []byte) error {
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)
 	}
-	if sources != w.opts.BoilerplateSources {
+	if !w.opts.BecomesGlobal(sources) {
 		return nil
 	}
 	w.global[block] = true

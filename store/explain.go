@@ -121,13 +121,15 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 
 	var cleaned [2]dedupe.Cleaned
 	var fresh [2]dedupe.Fingerprint
+	var sizes [2]int
 	for i, side := range []*ExplainSide{&e.A, &e.B} {
 		blocks := dedupe.Blocks(texts[i])
 		bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(side.Source): distinctBlocks(blocks)})
 		if err != nil {
 			return e, err
 		}
-		cleaned[i], fresh[i] = s.clean(blocks, side.Source, bp)
+		pr := s.prepare(side.Title, side.Source, blocks, bp.knows(side.Source))
+		cleaned[i], fresh[i], sizes[i] = pr.Cleaned, pr.Fingerprint, len(pr.Terms.Terms)
 		for _, r := range cleaned[i].Removed {
 			side.Removed = append(side.Removed, RemovedLine{Text: r.Text, Reason: r.Reason})
 		}
@@ -135,7 +137,7 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 	e.Now = s.opts.Compare(fresh[0], fresh[1])
 	e.ExactJaccard, e.ExactContainment = s.opts.Exact(cleaned[0].Text, cleaned[1].Text)
 
-	if err := s.explainStory(ctx, &e, topics, published, [2]string{cleaned[0].Text, cleaned[1].Text}); err != nil {
+	if err := s.explainStory(ctx, &e, topics, published, sizes, [2]string{cleaned[0].Text, cleaned[1].Text}); err != nil {
 		return e, err
 	}
 
@@ -153,7 +155,7 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 
 // explainStory fills e.Story: A's topic against B's story, as story choice
 // would weigh them, with the strongest shared terms in words.
-func (s *Store) explainStory(ctx context.Context, e *Explanation, topics [2]dedupe.Topic, published [2]int64, texts [2]string) error {
+func (s *Store) explainStory(ctx context.Context, e *Explanation, topics [2]dedupe.Topic, published [2]int64, sizes [2]int, texts [2]string) error {
 	st := &e.Story
 	for i, cluster := range []int64{e.A.Cluster, e.B.Cluster} {
 		var story sql.NullInt64
@@ -187,10 +189,10 @@ func (s *Store) explainStory(ctx context.Context, e *Explanation, topics [2]dedu
 	} else {
 		cand.ID = -1
 	}
-	// The stored topic lacks its size, which sets the threshold: count it
-	// from the cleaned text, as ingest did.
+	// The stored topic lacks its size, which sets the threshold: it comes
+	// from the cleaned text, as ingest counted it.
 	a := topics[0]
-	a.Size = len(dedupe.CountTopic(e.A.Title, texts[0]).Terms)
+	a.Size = sizes[0]
 	choice := s.stories.Choose(a, published[0], []dedupe.StoryCandidate{cand})
 	st.Similarity = dedupe.Cosine(a.Vector, cand.Vector)
 	st.Threshold, st.Terms = choice.Threshold, a.Size

@@ -187,9 +187,8 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, i := range todo {
 		g.Go(func() error {
-			c, fp := s.clean(blocks[i], preps[i].item.Source, bp)
-			preps[i].clean, preps[i].fp = &c, &fp
-			preps[i].terms = dedupe.CountTopic(preps[i].item.Title, c.Text)
+			pr := s.prepare(preps[i].item.Title, preps[i].item.Source, blocks[i], bp.knows(preps[i].item.Source))
+			preps[i].clean, preps[i].fp, preps[i].terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
 			return nil
 		})
 	}
@@ -460,9 +459,8 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		}
 	}
 	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
-		fp, c := w.cleanKnown(it.Source, it.Text)
-		p.clean, p.fp = &c, &fp
-		p.terms = dedupe.CountTopic(it.Title, c.Text)
+		pr := w.prepareKnown(it.Title, it.Source, it.Text)
+		p.clean, p.fp, p.terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
 	}
 	vec, err := w.vectorize(p.terms, !exists)
 	if err != nil {
@@ -616,16 +614,11 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, err
 		}
 		return cluster, nil
 	}
-	target := matches[0].Cluster
-	for _, m := range matches {
-		target = min(target, m.Cluster)
-	}
+	plan := dedupe.PlaceCluster(matches)
+	target := plan.Join
 	merged := false
-	for _, m := range matches {
-		if m.Cluster == target {
-			continue
-		}
-		did, err := w.merge(m.Cluster, target)
+	for _, from := range plan.Merge {
+		did, err := w.merge(from, target)
 		if err != nil {
 			return 0, err
 		}

@@ -25,19 +25,18 @@ func (w *writer) settle() error {
 	slices.Sort(ids)
 	clear(w.refingerprint)
 	type queued struct {
-		id, cluster  int64
-		source, text string
-		sig, skel    []byte
-		fp           dedupe.Fingerprint
-		clean        dedupe.Cleaned
+		id, cluster         int64
+		source, title, text string
+		sig, skel           []byte
+		prep                dedupe.Prepared
 	}
 	var list []queued
 	for _, id := range ids {
 		var q queued
 		var cluster sql.NullInt64
-		err := w.queryRow(`SELECT a.cluster_id, a.source, a.text, f.signature, f.skeleton
+		err := w.queryRow(`SELECT a.cluster_id, a.source, a.title, a.text, f.signature, f.skeleton
 			FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
-			Scan(&cluster, &q.source, &q.text, &q.sig, &q.skel)
+			Scan(&cluster, &q.source, &q.title, &q.text, &q.sig, &q.skel)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -59,19 +58,20 @@ func (w *writer) settle() error {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range list {
 		g.Go(func() error {
-			list[i].fp, list[i].clean = w.cleanKnown(list[i].source, list[i].text)
+			list[i].prep = w.prepareKnown(list[i].title, list[i].source, list[i].text)
 			return nil
 		})
 	}
 	g.Wait()
 	for _, q := range list {
-		if slices.Equal(dedupe.EncodeSignature(q.fp.Signature), q.sig) && slices.Equal(dedupe.EncodeSignature(q.fp.Skeleton), q.skel) {
+		fp := q.prep.Fingerprint
+		if slices.Equal(dedupe.EncodeSignature(fp.Signature), q.sig) && slices.Equal(dedupe.EncodeSignature(fp.Skeleton), q.skel) {
 			continue
 		}
 		if w.recluster[q.cluster] {
 			continue // rebuilt anyway
 		}
-		done, err := w.refreshInPlace(q.id, q.cluster, q.fp, q.clean)
+		done, err := w.refreshInPlace(q.id, q.cluster, q.prep)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,8 @@ func (w *writer) settle() error {
 // cluster: every copy it had is still a copy, and it finds no copy in
 // another cluster. It reports false when the cluster must be rebuilt,
 // having taken the article's old band keys out of the index.
-func (w *writer) refreshInPlace(id, cluster int64, fp dedupe.Fingerprint, c dedupe.Cleaned) (bool, error) {
+func (w *writer) refreshInPlace(id, cluster int64, prep dedupe.Prepared) (bool, error) {
+	fp, c := prep.Fingerprint, prep.Cleaned
 	old, err := w.loadStored(`a.id = ?`, id)
 	if err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
@@ -146,12 +147,11 @@ func (w *writer) refreshInPlace(id, cluster int64, fp dedupe.Fingerprint, c dedu
 	}
 	// Its topic vector changes with its text: out of its story with the
 	// old one, back in (by finish) with the new.
-	var title string
 	var published int64
-	if err := w.queryRow(`SELECT title, published FROM articles WHERE id = ?`, id).Scan(&title, &published); err != nil {
+	if err := w.queryRow(`SELECT published FROM articles WHERE id = ?`, id).Scan(&published); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
 	}
-	vec, err := w.vectorize(dedupe.CountTopic(title, c.Text), false)
+	vec, err := w.vectorize(prep.Terms, false)
 	if err != nil {
 		return false, err
 	}
@@ -202,16 +202,6 @@ func (w *writer) refreshFiller(ids map[int64]bool) error {
 		}
 	}
 	return nil
-}
-
-// fingerprintNow cleans and fingerprints text with the boilerplate known
-// inside the transaction.
-func (w *writer) fingerprintNow(source, text string) (dedupe.Fingerprint, dedupe.Cleaned, error) {
-	if err := w.lookUp([]string{source}, []string{text}); err != nil {
-		return dedupe.Fingerprint{}, dedupe.Cleaned{}, err
-	}
-	fp, c := w.cleanKnown(source, text)
-	return fp, c, nil
 }
 
 // rebuild takes every member of clusters out of the index and files them
@@ -302,15 +292,15 @@ func (w *writer) rebuild(clusters []int64) error {
 // refile cleans, fingerprints, places and indexes a stored article that is
 // out of the index, as rebuild and reindex need.
 func (w *writer) refile(id int64, source, title, text string, published int64) error {
-	fp, c, err := w.fingerprintNow(source, text)
+	if err := w.lookUp([]string{source}, []string{text}); err != nil {
+		return err
+	}
+	pr := w.prepareKnown(title, source, text)
+	vec, err := w.vectorize(pr.Terms, false)
 	if err != nil {
 		return err
 	}
-	vec, err := w.vectorize(dedupe.CountTopic(title, c.Text), false)
-	if err != nil {
-		return err
-	}
-	return w.fileAgain(id, published, fp, c, vec)
+	return w.fileAgain(id, published, pr.Fingerprint, pr.Cleaned, vec)
 }
 
 // fileAgain places a stored article that is out of the index and writes
@@ -415,8 +405,8 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			for i, p := range preps {
 				fp, c, terms := *p.fp, *p.clean, p.terms
 				if w.learnedInBatch(p.item.Source, c.Blocks) {
-					fp, c = w.cleanKnown(p.item.Source, p.item.Text)
-					terms = dedupe.CountTopic(p.item.Title, c.Text)
+					pr := w.prepareKnown(p.item.Title, p.item.Source, p.item.Text)
+					fp, c, terms = pr.Fingerprint, pr.Cleaned, pr.Terms
 				}
 				vec, err := w.vectorize(terms, true)
 				if err != nil {
