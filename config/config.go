@@ -48,7 +48,13 @@ type Config struct {
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
 	file string
+	// warnings are what validation found risky but valid, with their lines.
+	warnings []string
 }
+
+// Warnings are what the config allows but a reader should hear about, each
+// with its file and line: today, schedules under a minute.
+func (c *Config) Warnings() []string { return c.warnings }
 
 // FetchConfig holds the HTTP limits and the daemon's fetching policy.
 type FetchConfig struct {
@@ -144,10 +150,11 @@ func Parse(data []byte, file string) (*Config, error) {
 		if errors.As(err, &te) {
 			msgs := make([]string, len(te.Errors))
 			for i, e := range te.Errors {
-				if m := unknownField.FindStringSubmatch(e); m != nil {
+				switch m := unknownField.FindStringSubmatch(e); {
+				case m != nil:
 					msgs[i] = fmt.Sprintf("%s line %s: unknown key %q", name, m[1], m[2])
-				} else {
-					msgs[i] = name + " " + e
+				default:
+					msgs[i] = name + " " + typeError(&root, e)
 				}
 			}
 			return nil, errors.New(strings.Join(msgs, "; "))
@@ -170,7 +177,10 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		return fmt.Errorf("%s: database: must name a file", at("database"))
 	}
 	if _, err := feeds.ParseSchedule(c.Schedule); err != nil {
-		return fmt.Errorf("%s: schedule: %w", at("schedule"), err)
+		return fmt.Errorf("%s: %w", at("schedule"), err)
+	}
+	if w := feeds.ScheduleWarning(c.Schedule); w != "" {
+		c.warnings = append(c.warnings, at("schedule")+": "+w)
 	}
 	if c.Fetch.Timeout <= 0 {
 		return fmt.Errorf("%s: fetch.timeout: must be positive, like 30s", at("fetch", "timeout"))
@@ -217,6 +227,9 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		if f.Schedule != "" {
 			if _, err := feeds.ParseSchedule(f.Schedule); err != nil {
 				return fmt.Errorf("%s: feed %q: %w", at("feeds", i, "schedule"), f.Name, err)
+			}
+			if w := feeds.ScheduleWarning(f.Schedule); w != "" {
+				c.warnings = append(c.warnings, fmt.Sprintf("%s: feed %q: %s", at("feeds", i, "schedule"), f.Name, w))
 			}
 		}
 	}

@@ -58,7 +58,13 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"bad schedule", "feeds:\n  - name: A\n    url: http://a.example/\n    schedule: every 5m\n", `line 4: feed "A": schedule "every 5m"`},
 		{"bad url", "feeds:\n  - name: A\n    url: a.example/rss\n", `line 3: feed "A": url "a.example/rss"`},
 		{"bad dedupe", "dedupe:\n  bands: 7\n", `line 2: dedupe.bands 7`},
-		{"bad type", "fetch:\n  timeout: soon\n", `line 2`},
+		{"bad type", "fetch:\n  timeout: soon\n", `cfg.yaml line 2: fetch.timeout: soon is not a duration; write one like 30s`},
+		{"duration without unit", "fetch:\n  timeout: 30\n", `line 2: fetch.timeout: 30 is not a duration; write 30s for seconds`},
+		{"word for a number", "fetch:\n  workers: eight\n", `line 2: fetch.workers: eight is not a whole number`},
+		{"bad bool in a feed", "feeds:\n  - name: A\n    url: http://a.example/\n    full_text: maybe\n", `line 4: feeds[0].full_text: maybe is not true or false`},
+		{"negative interval", "schedule: '@every -5m'\n", `line 1: schedule "@every -5m": the interval -5m0s must be positive`},
+		{"zero interval", "feeds:\n  - name: A\n    url: http://a.example/\n    schedule: '@every 0s'\n", `line 4: feed "A": schedule "@every 0s": the interval 0s must be positive`},
+		{"step out of range", "schedule: '*/61 * * * *'\n", `line 1: schedule "*/61 * * * *": the minute step /61 is out of range`},
 		{"missing drop path", "drops:\n  - max_file_bytes: 10\n", `line 2: drops[0]: path is required`},
 		{"bad story threshold", "stories:\n  threshold: 2\n", `line 2: stories.threshold: want a number above 0`},
 		{"bad story window", "stories:\n  window: 5m\n", `line 2: stories.window: want at least 1h`},
@@ -72,13 +78,21 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 			}
 		})
 	}
+	// Under a minute is valid, for local tests, and warned about by line.
+	cfg, err := config.Parse([]byte("feeds:\n  - name: A\n    url: http://a.example/\n    schedule: '@every 10s'\n"), "cfg.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := cfg.Warnings(); len(w) != 1 || !strings.Contains(w[0], `cfg.yaml line 4: feed "A": schedule "@every 10s" fetches more often than once a minute`) {
+		t.Errorf("warnings %q", w)
+	}
 	dir := t.TempDir()
 	if _, err := config.Parse([]byte("drops:\n  - path: in\n"), filepath.Join(dir, "config.yaml")); err == nil ||
 		!strings.Contains(err.Error(), "config.yaml line 2: drops[0].path: "+filepath.Join(dir, "in")+" is not a folder") {
 		t.Fatalf("missing drop folder: %v", err)
 	}
 	os.Mkdir(filepath.Join(dir, "in"), 0o755)
-	cfg, err := config.Parse([]byte("database: rel.db\ndrops:\n  - path: in\n"), filepath.Join(dir, "config.yaml"))
+	cfg, err = config.Parse([]byte("database: rel.db\ndrops:\n  - path: in\n"), filepath.Join(dir, "config.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -380,6 +380,34 @@ func TestParseSchedule(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+	// What the cron library takes but cannot mean: "@every -5m" ran every
+	// second, "*/61" in the minutes once an hour.
+	for spec, want := range map[string]string{
+		"@every -5m":    "must be positive",
+		"@every 0s":     "must be positive",
+		"*/61 * * * *":  "minute step /61 is out of range: want 1 to 59",
+		"0 */24 * * *":  "hour step /24 is out of range",
+		"0 0 */0 * *":   "day of month step /0",
+		"0 6 * * 1-5/9": "day of week step /9",
+	} {
+		_, err := feeds.ParseSchedule(spec)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want one saying %q", spec, err, want)
+		}
+	}
+	// Under a minute is allowed, for tests against a local server, with a
+	// warning; a minute and more is not worth one.
+	if _, err := feeds.ParseSchedule("@every 5s"); err != nil {
+		t.Errorf("@every 5s: %v", err)
+	}
+	if w := feeds.ScheduleWarning("@every 5s"); !strings.Contains(w, "more often than once a minute") {
+		t.Errorf("@every 5s: warning %q", w)
+	}
+	for _, quiet := range []string{"@every 1m", "*/1 * * * *", "@hourly"} {
+		if w := feeds.ScheduleWarning(quiet); w != "" {
+			t.Errorf("%q: warning %q, want none", quiet, w)
+		}
+	}
 }
 
 func TestSchedulerRecoversPanicsAndKeepsRunning(t *testing.T) {

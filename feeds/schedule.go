@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -20,11 +22,78 @@ var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Mo
 // ParseSchedule validates a schedule spec, so a typo is reported at load time
 // with the feed's name rather than when the daemon starts.
 func ParseSchedule(spec string) (cron.Schedule, error) {
+	if err := checkSchedule(spec); err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", spec, err)
+	}
 	s, err := scheduleParser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w (want 5 cron fields like \"*/15 * * * *\" or \"@every 15m\")", spec, err)
 	}
 	return s, nil
+}
+
+// MinInterval is the shortest schedule period that is not a warning: a
+// server asked for its feed more often than once a minute sees a crawler
+// misbehaving. Shorter ones are for tests against local servers.
+const MinInterval = time.Minute
+
+// ScheduleWarning says what is risky about a valid schedule, "" when
+// nothing is: today, an interval under MinInterval.
+func ScheduleWarning(spec string) string {
+	if d, ok := everyInterval(spec); ok && d > 0 && d < MinInterval {
+		return fmt.Sprintf("schedule %q fetches more often than once a minute; use it only against servers of your own", spec)
+	}
+	return ""
+}
+
+// everyInterval is the period of an "@every D" spec.
+func everyInterval(spec string) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every ")
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(rest))
+	return d, err == nil
+}
+
+// cronFields are the five fields of a cron spec with their ranges.
+var cronFields = []struct {
+	name     string
+	min, max int
+}{{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 6}}
+
+// checkSchedule refuses what the cron library takes but cannot mean: an
+// interval that is zero or negative (robfig/cron runs "@every -5m" every
+// second), and a step past its field's range ("*/61" in the minutes runs
+// once an hour, not every 61 minutes).
+func checkSchedule(spec string) error {
+	if d, ok := everyInterval(spec); ok {
+		if d <= 0 {
+			return fmt.Errorf("the interval %s must be positive, like @every 15m", d)
+		}
+		return nil
+	}
+	fields := strings.Fields(spec)
+	if len(fields) > 0 && strings.HasPrefix(fields[0], "CRON_TZ=") || len(fields) > 0 && strings.HasPrefix(fields[0], "TZ=") {
+		fields = fields[1:]
+	}
+	if len(fields) != len(cronFields) {
+		return nil // a descriptor, or the parser's own error
+	}
+	for i, f := range fields {
+		for part := range strings.SplitSeq(f, ",") {
+			_, step, ok := strings.Cut(part, "/")
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(step)
+			span := cronFields[i].max - cronFields[i].min
+			if err == nil && (n < 1 || n > span) {
+				return fmt.Errorf("the %s step /%d is out of range: want 1 to %d", cronFields[i].name, n, span)
+			}
+		}
+	}
+	return nil
 }
 
 // FeedSchedule returns the schedule a feed runs on: spec with a fixed

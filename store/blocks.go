@@ -102,6 +102,17 @@ func (s *Store) prepare(title, source string, blocks []dedupe.Block, isBoilerpla
 	return s.opts.Prepare(title, source, blocks, s.rules, isBoilerplate)
 }
 
+// prepareNow prepares a stored article for a reader (explain, show) with
+// the boilerplate known now, read outside any batch.
+func (s *Store) prepareNow(ctx context.Context, title, source, text string) (dedupe.Prepared, error) {
+	blocks := dedupe.Blocks(text)
+	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)})
+	if err != nil {
+		return dedupe.Prepared{}, err
+	}
+	return s.prepare(title, source, blocks, bp.knows(source)), nil
+}
+
 // knows is the boilerplate test of source's blocks with what b holds.
 func (b boilerplateSet) knows(source string) func(dedupe.Block) bool {
 	key := sourceKey(source)

@@ -123,12 +123,10 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 	var fresh [2]dedupe.Fingerprint
 	var sizes [2]int
 	for i, side := range []*ExplainSide{&e.A, &e.B} {
-		blocks := dedupe.Blocks(texts[i])
-		bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(side.Source): distinctBlocks(blocks)})
+		pr, err := s.prepareNow(ctx, side.Title, side.Source, texts[i])
 		if err != nil {
 			return e, err
 		}
-		pr := s.prepare(side.Title, side.Source, blocks, bp.knows(side.Source))
 		cleaned[i], fresh[i], sizes[i] = pr.Cleaned, pr.Fingerprint, len(pr.Terms.Terms)
 		for _, r := range cleaned[i].Removed {
 			side.Removed = append(side.Removed, RemovedLine{Text: r.Text, Reason: r.Reason})

@@ -63,6 +63,22 @@ func (s *Store) Clusters(ctx context.Context, minSize, limit int, withFiller boo
 	return out, rows.Err()
 }
 
+// CountClusters counts the clusters Clusters lists, without a limit.
+func (s *Store) CountClusters(ctx context.Context, minSize int, withFiller bool) (int, error) {
+	where := "size >= ?"
+	if minSize >= 2 {
+		where = "size >= 2 AND size >= ?"
+	}
+	if !withFiller {
+		where += " AND EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id AND filler = 0)"
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM clusters c WHERE `+where, minSize).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count clusters: %w", err)
+	}
+	return n, nil
+}
+
 // Member is one article of a cluster as `show` presents it.
 type Member struct {
 	ID        int64     `json:"id"`

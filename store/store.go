@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,6 +91,25 @@ func dsn(p string, readOnly bool) string {
 	return "file:" + p + "?" + q.Encode()
 }
 
+// checkPath says in words what SQLite would report as "unable to open
+// database file (14)": the path is a folder, or its folder is missing.
+func checkPath(path string) error {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("database %s is a folder: name a file, such as %s", path, filepath.Join(path, "feedfold.db"))
+	}
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("database %s: the folder %s does not exist: create it, or name a file in a folder that does", path, dir)
+	case err != nil:
+		return fmt.Errorf("database %s: %w", path, err)
+	case !info.IsDir():
+		return fmt.Errorf("database %s: %s is a file, not a folder", path, dir)
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the database at path and brings its schema
 // up to date.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
@@ -104,6 +124,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("stories settings: %w", err)
 	}
 	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db: %v", ErrNoDatabase, path, err)

@@ -391,3 +391,18 @@ func TestSpaceSplitsIndexFromArticles(t *testing.T) {
 		t.Errorf("band_keys: %+v, want counted as index", b)
 	}
 }
+
+func TestOpenSaysWhatIsWrongWithThePath(t *testing.T) {
+	dir := t.TempDir()
+	for path, want := range map[string]string{
+		dir:                                    "is a folder: name a file, such as " + filepath.Join(dir, "feedfold.db"),
+		filepath.Join(dir, "missing", "f.db"): "the folder " + filepath.Join(dir, "missing") + " does not exist",
+	} {
+		for _, readOnly := range []bool{false, true} {
+			_, err := store.Open(context.Background(), path, store.Options{Dedupe: dedupe.DefaultOptions(), ReadOnly: readOnly})
+			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "(14)") {
+				t.Errorf("open %s (read-only %v): %v, want an error saying %q", path, readOnly, err, want)
+			}
+		}
+	}
+}

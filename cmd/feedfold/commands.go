@@ -283,7 +283,19 @@ func (a *app) clustersCmd() *cobra.Command {
 				for i, c := range list {
 					rows[i] = []string{strconv.FormatInt(c.ID, 10), strconv.Itoa(c.Size), strconv.Itoa(c.Sources), when(c.LastPublished), c.Headline}
 				}
-				return writeTable(a.stdout, []string{"ID", "SIZE", "SOURCES", "LAST PUBLISHED", "HEADLINE"}, rows)
+				if err := a.listTable([]string{"ID", "SIZE", "SOURCES", "LAST PUBLISHED", "HEADLINE"}, rows); err != nil {
+					return err
+				}
+				if len(list) == limit {
+					total, err := s.CountClusters(cmd.Context(), minSize, withFiller)
+					if err != nil {
+						return err
+					}
+					if total > len(list) {
+						fmt.Fprintf(a.stdout, "\nshowing %d of %d clusters; see more with --limit %d\n", len(list), total, total)
+					}
+				}
+				return nil
 			})
 		},
 	}
@@ -312,10 +324,15 @@ func (a *app) withReader(ctx context.Context, fn func(*store.Store) error) error
 func (a *app) showCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show CLUSTER | sSTORY",
-		Short: "Show one cluster (each copy with its source, title, time and similarity) or one story (s12)",
+		Use:   "show CLUSTER | sSTORY | aARTICLE",
+		Short: "Show one cluster (each copy with its source, title, time and similarity), one story (s12) or one article (a7)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.HasPrefix(strings.ToLower(args[0]), "a") {
+				return a.withReader(cmd.Context(), func(s *store.Store) error {
+					return a.showArticle(s, cmd, args[0], asJSON)
+				})
+			}
 			if strings.HasPrefix(strings.ToLower(args[0]), "s") {
 				return a.withReader(cmd.Context(), func(s *store.Store) error {
 					return a.showStory(s, cmd, args[0], asJSON)
@@ -353,9 +370,14 @@ func (a *app) showCmd() *cobra.Command {
 					if m.Filler {
 						notes += " filler"
 					}
-					rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), sim, notes, m.Title}
+					rows[i] = []string{"a" + strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), sim, notes, m.Title}
 				}
-				return writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "BOILER", "TITLE"}, rows)
+				if err := a.listTable([]string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "BOILER", "TITLE"}, rows); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "\nRead one with `feedfold show a%d`; compare two with `feedfold explain %d %d`.\n",
+					d.Members[0].ID, d.Members[0].ID, d.Members[len(d.Members)-1].ID)
+				return err
 			})
 		},
 	}

@@ -84,6 +84,9 @@ func (a *app) reload(old *config.Config, runner *feeds.Runner, s *store.Store, l
 		m.reloaded(false)
 		return old
 	}
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	change := config.Compare(old, cfg, a.dbPath != "")
 	if len(change.Restart) > 0 {
 		log.Warn("these settings apply only after a restart", slog.Any("keys", change.Restart))

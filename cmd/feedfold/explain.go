@@ -24,11 +24,20 @@ of their skeletons (numbers and names masked) and of their facts, the lines
 removed from each as boilerplate or by strip rules, and the decision with the
 threshold it crossed. When boilerplate was learned after the articles were
 stored, it shows the stored decision and the one that would be made now.`,
-		Args: cobra.ExactArgs(2),
+		Example: `  feedfold explain 12 40      compare articles 12 and 40
+  feedfold explain a12 a40    the same, with ids as show prints them
+  feedfold explain 12 40 --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return fmt.Errorf("explain compares two articles: give two article ids, A and B (got %d); "+
+					"`feedfold show CLUSTER` and `show sSTORY` list them", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ids [2]int64
 			for i, arg := range args {
-				id, err := strconv.ParseInt(arg, 10, 64)
+				id, err := strconv.ParseInt(strings.TrimPrefix(strings.ToLower(arg), "a"), 10, 64)
 				if err != nil {
 					return fmt.Errorf("article id %q: want a number, as shown by `feedfold show` or `export`", arg)
 				}

@@ -55,6 +55,12 @@ type app struct {
 	stopProfile func()
 	stdout      io.Writer
 	stderr      io.Writer
+	// wide and width set how lists of titles are cut (see listWidth).
+	wide  bool
+	width int
+	// warned is set once the config's warnings have been printed, so a
+	// command that loads it twice says them once.
+	warned bool
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -74,9 +80,14 @@ clusters in SQLite for review.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default: the built-in config, see config.example.yaml)")
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "SQLite database path (overrides database: in the config)")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().BoolVar(&a.wide, "wide", false, "on a terminal, print titles whole instead of cutting them to its width")
+	root.PersistentFlags().IntVar(&a.width, "width", -1, "cut lists of titles to this many columns (0: never); default: the terminal's width, or never when not a terminal")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if _, err := a.logger(); err != nil {
+			return err
+		}
 		if a.cpuProfile == "" {
 			return nil
 		}
@@ -103,8 +114,17 @@ clusters in SQLite for review.`,
 	return root
 }
 
+// config loads the config the flags name. Its warnings go to stderr the
+// first time; the daemon logs those of a reloaded config itself.
 func (a *app) config() (*config.Config, error) {
-	return config.Load(a.configPath)
+	cfg, err := config.Load(a.configPath)
+	if err == nil && !a.warned {
+		a.warned = true
+		for _, w := range cfg.Warnings() {
+			fmt.Fprintln(a.stderr, "feedfold: warning:", w)
+		}
+	}
+	return cfg, err
 }
 
 func (a *app) logger() (*slog.Logger, error) {

@@ -92,7 +92,7 @@ func TestSeeds(t *testing.T) {
 			t.Errorf("seed %s is in story %d, seed 000 in story %d", n, storyOf[n], storyOf["000"])
 		}
 	}
-	out = mustFeedfold(t, "--db", db, "stories", "--min-sources", "1")
+	out = mustFeedfold(t, "--db", db, "--width", "100", "stories", "--min-sources", "1")
 	checkWidth(t, out)
 	if !strings.Contains(out, "s1 ") || !strings.Contains(out, "STORY") {
 		t.Fatalf("stories:\n%s", out)
@@ -116,7 +116,7 @@ func TestSeeds(t *testing.T) {
 			t.Errorf("explain of seeds 000 and 001 lacks %q:\n%s", want, explained)
 		}
 	}
-	show := mustFeedfold(t, "--db", db, "show", fmt.Sprintf("s%d", storyOf["000"]))
+	show := mustFeedfold(t, "--db", db, "--width", "100", "show", fmt.Sprintf("s%d", storyOf["000"]))
 	checkWidth(t, show)
 	if !strings.Contains(show, "own text") || strings.Count(show, "\n") < 6 {
 		t.Fatalf("show of the seeds' story:\n%s", show)
@@ -172,7 +172,7 @@ func TestFetchClustersShowExport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "f.db")); err != nil {
 		t.Fatalf("database not created beside the config: %v", err)
 	}
-	out := mustFeedfold(t, "--config", cfg, "clusters")
+	out := mustFeedfold(t, "--config", cfg, "--width", "100", "clusters")
 	checkWidth(t, out)
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 11 || !strings.HasPrefix(lines[0], "ID") {
 		t.Fatalf("want a header and 10 clusters:\n%s", out)
@@ -188,7 +188,7 @@ func TestFetchClustersShowExport(t *testing.T) {
 	if len(list) != 10 || list[0].Size != 2 || list[0].Sources != 2 {
 		t.Fatalf("clusters --json: %+v", list)
 	}
-	show := mustFeedfold(t, "--config", cfg, "show", fmt.Sprint(list[0].ID))
+	show := mustFeedfold(t, "--config", cfg, "--width", "100", "show", fmt.Sprint(list[0].ID))
 	checkWidth(t, show)
 	if !strings.Contains(show, "2 articles from 2 sources") || !strings.Contains(show, "earliest") || !strings.Contains(show, "J 0.") && !strings.Contains(show, "J 1.") {
 		t.Fatalf("show:\n%s", show)

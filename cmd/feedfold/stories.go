@@ -38,6 +38,22 @@ headline of its most central article.`,
 				}
 				if len(list) == 0 {
 					fmt.Fprintf(a.stdout, "no stories with at least %d sources%s\n", minSources, sinceText(since))
+					if minSources <= 1 {
+						return nil
+					}
+					fewer, err := s.CountStories(cmd.Context(), from, 1)
+					if err != nil {
+						return err
+					}
+					if fewer > 0 {
+						have := strconv.Itoa(fewer) + " stories have"
+						if fewer == 1 {
+							have = "1 story has"
+						}
+						fmt.Fprintf(a.stdout, "%s fewer sources: list them with --min-sources 1.\n"+
+							"A drop file's source is its front matter's source:, else its folder; put each source's files\n"+
+							"in a folder of its own, or give each a source: line.\n", have)
+					}
 					return nil
 				}
 				rows := make([][]string, len(list))
@@ -45,11 +61,23 @@ headline of its most central article.`,
 					rows[i] = []string{"s" + strconv.FormatInt(st.ID, 10), strconv.Itoa(st.Sources), strconv.Itoa(st.Articles),
 						when(st.FirstPublished), when(st.LastPublished), st.Headline}
 				}
-				return writeTable(a.stdout, []string{"STORY", "SOURCES", "ARTICLES", "FIRST", "LAST", "HEADLINE"}, rows)
+				if err := a.listTable([]string{"STORY", "SOURCES", "ARTICLES", "FIRST", "LAST", "HEADLINE"}, rows); err != nil {
+					return err
+				}
+				if len(list) == limit {
+					total, err := s.CountStories(cmd.Context(), from, minSources)
+					if err != nil {
+						return err
+					}
+					if total > len(list) {
+						fmt.Fprintf(a.stdout, "\nshowing %d of %d stories; see more with --limit %d\n", len(list), total, total)
+					}
+				}
+				return nil
 			})
 		},
 	}
-	cmd.Flags().DurationVar(&since, "since", 0, "only stories published within this long, like 24h (default: all)")
+	cmd.Flags().Var(ageFlag{&since}, "since", "only stories published within this long, like 24h, 3d or 2w (default: all)")
 	cmd.Flags().IntVar(&minSources, "min-sources", 2, "only stories told by at least this many sources")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many stories")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
@@ -60,7 +88,15 @@ func sinceText(d time.Duration) string {
 	if d <= 0 {
 		return ""
 	}
-	return " published in the last " + d.String()
+	return " published in the last " + humanAge(d)
+}
+
+// humanAge says a --since length as people would: "3d", "36h0m0s".
+func humanAge(d time.Duration) string {
+	if day := 24 * time.Hour; d >= day && d%day == 0 {
+		return strconv.Itoa(int(d/day)) + "d"
+	}
+	return d.String()
 }
 
 // showStory prints story id: its articles with their sources, and which
@@ -93,12 +129,12 @@ func (a *app) showStory(s *store.Store, cmd *cobra.Command, arg string, asJSON b
 		if perCluster[m.Cluster] > 1 {
 			copies = fmt.Sprintf("copy, cluster %d", m.Cluster)
 		}
-		rows[i] = []string{strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), copies, m.Title}
+		rows[i] = []string{"a" + strconv.FormatInt(m.ID, 10), truncate(m.Source, 18), when(m.Published), copies, m.Title}
 	}
-	if err := writeTable(a.stdout, []string{"ARTICLE", "SOURCE", "PUBLISHED", "TEXT", "TITLE"}, rows); err != nil {
+	if err := a.listTable([]string{"ARTICLE", "SOURCE", "PUBLISHED", "TEXT", "TITLE"}, rows); err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, "\nArticles marked with the same cluster are copies of one text; see them with `feedfold show CLUSTER`.")
+	fmt.Fprintf(a.stdout, "\nRead an article with `feedfold show a%d`. Articles marked with one cluster are copies\nof one text; see them with `feedfold show CLUSTER`.\n", d.Members[0].ID)
 	return nil
 }
 

@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/term"
 )
 
 // maxWidth is the widest line human output may have: it fits a terminal
@@ -16,6 +19,12 @@ const maxWidth = 100
 // takes what width is left and is cut with an ellipsis, so no line is wider
 // than maxWidth.
 func writeTable(w io.Writer, headers []string, rows [][]string) error {
+	return writeTableWidth(w, maxWidth, headers, rows)
+}
+
+// writeTableWidth is writeTable with lines at most width wide, or uncut
+// when width is 0.
+func writeTableWidth(w io.Writer, width int, headers []string, rows [][]string) error {
 	widths := make([]int, len(headers))
 	for i, h := range headers {
 		widths[i] = utf8.RuneCountInString(h)
@@ -29,12 +38,15 @@ func writeTable(w io.Writer, headers []string, rows [][]string) error {
 	for _, wd := range widths[:len(widths)-1] {
 		fixed += wd + 2
 	}
-	last := max(10, maxWidth-fixed)
+	last := max(10, width-fixed)
 	line := func(cells []string) string {
 		var b strings.Builder
 		for i, c := range cells {
 			if i == len(cells)-1 {
-				b.WriteString(truncate(c, last))
+				if width > 0 {
+					c = truncate(c, last)
+				}
+				b.WriteString(c)
 				break
 			}
 			b.WriteString(c)
@@ -69,4 +81,30 @@ func when(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// listWidth is how wide the lists of titles (clusters, stories, show) may
+// be: a terminal's width, so each row stays one line, unless --wide asks
+// for whole titles; and no limit when the output is a file or a pipe, so
+// a script or a pager gets every title whole. --width overrides both.
+func (a *app) listWidth() int {
+	switch {
+	case a.width >= 0:
+		return a.width
+	case a.wide:
+		return 0
+	}
+	f, ok := a.stdout.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+		return cols
+	}
+	return maxWidth
+}
+
+// listTable prints a list of titles at listWidth.
+func (a *app) listTable(headers []string, rows [][]string) error {
+	return writeTableWidth(a.stdout, a.listWidth(), headers, rows)
 }
