@@ -395,7 +395,7 @@ func TestSpaceSplitsIndexFromArticles(t *testing.T) {
 func TestOpenSaysWhatIsWrongWithThePath(t *testing.T) {
 	dir := t.TempDir()
 	for path, want := range map[string]string{
-		dir:                                    "is a folder: name a file, such as " + filepath.Join(dir, "feedfold.db"),
+		dir:                                   "is a folder: name a file, such as " + filepath.Join(dir, "feedfold.db"),
 		filepath.Join(dir, "missing", "f.db"): "the folder " + filepath.Join(dir, "missing") + " does not exist",
 	} {
 		for _, readOnly := range []bool{false, true} {
