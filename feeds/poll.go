@@ -125,7 +125,7 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
 	if serr := p.State.SaveFeedState(ctx, st); serr != nil {
 		rep.Err = errors.Join(rep.Err, fmt.Errorf("feed %q: record fetch: %w", feed.Name, serr))
 	}
-	p.log(rep)
+	p.log(rep, feed, now())
 	return rep
 }
 
@@ -207,7 +207,7 @@ func (p *Poller) logger() *slog.Logger {
 }
 
 // log writes the one line per fetch that operators grep for.
-func (p *Poller) log(rep PollReport) {
+func (p *Poller) log(rep PollReport, feed Feed, now time.Time) {
 	attrs := []slog.Attr{
 		slog.String("feed", rep.Feed), slog.String("status", rep.Result),
 		slog.Int("http", rep.HTTPStatus), slog.Int("items", rep.Items),
@@ -225,8 +225,11 @@ func (p *Poller) log(rep PollReport) {
 	if rep.Err != nil {
 		level = slog.LevelWarn
 		attrs = append(attrs, slog.Any("error", rep.Err), slog.Int("errors", rep.State.ErrorCount))
-		if !rep.State.RetryAt.IsZero() {
-			attrs = append(attrs, slog.Time("retry_at", rep.State.RetryAt.UTC()))
+		// When the daemon will fetch it again: the first tick of its
+		// schedule past the back-off, as `feedfold feeds` shows it, not
+		// the end of the back-off itself, which falls between ticks.
+		if next := rep.State.NextRun(feed, now); !next.IsZero() && rep.State.Disabled == "" {
+			attrs = append(attrs, slog.Time("next_fetch", next.UTC()))
 		}
 		if rep.State.Disabled != "" {
 			level = slog.LevelError

@@ -66,6 +66,9 @@ type Runner struct {
 	hosts   map[string]chan struct{} // per-host tokens
 	queued  int
 	drops   map[Drop]context.CancelFunc
+	// started is set by the first SetFeeds: its polls are the first pass,
+	// which ends with one summary line in the log.
+	started bool
 }
 
 type scheduledFeed struct {
@@ -142,7 +145,15 @@ func (r *Runner) SetFeeds(list []Feed) error {
 			r.log.Info("feed removed", slog.String("feed", name))
 		}
 	}
-	for _, p := range add {
+	first := !r.started
+	r.started = true
+	var pass *firstPass
+	if first && len(add) > 0 {
+		pass = &firstPass{log: r.log, reports: make([]PollReport, len(add))}
+		pass.wg.Add(len(add))
+		r.wg.Go(pass.summarize)
+	}
+	for i, p := range add {
 		old, existed := r.feeds[p.feed.Name]
 		if existed {
 			r.sched.Remove(old.id)
@@ -150,15 +161,25 @@ func (r *Runner) SetFeeds(list []Feed) error {
 		feed := p.feed
 		id := r.sched.AddSchedule(p.sched, func() { r.poll(feed) })
 		r.feeds[feed.Name] = scheduledFeed{feed: feed, id: id}
+		// A new or changed feed is polled now if due, then on schedule;
+		// Due keeps this from refetching a feed fetched moments before a
+		// restart. The log says which, when the poll has decided.
 		if existed {
 			r.log.Info("feed changed", slog.String("feed", feed.Name), slog.String("schedule", feed.Schedule))
 		} else {
-			r.log.Info("feed added", slog.String("feed", feed.Name), slog.String("schedule", feed.Schedule),
-				slog.Time("next", p.sched.Next(time.Now()).UTC()))
+			r.log.Info("feed added", slog.String("feed", feed.Name), slog.String("schedule", feed.Schedule))
 		}
-		// A new or changed feed is polled now if due; Due keeps this
-		// from refetching a feed fetched moments before a restart.
-		r.wg.Go(func() { r.poll(feed) })
+		r.wg.Go(func() {
+			rep := r.poll(feed)
+			if rep.Skipped != "" {
+				r.log.Info("not due yet", slog.String("feed", feed.Name), slog.String("why", rep.Skipped),
+					slog.Time("next", rep.State.NextRun(feed, time.Now()).UTC()))
+			}
+			if pass != nil {
+				pass.reports[i] = rep
+				pass.wg.Done()
+			}
+		})
 	}
 	return nil
 }
@@ -226,15 +247,18 @@ func (r *Runner) Stop(grace time.Duration) bool {
 // poll runs one scheduled poll of feed: never two at once for one feed,
 // at most Workers in all and PerHost per host, and a panic is logged with
 // the feed's name instead of ending the daemon.
-func (r *Runner) poll(feed Feed) {
+func (r *Runner) poll(feed Feed) PollReport {
+	rep := PollReport{Feed: feed.Name}
 	if r.ctx.Err() != nil {
-		return
+		rep.Result = "cancelled"
+		return rep
 	}
 	r.mu.Lock()
 	if r.running[feed.Name] {
 		r.mu.Unlock()
 		r.log.Debug("still fetching; this run skipped", slog.String("feed", feed.Name))
-		return
+		rep.Skipped = "still fetching"
+		return rep
 	}
 	r.running[feed.Name] = true
 	host := hostOf(feed.URL)
@@ -258,25 +282,28 @@ func (r *Runner) poll(feed Feed) {
 	case hostSlots <- struct{}{}:
 	case <-r.ctx.Done():
 		r.setQueued(-1)
-		return
+		rep.Result = "cancelled"
+		return rep
 	}
 	defer func() { <-hostSlots }()
 	select {
 	case r.workers <- struct{}{}:
 	case <-r.ctx.Done():
 		r.setQueued(-1)
-		return
+		rep.Result = "cancelled"
+		return rep
 	}
 	defer func() { <-r.workers }()
 	r.setQueued(-1)
 
-	rep := r.poller.Load().Poll(r.ctx, feed, false)
+	rep = r.poller.Load().Poll(r.ctx, feed, false)
 	if rep.Skipped != "" {
 		r.log.Debug("not due", slog.String("feed", feed.Name), slog.String("why", rep.Skipped))
 	}
 	if r.opts.Observer != nil && r.ctx.Err() == nil {
 		r.opts.Observer.Polled(rep)
 	}
+	return rep
 }
 
 func (r *Runner) setQueued(delta int) {

@@ -141,7 +141,7 @@ func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
 	defer srv.Close()
 	count := func(p string) int { mu.Lock(); defer mu.Unlock(); return hits[p] }
 	dir := t.TempDir()
-	base := "database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every 1s'\nfeeds:\n  - name: A\n    url: " + srv.URL + "/a\n"
+	base := "database: f.db\nmetrics_addr: 127.0.0.1:0\nschedule: '@every 1s'\nfeeds:\n  - name: Down\n    url: http://127.0.0.1:1/down\n  - name: A\n    url: " + srv.URL + "/a\n"
 	cfg := testenv.WriteConfig(t, dir, base)
 	d := startDaemon(t, "--config", cfg, "run")
 	url := metricsURL(t, d)
@@ -149,6 +149,17 @@ func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
 		return scrape(t, url)[`feedfold_config_reloads_total{result="`+result+`"}`]
 	}
 	testenv.WaitFor(t, 20*time.Second, "feed A fetched", func() bool { return feedState(t, cfg, "A").LastStatus == "ok" })
+
+	// The first pass ends with one line saying what was reached; the log
+	// is the only place it is, so the test reads the log. feeds shows the
+	// failing feed's cause whole, its name once.
+	testenv.WaitFor(t, 10*time.Second, "the first pass summarized", func() bool {
+		return strings.Contains(d.logs.String(), `"msg":"first pass done","feeds":"2 feeds: 1 reachable (1 fetched; 1 failed: connection refused)"`)
+	})
+	out := mustFeedfold(t, "--config", cfg, "feeds")
+	if !regexp.MustCompile(`(?m)^Down: Get "http://127\.0\.0\.1:1/down": .*connection refused$`).MatchString(out) || strings.Contains(out, `feed "Down"`) {
+		t.Errorf("feeds does not give the failing feed's cause whole, its name once:\n%s", out)
+	}
 
 	// Saving the config with a new feed starts it; no signal needed.
 	writeAtomically(t, cfg, base+"  - name: B\n    url: "+srv.URL+"/bee\n")
@@ -175,7 +186,7 @@ func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
 	}
 
 	// The CLI reads while the daemon writes.
-	out := mustFeedfold(t, "--config", cfg, "feeds")
+	out = mustFeedfold(t, "--config", cfg, "feeds")
 	if !regexp.MustCompile(`(?m)^B\s+@every 1s\s+\S+ ago\s+ok\s+0\s+in \S+\s+2$`).MatchString(out) {
 		t.Fatalf("feeds:\n%s", out)
 	}
@@ -313,10 +324,11 @@ drops:
 		t.Fatalf("bad config: %v", err)
 	}
 
-	// Before any fetch, feeds lists them as never fetched, due now-ish.
+	// Before any fetch, feeds lists them as never fetched, fetched as soon
+	// as the daemon starts.
 	out = mustFeedfold(t, "--config", cfg, "feeds")
 	checkWidth(t, out)
-	if !strings.Contains(out, "never fetched") || !strings.Contains(out, "Harbour Times") {
+	if !strings.Contains(out, "never fetched") || !strings.Contains(out, "Harbour Times") || !strings.Contains(out, "when run starts") {
 		t.Fatalf("feeds:\n%s", out)
 	}
 }

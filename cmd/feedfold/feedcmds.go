@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedfold/feedfold/config"
@@ -84,8 +85,13 @@ schedule while it backs off) and how many articles it brought.`,
 					status = "never fetched"
 				}
 				next := ago(now, r.NextRun)
-				if r.Disabled != "" {
+				switch {
+				case r.Disabled != "":
 					next = "disabled"
+				case r.LastFetch.IsZero():
+					// The daemon fetches every feed it has not fetched as
+					// it starts, whatever the schedule says.
+					next = "when run starts"
 				}
 				table[i] = []string{truncate(r.Name, 24), r.Schedule, ago(now, r.LastFetch), status,
 					strconv.Itoa(r.ErrorCount), next, strconv.Itoa(r.Articles)}
@@ -106,7 +112,9 @@ schedule while it backs off) and how many articles it brought.`,
 					fmt.Fprintln(a.stdout)
 					first = false
 				}
-				fmt.Fprintln(a.stdout, truncate(r.Name+": "+msg, maxWidth))
+				// Whole, so the cause at its end shows; the feed's name once.
+				msg = strings.TrimPrefix(msg, fmt.Sprintf("feed %q: ", r.Name))
+				fmt.Fprintln(a.stdout, r.Name+": "+msg)
 			}
 			return nil
 		},
