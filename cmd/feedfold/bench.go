@@ -22,6 +22,8 @@ func (a *app) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench --articles N --dir DIR [--json]",
 		Short: "Measure ingest speed, memory and size on a generated corpus",
+		Example: `  feedfold bench --articles 10000 --dir /tmp/ffbench
+  feedfold bench --articles 50000 --dir /tmp/ffbench --json | tail -1`,
 		Long: `Bench generates N articles of about 600 words (wire stories reprinted by
 several outlets, every page in its site's chrome) as .jsonl files in DIR/drop,
 then measures:

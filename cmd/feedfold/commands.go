@@ -119,6 +119,8 @@ func (a *app) fetchCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "fetch [FEED...]",
 		Short: "Fetch the configured feeds once (all, or those named), ignoring back-off",
+		Example: `  feedfold fetch                  fetch every configured feed once
+  feedfold fetch "BBC World" DW   only these two`,
 		Long: `Fetch fetches every configured feed, or those named, once and stores their
 articles. Unlike the daemon's scheduled fetches it ignores back-off, Retry-After
 and a feed disabled by HTTP 410: asking for a fetch means now. A success clears
@@ -220,6 +222,9 @@ func (a *app) runCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
 		Short: "Run as a service: fetch feeds on schedule and watch drop folders until stopped",
+		Example: `  feedfold run                       with the built-in config: ./feedfold.db, ./drops
+  feedfold --config /etc/feedfold/config.yaml run
+  feedfold --log-format json run 2>>feedfold.log`,
 		Long: `Run is the main job. It fetches each configured feed on its schedule (at once
 if due) and watches the drop folders, storing and clustering what arrives, until
 it gets SIGINT or SIGTERM. SIGHUP, or saving the config file, reloads the config;
@@ -265,7 +270,10 @@ func (a *app) clustersCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clusters",
 		Short: "List near-duplicate clusters, most recently active first",
-		Args:  cobra.NoArgs,
+		Example: `  feedfold clusters                  the 50 most recent clusters of copies
+  feedfold clusters --min-size 5 --limit 20
+  feedfold clusters --filler         with templated filler too`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withReader(cmd.Context(), func(s *store.Store) error {
 				list, err := s.Clusters(cmd.Context(), minSize, limit, withFiller)
@@ -326,7 +334,10 @@ func (a *app) showCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show CLUSTER | sSTORY | aARTICLE",
 		Short: "Show one cluster (each copy with its source, title, time and similarity), one story (s12) or one article (a7)",
-		Args:  cobra.ExactArgs(1),
+		Example: `  feedfold show 12       cluster 12 and its copies
+  feedfold show s3       story 3 and its write-ups
+  feedfold show a40      article 40, its text with removed lines marked`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.HasPrefix(strings.ToLower(args[0]), "a") {
 				return a.withReader(cmd.Context(), func(s *store.Store) error {
@@ -390,6 +401,8 @@ func (a *app) exportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write every article as JSON Lines to stdout",
+		Example: `  feedfold export > articles.jsonl
+  feedfold export --text | jq -r 'select(.cluster == 12) | .title'`,
 		Long: `Export writes one JSON object per article, in id order, with the fields
 id, source, guid, url, title, published, cluster, filler (true for templated
 filler), boilerplate (the share of its words removed before fingerprinting, 0
@@ -414,7 +427,9 @@ func (a *app) statsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Show counts of articles, sources and clusters",
-		Args:  cobra.NoArgs,
+		Example: `  feedfold stats
+  feedfold --db archive.db stats --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withReader(cmd.Context(), func(s *store.Store) error {
 				st, err := s.Stats(cmd.Context())
@@ -453,6 +468,9 @@ func (a *app) generateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate DIR | generate --labelled FILE [--reprints-from BODIES.jsonl]",
 		Short: "Write a synthetic corpus of wire stories and their reprints, for trying feedfold offline",
+		Example: `  feedfold generate demo --stories 200 --copies 5 --labels demo-labels.jsonl
+  feedfold ingest demo && feedfold eval demo demo-labels.jsonl
+  feedfold generate --labelled reprints.jsonl --reprints-from bodies.jsonl --copies 4 --filler 60`,
 		Long: `Generate writes drop files of synthetic wire stories, each reprinted by several
 outlets with the usual edits. With --chrome every page is dressed in its site's
 template (cookie banner, navigation, "Also Read" lines, "You May Also Like",

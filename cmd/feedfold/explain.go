@@ -120,8 +120,9 @@ func (a *app) printExplanation(e store.Explanation) error {
 
 func (a *app) reindexCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "reindex",
-		Short: "Redo every fingerprint, match and cluster from the stored text",
+		Use:     "reindex",
+		Short:   "Redo every fingerprint, match and cluster from the stored text",
+		Example: `  feedfold reindex                   after changing strip rules or dedupe settings`,
 		Long: `Reindex forgets the learned boilerplate, fingerprints, index, matches and
 clusters and redoes them from the stored article text, oldest first, with the
 current config: after changing strip rules or dedupe thresholds, or to start the
@@ -163,6 +164,8 @@ func (a *app) verifyCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "verify",
 		Short: "Check the database: SQLite's integrity check and feedfold's own invariants",
+		Example: `  feedfold verify
+  feedfold --db backup.db verify`,
 		Long: `Verify runs SQLite's integrity check and then checks what feedfold keeps true
 of its data: every article in exactly one cluster, cluster and story sizes and
 time ranges equal to their members', no index entries or matches of missing

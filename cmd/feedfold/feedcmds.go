@@ -37,6 +37,8 @@ func (a *app) feedsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "feeds",
 		Short: "List the configured feeds with their fetch state and next run",
+		Example: `  feedfold feeds
+  feedfold feeds --json | jq '.[] | select(.errors > 0) | .name'`,
 		Long: `Feeds lists each configured feed: its schedule, when it was last fetched and
 how, its errors in a row, when the daemon will fetch it next (later than the
 schedule while it backs off) and how many articles it brought.`,
@@ -151,7 +153,9 @@ func (a *app) checkConfigCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "check-config",
 		Short: "Validate the config and print it resolved: defaults filled in, paths absolute",
-		Args:  cobra.NoArgs,
+		Example: `  feedfold --config config.yaml check-config
+  feedfold check-config              the built-in config, resolved`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.config()
 			if err != nil {
@@ -193,6 +197,8 @@ func (a *app) importOPMLCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import-opml FILE",
 		Short: "Print an OPML file's feeds as config entries, or add them to the config",
+		Example: `  feedfold import-opml subscriptions.opml             print the feeds as config entries
+  feedfold --config config.yaml import-opml subscriptions.opml --append`,
 		Long: `Import-opml reads an OPML subscription list, as exported by most feed readers,
 and prints its feeds as entries for the feeds: list of the config. With --append
 it adds them to the config file named by --config instead, keeping the file's

@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -126,5 +128,23 @@ func TestErrorsInWords(t *testing.T) {
 	_, errOut, err := feedfold(t, "--config", fast, "check-config")
 	if err != nil || !strings.Contains(errOut, `warning: `+fast+` line 4: feed "Local": schedule "@every 5s" fetches more often than once a minute`) {
 		t.Errorf("check-config of a 5-second schedule: %v, stderr %q", err, errOut)
+	}
+}
+
+// TestEveryCommandHasAnExample checks --help shows how to call each
+// command, and that version names the commit and Go.
+func TestEveryCommandHasAnExample(t *testing.T) {
+	root := newRootCmd(io.Discard, io.Discard)
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("feedfold %s --help has no example", c.Name())
+		}
+	}
+	out := mustFeedfold(t, "version")
+	if !strings.HasPrefix(out, "feedfold ") || !strings.Contains(out, "\ncommit ") || !strings.Contains(out, runtime.Version()) {
+		t.Errorf("version:\n%s", out)
 	}
 }

@@ -18,6 +18,9 @@ func (a *app) storiesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stories",
 		Short: "List stories (write-ups of the same news from many sources), latest activity first",
+		Example: `  feedfold stories                   stories told by 2 sources or more
+  feedfold stories --since 1d --min-sources 3
+  feedfold stories --min-sources 1 --json`,
 		Long: `Stories lists stories: different write-ups of the same news, each holding its
 clusters of copies. Each line gives the story id (show it with ` + "`feedfold show sID`" + `),
 the number of sources and articles, when it was first and last published, and the
