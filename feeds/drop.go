@@ -215,6 +215,9 @@ func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropRe
 		}
 		r, err := commitBatch(ctx, batch, d.After, sink)
 		report.Add(r)
+		if fc, ok := sink.(FileCounter); ok && err == nil {
+			fc.FilesDone(len(batch))
+		}
 		batch, pending = batch[:0], 0
 		return err
 	}
@@ -227,6 +230,9 @@ func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropRe
 		if err != nil {
 			report.FilesFailed++
 			report.Failures = append(report.Failures, FileFailure{Path: f.path, Err: err})
+			if fc, ok := sink.(FileCounter); ok {
+				fc.FilesDone(1)
+			}
 			if d.After == AfterKeep {
 				continue
 			}

@@ -75,3 +75,10 @@ type SinkResult struct {
 type Sink interface {
 	Ingest(ctx context.Context, items []Item) (SinkResult, error)
 }
+
+// FileCounter may be implemented by a Sink that wants to know how far a
+// pass over drop files has got, to show progress: FilesDone is called with
+// the number of files disposed of since the last call, committed or failed.
+type FileCounter interface {
+	FilesDone(n int)
+}

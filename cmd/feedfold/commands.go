@@ -66,14 +66,18 @@ and a file that cannot be read moves to failed/ beside NAME.error.`,
 			defer s.Close()
 			start := time.Now()
 			var rep feeds.DropReport
+			prog := newProgress(a.stderr)
+			sink := &progressSink{Sink: s, p: prog}
+			defer prog.Done()
 			if len(args) > 0 {
+				prog.Phase("ingest", countDropFiles(args))
 				for _, p := range args {
 					settings := cfg.DropSettingsFor(p)
 					if after != "" {
 						settings.After = after
 					}
 					var r feeds.DropReport
-					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, settings, s)
+					r, err = feeds.IngestPaths(cmd.Context(), []string{p}, settings, sink)
 					rep.Add(r)
 					if err != nil {
 						break
@@ -89,8 +93,14 @@ and a file that cannot be read moves to failed/ beside NAME.error.`,
 						drops[i].After = after
 					}
 				}
-				rep, err = feeds.IngestDrops(cmd.Context(), drops, s)
+				var roots []string
+				for _, d := range drops {
+					roots = append(roots, d.Path)
+				}
+				prog.Phase("ingest", countDropFiles(roots))
+				rep, err = feeds.IngestDrops(cmd.Context(), drops, sink)
 			}
+			prog.Done()
 			for _, f := range rep.Failures {
 				fmt.Fprintf(a.stderr, "failed: %s: %v\n", f.Path, f.Err)
 			}

@@ -63,7 +63,7 @@ set N more times in random orders (drawn from --seed) and reports the spread;
 			if len(args) == 2 {
 				in = eval.Input{Drops: args[0], Labels: args[1]}
 			}
-			rep, err := eval.Run(cmd.Context(), cfg, in, eval.Options{Sweep: sweep, Shuffle: shuffle, Seed: seed})
+			rep, err := eval.Run(cmd.Context(), cfg, in, eval.Options{Sweep: sweep, Shuffle: shuffle, Seed: seed, Progress: newProgress(a.stderr)})
 			if err != nil {
 				return err
 			}

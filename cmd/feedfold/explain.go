@@ -139,13 +139,16 @@ learning afresh. Cluster ids change. Stop the daemon first; it holds the writer.
 			}
 			defer s.Close()
 			start := time.Now()
-			last := time.Now()
+			prog := newProgress(a.stderr)
+			phase := false
 			err = s.Reindex(cmd.Context(), func(done, total int) {
-				if time.Since(last) > 2*time.Second || done == total {
-					fmt.Fprintf(a.stderr, "reindexed %d of %d articles\n", done, total)
-					last = time.Now()
+				if !phase {
+					prog.Phase("reindex", total)
+					phase = true
 				}
+				prog.Update(done, "articles")
 			})
+			prog.Done()
 			if err != nil {
 				return err
 			}

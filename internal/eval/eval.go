@@ -69,6 +69,15 @@ type Options struct {
 	Shuffle int
 	// Seed draws the shuffled orders; the same seed, the same orders.
 	Seed uint64
+	// Progress, when set, is told how far each ingest has got.
+	Progress Progress
+}
+
+// Progress shows how far a long stage has got (cmd/feedfold's bar).
+type Progress interface {
+	Phase(name string, total int)
+	Update(n int, extra string)
+	Done()
 }
 
 // Report is what `feedfold eval --json` prints. Scripts depend on these
@@ -173,7 +182,7 @@ func Run(ctx context.Context, cfg *config.Config, in Input, opts Options) (Repor
 		return Report{}, err
 	}
 	run := func(name string, d dedupe.Options, so dedupe.StoryOptions, items []feeds.Item, gold []labelled) ([]labelled, error) {
-		return groupLabelled(ctx, filepath.Join(tmp, name+".db"), store.Options{Dedupe: d, Rules: rules, Stories: &so}, items, gold)
+		return groupLabelled(ctx, filepath.Join(tmp, name+".db"), store.Options{Dedupe: d, Rules: rules, Stories: &so}, items, gold, name, opts.Progress)
 	}
 	got, err := run("eval", cfg.Dedupe, cfg.Stories, st.items, st.gold)
 	if err != nil {
@@ -372,16 +381,23 @@ func findKey(source, guid, url, path, title string) string {
 
 // groupLabelled ingests items into a fresh store at db and returns the
 // gold labels with the cluster and story each article was put in.
-func groupLabelled(ctx context.Context, db string, opts store.Options, items []feeds.Item, gold []labelled) ([]labelled, error) {
+func groupLabelled(ctx context.Context, db string, opts store.Options, items []feeds.Item, gold []labelled, name string, progress Progress) ([]labelled, error) {
 	s, err := store.Open(ctx, db, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
+	if progress != nil {
+		progress.Phase(name, len(items))
+		defer progress.Done()
+	}
 	const batch = 2048
 	for i := 0; i < len(items); i += batch {
 		if _, err := s.Ingest(ctx, items[i:min(i+batch, len(items))]); err != nil {
 			return nil, err
+		}
+		if progress != nil {
+			progress.Update(min(i+batch, len(items)), "articles")
 		}
 	}
 	type placed struct{ cluster, story int64 }
