@@ -264,6 +264,11 @@ an invalid new config is logged and the running one kept.`,
 					}
 				}
 			}
+			lock, err := lockDatabase(cfg.DatabasePath(a.dbPath), "run")
+			if err != nil {
+				return fmt.Errorf("run %s: %w; one daemon per database", cfg.DatabasePath(a.dbPath), err)
+			}
+			defer lock.Unlock()
 			s, err := a.openStore(cmd.Context(), cfg, false)
 			if err != nil {
 				return err

@@ -156,6 +156,14 @@ func TestDaemonReloadsConfigAndServesMetrics(t *testing.T) {
 	testenv.WaitFor(t, 10*time.Second, "the first pass summarized", func() bool {
 		return strings.Contains(d.logs.String(), `"msg":"first pass done","feeds":"2 feeds: 1 reachable (1 fetched; 1 failed: connection refused)"`)
 	})
+	// Reindex beside it refuses and says why; so does a second daemon.
+	if _, _, err := feedfold(t, "--config", cfg, "reindex"); err == nil ||
+		!regexp.MustCompile(`reindex .*f\.db: refused: a feedfold daemon \(.feedfold run., pid \d+\) is using this database; stop it first`).MatchString(err.Error()) {
+		t.Errorf("reindex beside the daemon: %v", err)
+	}
+	if _, _, err := feedfold(t, "--config", cfg, "run"); err == nil || !strings.Contains(err.Error(), "is using this database; one daemon per database") {
+		t.Errorf("a second daemon on the database: %v", err)
+	}
 	out := mustFeedfold(t, "--config", cfg, "feeds")
 	if !regexp.MustCompile(`(?m)^Down: Get "http://127\.0\.0\.1:1/down": .*connection refused$`).MatchString(out) || strings.Contains(out, `feed "Down"`) {
 		t.Errorf("feeds does not give the failing feed's cause whole, its name once:\n%s", out)

@@ -126,13 +126,20 @@ func (a *app) reindexCmd() *cobra.Command {
 		Long: `Reindex forgets the learned boilerplate, fingerprints, index, matches and
 clusters and redoes them from the stored article text, oldest first, with the
 current config: after changing strip rules or dedupe thresholds, or to start the
-learning afresh. Cluster ids change. Stop the daemon first; it holds the writer.`,
+learning afresh. Cluster ids change. Beside a running daemon it refuses and
+says so: stop the daemon, reindex, start it again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
+			db := cfg.DatabasePath(a.dbPath)
+			lock, err := lockDatabase(db, "reindex")
+			if err != nil {
+				return fmt.Errorf("reindex %s: refused: %w; stop it first (systemctl stop feedfold), reindex, then start it again", db, err)
+			}
+			defer lock.Unlock()
 			s, err := a.openStoreAsIs(cmd.Context(), cfg, false)
 			if err != nil {
 				return err

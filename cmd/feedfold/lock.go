@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// writerLock is the lock a daemon holds on its database for its whole life,
+// and reindex for its run: DB.lock beside the database, locked with flock,
+// so the kernel frees it when the process ends, even by SIGKILL. Ingest and
+// fetch need no lock: SQLite's transactions order them with a daemon.
+// Reindex does: it rebuilds every cluster over many transactions, and a
+// daemon filing articles between them would file them against half-built
+// state.
+type writerLock struct{ f *os.File }
+
+// lockedError says the lock is taken, and by whom.
+type lockedError struct{ holder string }
+
+func (e *lockedError) Error() string { return e.holder }
+
+// lockDatabase takes the writer lock of the database at db for what (a
+// word for the message: "run", "reindex"), or says who holds it.
+func lockDatabase(db, what string) (*writerLock, error) {
+	path := db + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &lockedError{describeHolder(strings.TrimSpace(string(holder)))}
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	// Who holds it, for the message another process gives.
+	f.Truncate(0)
+	f.WriteAt([]byte(what+" "+strconv.Itoa(os.Getpid())+"\n"), 0)
+	return &writerLock{f: f}, nil
+}
+
+// describeHolder turns the lock file's "run 1234" into words.
+func describeHolder(s string) string {
+	what, pid, ok := strings.Cut(s, " ")
+	switch {
+	case !ok:
+		return "another feedfold process holds it"
+	case what == "run":
+		return "a feedfold daemon (`feedfold run`, pid " + pid + ") is using this database"
+	}
+	return "`feedfold " + what + "` (pid " + pid + ") is using this database"
+}
+
+// Unlock releases the lock; the file stays, empty, for the next one.
+func (l *writerLock) Unlock() {
+	if l == nil {
+		return
+	}
+	l.f.Truncate(0)
+	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
+}
