@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -162,7 +163,15 @@ func (a *app) checkConfigCmd() *cobra.Command {
 				return err
 			}
 			resolved := *cfg
-			resolved.Database = cfg.DatabasePath(a.dbPath)
+			// The built-in config's paths are the current folder's; show
+			// them as they resolve here.
+			abs := func(p string) string {
+				if a, err := filepath.Abs(p); err == nil {
+					return a
+				}
+				return p
+			}
+			resolved.Database = abs(cfg.DatabasePath(a.dbPath))
 			resolved.Feeds = append([]config.FeedConfig(nil), cfg.Feeds...)
 			for i := range resolved.Feeds {
 				if resolved.Feeds[i].Schedule == "" {
@@ -171,7 +180,7 @@ func (a *app) checkConfigCmd() *cobra.Command {
 			}
 			resolved.Drops = append([]config.DropConfig(nil), cfg.Drops...)
 			for i, d := range cfg.DropList() {
-				resolved.Drops[i].Path = d.Path
+				resolved.Drops[i].Path = abs(d.Path)
 				resolved.Drops[i].After = string(d.After)
 			}
 			if resolved.Fetch.UserAgent == "" {
