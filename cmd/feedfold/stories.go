@@ -141,10 +141,13 @@ func (a *app) showStory(s *store.Store, cmd *cobra.Command, arg string, asJSON b
 	return nil
 }
 
-// plural renders a count with its noun: "1 source", "3 sources".
+// plural renders a count with its noun: "1 source", "3 sources", "2 copies".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if base, ok := strings.CutSuffix(noun, "y"); ok && base != "" && !strings.ContainsAny(base[len(base)-1:], "aeiou") {
+		return strconv.Itoa(n) + " " + base + "ies"
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }
