@@ -34,16 +34,21 @@ var Default []byte
 // Config is the YAML configuration file. Key names are fixed: scripts and
 // users rely on them.
 type Config struct {
-	Database    string              `yaml:"database"`
-	Schedule    string              `yaml:"schedule"`
-	MetricsAddr string              `yaml:"metrics_addr"`
-	Fetch       FetchConfig         `yaml:"fetch"`
-	Feeds       []FeedConfig        `yaml:"feeds"`
-	Watch       WatchConfig         `yaml:"watch"`
-	Drops       []DropConfig        `yaml:"drops"`
-	Strip       []dedupe.StripRule  `yaml:"strip"`
-	Dedupe      dedupe.Options      `yaml:"dedupe"`
-	Stories     dedupe.StoryOptions `yaml:"stories"`
+	Database    string `yaml:"database"`
+	Schedule    string `yaml:"schedule"`
+	MetricsAddr string `yaml:"metrics_addr"`
+	// HTTPAddr is where `run` serves the web page and the output feeds;
+	// empty is off. HTTPPassword guards them with basic auth, and must be
+	// set for an address other than loopback.
+	HTTPAddr     string              `yaml:"http_addr"`
+	HTTPPassword string              `yaml:"http_password"`
+	Fetch        FetchConfig         `yaml:"fetch"`
+	Feeds        []FeedConfig        `yaml:"feeds"`
+	Watch        WatchConfig         `yaml:"watch"`
+	Drops        []DropConfig        `yaml:"drops"`
+	Strip        []dedupe.StripRule  `yaml:"strip"`
+	Dedupe       dedupe.Options      `yaml:"dedupe"`
+	Stories      dedupe.StoryOptions `yaml:"stories"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
@@ -205,6 +210,16 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 	}
 	if c.Watch.Rescan < time.Second {
 		return fmt.Errorf("%s: watch.rescan: must be at least 1s", at("watch", "rescan"))
+	}
+	if c.HTTPAddr != "" {
+		host, _, err := net.SplitHostPort(c.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("%s: http_addr %q: want host:port, like 127.0.0.1:8080", at("http_addr"), c.HTTPAddr)
+		}
+		ip := net.ParseIP(host)
+		if c.HTTPPassword == "" && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("%s: http_addr %q is not loopback: set http_password (basic auth) to serve the page there, or use 127.0.0.1", at("http_addr"), c.HTTPAddr)
+		}
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {

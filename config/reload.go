@@ -32,6 +32,9 @@ func Compare(old, cur *Config, dbFromFlag bool) Change {
 	if cur.MetricsAddr != old.MetricsAddr {
 		ch.Restart = append(ch.Restart, "metrics_addr")
 	}
+	if cur.HTTPAddr != old.HTTPAddr || cur.HTTPPassword != old.HTTPPassword {
+		ch.Restart = append(ch.Restart, "http_addr/http_password")
+	}
 	if cur.Fetch.Workers != old.Fetch.Workers || cur.Fetch.PerHost != old.Fetch.PerHost {
 		ch.Restart = append(ch.Restart, "fetch.workers/per_host")
 	}

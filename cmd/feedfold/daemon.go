@@ -34,6 +34,13 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 		defer stop()
 		obs = m
 	}
+	if cfg.HTTPAddr != "" {
+		stop, err := startWeb(s, cfg.HTTPAddr, cfg.HTTPPassword, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	runner := feeds.NewRunner(ctx, newPoller(cfg, s, log), runnerOptions(cfg, log, obs))
 	log.Info("starting", slog.String("version", feeds.Version), slog.String("database", s.Path()),
 		slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))

@@ -172,6 +172,9 @@ func (a *app) checkConfigCmd() *cobra.Command {
 				return p
 			}
 			resolved.Database = abs(cfg.DatabasePath(a.dbPath))
+			if resolved.HTTPPassword != "" {
+				resolved.HTTPPassword = "(set, not shown)"
+			}
 			resolved.Feeds = append([]config.FeedConfig(nil), cfg.Feeds...)
 			for i := range resolved.Feeds {
 				if resolved.Feeds[i].Schedule == "" {
