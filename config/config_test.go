@@ -64,6 +64,8 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"bad bool in a feed", "feeds:\n  - name: A\n    url: http://a.example/\n    full_text: maybe\n", `line 4: feeds[0].full_text: maybe is not true or false`},
 		{"negative interval", "schedule: '@every -5m'\n", `line 1: schedule "@every -5m": the interval -5m0s must be positive`},
 		{"zero interval", "feeds:\n  - name: A\n    url: http://a.example/\n    schedule: '@every 0s'\n", `line 4: feed "A": schedule "@every 0s": the interval 0s must be positive`},
+		{"open page", "http_addr: 0.0.0.0:8080\n", `line 1: http_addr "0.0.0.0:8080" is not loopback: set http_password`},
+		{"bad page address", "http_addr: 8080\n", `line 1: http_addr "8080": want host:port`},
 		{"step out of range", "schedule: '*/61 * * * *'\n", `line 1: schedule "*/61 * * * *": the minute step /61 is out of range`},
 		{"missing drop path", "drops:\n  - max_file_bytes: 10\n", `line 2: drops[0]: path is required`},
 		{"bad story threshold", "stories:\n  threshold: 2\n", `line 2: stories.threshold: want a number above 0`},

@@ -115,6 +115,8 @@ func TestErrorsInWords(t *testing.T) {
 		{[]string{"--db", missing, "ingest", dir}, "the folder " + filepath.Dir(missing) + " does not exist"},
 		{[]string{"explain", "1"}, "explain compares two articles: give two article ids, A and B (got 1)"},
 		{[]string{"stories", "--since", "1x"}, "write one like 24h, 3d, 2w or 1d12h"},
+		{[]string{"serve", "--addr", "0.0.0.0:8080"}, `http address "0.0.0.0:8080" is not loopback: set http_password`},
+		{[]string{"--db", missing, "serve"}, "no database at " + missing},
 		{[]string{"--config", badConfig, "check-config"}, "bad.yaml line 2: fetch.timeout: 30 is not a duration; write 30s"},
 	} {
 		_, _, err := feedfold(t, c.args...)
