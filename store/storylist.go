@@ -20,6 +20,10 @@ type StoryFilter struct {
 	Source string
 	// Unread keeps stories not read, or read and updated since.
 	Unread bool
+	// Query keeps stories one of whose articles has every word of it, in
+	// its title or text, case and width folded, among the newest
+	// maxSearchStories stories.
+	Query string
 	// Offset skips that many matching stories; Limit bounds the page (0:
 	// 50).
 	Offset, Limit int
@@ -55,14 +59,32 @@ func (s *Store) StoryList(ctx context.Context, f StoryFilter) ([]StoryListItem, 
 		return nil, false, fmt.Errorf("list stories: %w", err)
 	}
 	defer rows.Close()
+	var words []string
+	if f.Query != "" {
+		if words = dedupe.Tokens(f.Query); len(words) == 0 {
+			return nil, false, nil
+		}
+	}
 	var out []StoryListItem
-	skipped := 0
+	skipped, searched := 0, 0
 	for rows.Next() {
 		var it StoryListItem
 		var first, last int64
 		var blob []byte
 		if err := rows.Scan(&it.ID, &first, &last, &blob); err != nil {
 			return nil, false, fmt.Errorf("list stories: %w", err)
+		}
+		if words != nil {
+			if searched++; searched > maxSearchStories {
+				break
+			}
+			ok, err := s.matches(ctx, it.ID, words)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				continue
+			}
 		}
 		topic, err := dedupe.DecodeTopic(blob)
 		if err != nil {
@@ -111,4 +133,32 @@ func (s *Store) StoryList(ctx context.Context, f StoryFilter) ([]StoryListItem, 
 		out = append(out, it)
 	}
 	return out, false, rows.Err()
+}
+
+// maxSearchStories bounds the stories one search reads, newest first, so
+// a query that matches little costs a bounded scan, not the store.
+const maxSearchStories = 5000
+
+// matches reports whether every word of the query (as dedupe tokenizes
+// it: case, width and accents folded) is in one article of story id.
+func (s *Store) matches(ctx context.Context, id int64, words []string) (bool, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT a.title, a.text FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = ?`, id)
+	if err != nil {
+		return false, fmt.Errorf("search story %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var title, text string
+		if err := rows.Scan(&title, &text); err != nil {
+			return false, fmt.Errorf("search story %d: %w", id, err)
+		}
+		have := map[string]bool{}
+		for _, t := range dedupe.Tokens(title + "\n" + text) {
+			have[t] = true
+		}
+		if !slices.ContainsFunc(words, func(w string) bool { return !have[w] }) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }

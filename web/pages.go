@@ -18,7 +18,8 @@ const pageSize = 50
 // listFilter reads the list's filters from the query: min_sources (2 by
 // default), since (24h, 3d, 2w), source, unread=1, page.
 func listFilter(q url.Values) (store.StoryFilter, int, error) {
-	f := store.StoryFilter{MinSources: 2, Limit: pageSize, Source: strings.TrimSpace(q.Get("source")), Unread: q.Get("unread") == "1"}
+	f := store.StoryFilter{MinSources: 2, Limit: pageSize, Source: strings.TrimSpace(q.Get("source")), Unread: q.Get("unread") == "1",
+		Query: strings.TrimSpace(q.Get("q"))}
 	if v := q.Get("min_sources"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

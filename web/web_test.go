@@ -258,3 +258,16 @@ func TestPasswordAndAddresses(t *testing.T) {
 		t.Errorf("a password allows any address: %v", err)
 	}
 }
+
+func TestSearch(t *testing.T) {
+	s, srv, _ := site(t, web.Options{})
+	evil := storyOf(t, s, hostile.URL)
+	_, body, _ := get(t, srv.Client(), srv.URL+"/?min_sources=1&q=HARBOUR+dock")
+	if !strings.Contains(body, fmt.Sprintf(`href="/stories/%d"`, evil)) || strings.Count(body, `class="story `) != 1 {
+		t.Errorf("search for words of one story's text gave %d stories:\n%.1500s", strings.Count(body, `class="story `), body)
+	}
+	_, body, _ = get(t, srv.Client(), srv.URL+"/?min_sources=1&q=harbour+zeppelin")
+	if strings.Contains(body, `class="story `) {
+		t.Error("a search with a word no article has matched a story")
+	}
+}
