@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"encoding/xml"
+	"io"
 	"fmt"
 	"net/url"
 	"strings"
@@ -61,4 +62,45 @@ func collectOutlines(list []opmlOutline, into []Subscription) []Subscription {
 		into = collectOutlines(o.Outlines, into)
 	}
 	return into
+}
+
+type opmlOut struct {
+	XMLName xml.Name `xml:"opml"`
+	Version string   `xml:"version,attr"`
+	Title   string   `xml:"head>title"`
+	Feeds   []struct {
+		Type   string `xml:"type,attr"`
+		Text   string `xml:"text,attr"`
+		Title  string `xml:"title,attr"`
+		XMLURL string `xml:"xmlUrl,attr"`
+	} `xml:"body>outline"`
+}
+
+// WriteOPML writes list as an OPML 2.0 subscription list, the form every
+// feed reader imports: what `feedfold export-opml` prints and /opml serves.
+func WriteOPML(w io.Writer, title string, list []Feed) error {
+	doc := opmlOut{Version: "2.0", Title: title}
+	for _, f := range list {
+		// Only what a reader can fetch: the config allows no other, and a
+		// javascript: URL must never reach a reader's import.
+		if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		doc.Feeds = append(doc.Feeds, struct {
+			Type   string `xml:"type,attr"`
+			Text   string `xml:"text,attr"`
+			Title  string `xml:"title,attr"`
+			XMLURL string `xml:"xmlUrl,attr"`
+		}{"rss", f.Name, f.Name, f.URL})
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write OPML: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }

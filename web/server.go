@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
 )
 
@@ -41,6 +42,9 @@ type Options struct {
 	Title string
 	// Log receives one line per failed request; nil discards.
 	Log *slog.Logger
+	// Feeds returns the configured feeds, for /feeds and /opml; a func
+	// because a reload changes them. Nil shows none.
+	Feeds func() []feeds.Feed
 }
 
 // Server answers the web page, the output feeds and the API from a store.
@@ -88,8 +92,9 @@ func New(st *store.Store, opts Options) (*Server, error) {
 		"add":    func(a, b int) int { return a + b },
 		"query":  func(v url.Values) string { return v.Encode() },
 		"mulPct": func(f float64) string { return fmt.Sprintf("%.0f%% boilerplate removed", 100*f) },
+		"sides":  func(e store.Explanation) []store.ExplainSide { return []store.ExplainSide{e.A, e.B} },
 	}
-	for _, page := range []string{"stories", "story", "article", "cluster", "error"} {
+	for _, page := range []string{"stories", "story", "article", "cluster", "error", "feeds", "filler", "explain"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", page, err)
@@ -106,6 +111,10 @@ func New(st *store.Store, opts Options) (*Server, error) {
 	s.mux.HandleFunc("POST /stories/{id}/read", s.markRead)
 	s.mux.HandleFunc("GET /articles/{id}", s.articlePage)
 	s.mux.HandleFunc("GET /clusters/{id}", s.clusterPage)
+	s.mux.HandleFunc("GET /feeds", s.feedsPage)
+	s.mux.HandleFunc("GET /filler", s.fillerPage)
+	s.mux.HandleFunc("GET /explain", s.explainPage)
+	s.mux.HandleFunc("GET /opml", s.opml)
 	s.mux.HandleFunc("GET /feed.atom", s.atomFeed)
 	s.mux.HandleFunc("GET /feed.json", s.jsonFeed)
 	s.mux.HandleFunc("GET /api/stories", s.apiStories)

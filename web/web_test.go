@@ -89,7 +89,9 @@ func storyOf(t *testing.T, s *store.Store, url string) int64 {
 }
 
 func TestPagesEscapeWhatStrangersWrite(t *testing.T) {
-	s, srv, corpus := site(t, web.Options{})
+	s, srv, corpus := site(t, web.Options{Feeds: func() []feeds.Feed {
+		return []feeds.Feed{{Name: `<script>alert(5)</script> Feed`, URL: "javascript:alert(6)", Schedule: "@every 15m"}}
+	}})
 	evil := storyOf(t, s, hostile.URL)
 	var article int64
 	s.Export(context.Background(), false, func(a store.ExportArticle) error {
@@ -99,8 +101,9 @@ func TestPagesEscapeWhatStrangersWrite(t *testing.T) {
 		return nil
 	})
 	pages := []string{"/", "/?min_sources=1", fmt.Sprintf("/stories/%d", evil), fmt.Sprintf("/articles/%d", article), "/clusters/1",
-		"/feed.atom", "/feed.json?min_sources=1", fmt.Sprintf("/api/stories/%d", evil), fmt.Sprintf("/api/articles/%d", article), "/api/stories?min_sources=1"}
-	bad := regexp.MustCompile(`(?i)<script>alert|<img src=x|<iframe|href="javascript:|<b>Wire</b>|<i>Wire</i>`)
+		"/feed.atom", "/feed.json?min_sources=1", fmt.Sprintf("/api/stories/%d", evil), fmt.Sprintf("/api/articles/%d", article), "/api/stories?min_sources=1",
+		"/feeds", "/filler", "/opml", fmt.Sprintf("/explain?a=%d&b=a%d", article, article+1), "/explain"}
+	bad := regexp.MustCompile(`(?i)<script>alert|<img src=x|<iframe|href="javascript:|xmlUrl="javascript:|<b>Wire</b>|<i>Wire</i>`)
 	for _, p := range pages {
 		code, body, hd := get(t, srv.Client(), srv.URL+p)
 		if code != 200 {

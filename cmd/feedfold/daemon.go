@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedfold/feedfold/config"
@@ -34,8 +35,11 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 		defer stop()
 		obs = m
 	}
+	// The page's /feeds and /opml show the config as last reloaded.
+	var live atomic.Pointer[config.Config]
+	live.Store(cfg)
 	if cfg.HTTPAddr != "" {
-		stop, err := startWeb(s, cfg.HTTPAddr, cfg.HTTPPassword, log)
+		stop, err := startWeb(s, cfg.HTTPAddr, cfg.HTTPPassword, log, func() []feeds.Feed { return live.Load().FeedList() })
 		if err != nil {
 			return err
 		}
@@ -68,6 +72,7 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 			log.Info("config file changed: reloading")
 			current = a.reload(current, runner, s, log, m)
 		}
+		live.Store(current)
 	}
 }
 

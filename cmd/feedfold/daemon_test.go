@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/testenv"
 	"io"
 	"net/http"
@@ -97,13 +98,13 @@ func metricsURL(t *testing.T, d *daemon) string {
 
 // feedState reads one feed's recorded state, as `feedfold feeds --json`
 // shows it; the zero row when the feed has none yet.
-func feedState(t *testing.T, cfg, name string) feedRow {
+func feedState(t *testing.T, cfg, name string) feeds.Overview {
 	t.Helper()
 	out, _, err := feedfold(t, "--config", cfg, "feeds", "--json")
 	if err != nil {
-		return feedRow{}
+		return feeds.Overview{}
 	}
-	var rows []feedRow
+	var rows []feeds.Overview
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("feeds --json: %v\n%s", err, out)
 	}
@@ -112,7 +113,7 @@ func feedState(t *testing.T, cfg, name string) feedRow {
 			return r
 		}
 	}
-	return feedRow{}
+	return feeds.Overview{}
 }
 
 // writeAtomically replaces a file in one rename, as editors save.

@@ -17,21 +17,6 @@ import (
 )
 
 // feedRow is one line of `feedfold feeds`, and its JSON form.
-type feedRow struct {
-	Name       string    `json:"name"`
-	URL        string    `json:"url"`
-	FetchURL   string    `json:"fetch_url,omitempty"`
-	Schedule   string    `json:"schedule"`
-	FullText   bool      `json:"full_text"`
-	LastFetch  time.Time `json:"last_fetch,omitzero"`
-	LastOK     time.Time `json:"last_ok,omitzero"`
-	LastStatus string    `json:"last_status"`
-	LastError  string    `json:"last_error,omitempty"`
-	ErrorCount int       `json:"error_count"`
-	Disabled   string    `json:"disabled,omitempty"`
-	NextRun    time.Time `json:"next_run,omitzero"`
-	Articles   int       `json:"articles"`
-}
 
 func (a *app) feedsCmd() *cobra.Command {
 	var asJSON bool
@@ -49,31 +34,16 @@ schedule while it backs off) and how many articles it brought.`,
 			if err != nil {
 				return err
 			}
-			states := map[string]feeds.FeedState{}
+			var states []feeds.FeedState
 			err = a.withReader(cmd.Context(), func(s *store.Store) error {
-				list, err := s.FeedStates(cmd.Context())
-				for _, st := range list {
-					states[st.Name] = st
-				}
+				states, err = s.FeedStates(cmd.Context())
 				return err
 			})
 			if err != nil && !errors.Is(err, store.ErrNoDatabase) {
 				return err
 			}
 			now := time.Now()
-			var rows []feedRow
-			for _, f := range cfg.FeedList() {
-				st := states[f.Name].ForURL(f)
-				row := feedRow{
-					Name: f.Name, URL: f.URL, FetchURL: st.FetchURL, Schedule: f.Schedule, FullText: f.FullText,
-					LastFetch: st.LastFetch, LastOK: st.LastOK, LastStatus: st.LastStatus, LastError: st.LastError,
-					ErrorCount: st.ErrorCount, Disabled: st.Disabled, Articles: st.Articles,
-				}
-				if st.Disabled == "" {
-					row.NextRun = st.NextRun(f, now)
-				}
-				rows = append(rows, row)
-			}
+			rows := feeds.Overviews(cfg.FeedList(), states, now)
 			if asJSON {
 				return writeJSON(a.stdout, rows)
 			}
@@ -256,4 +226,21 @@ names are made unique. A running daemon picks the change up by itself.`,
 	}
 	cmd.Flags().BoolVar(&appendTo, "append", false, "add the feeds to the --config file instead of printing them")
 	return cmd
+}
+
+func (a *app) exportOPMLCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export-opml",
+		Short: "Write the configured feeds as OPML, for importing into a feed reader",
+		Example: `  feedfold export-opml > feeds.opml
+  feedfold --config /etc/feedfold/config.yaml export-opml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			return feeds.WriteOPML(a.stdout, "feedfold feeds", cfg.FeedList())
+		},
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/testenv"
 	"net/http"
 	"net/http/httptest"
@@ -151,11 +152,11 @@ func TestDaemonSurvivesHostileFeeds(t *testing.T) {
 	}
 	d.stop(t, 10*time.Second)
 
-	var rows []feedRow
+	var rows []feeds.Overview
 	if err := json.Unmarshal([]byte(mustFeedfold(t, "--config", cfgPath, "feeds", "--json")), &rows); err != nil {
 		t.Fatal(err)
 	}
-	state := map[string]feedRow{}
+	state := map[string]feeds.Overview{}
 	for _, r := range rows {
 		state[r.Name] = r
 	}

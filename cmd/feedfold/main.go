@@ -109,7 +109,7 @@ clusters in SQLite for review.`,
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
 		a.exportCmd(), a.statsCmd(), a.generateCmd(), a.feedsCmd(), a.checkConfigCmd(), a.importOPMLCmd(),
-		a.explainCmd(), a.reindexCmd(), a.storiesCmd(), a.benchCmd(), a.evalCmd(), a.verifyCmd(), a.versionCmd(), a.serveCmd(),
+		a.explainCmd(), a.reindexCmd(), a.storiesCmd(), a.benchCmd(), a.evalCmd(), a.verifyCmd(), a.versionCmd(), a.serveCmd(), a.exportOPMLCmd(),
 	)
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/store"
 	"github.com/feedfold/feedfold/web"
 	"github.com/spf13/cobra"
@@ -57,7 +58,7 @@ the database for writing; it runs beside a daemon.`,
 				return err
 			}
 			defer s.Close()
-			stop, err := startWeb(s, addr, cfg.HTTPPassword, log)
+			stop, err := startWeb(s, addr, cfg.HTTPPassword, log, cfg.FeedList)
 			if err != nil {
 				return err
 			}
@@ -72,11 +73,11 @@ the database for writing; it runs beside a daemon.`,
 
 // startWeb serves the web package's site for s on addr, and returns how to
 // stop it. It listens before returning, so a taken port is an error now.
-func startWeb(s *store.Store, addr, password string, log *slog.Logger) (func(), error) {
+func startWeb(s *store.Store, addr, password string, log *slog.Logger, feedList func() []feeds.Feed) (func(), error) {
 	if err := web.CheckAddr(addr, password); err != nil {
 		return nil, err
 	}
-	site, err := web.New(s, web.Options{Password: password, Log: log})
+	site, err := web.New(s, web.Options{Password: password, Log: log, Feeds: feedList})
 	if err != nil {
 		return nil, err
 	}
