@@ -2,8 +2,8 @@ package feeds
 
 import (
 	"encoding/xml"
-	"io"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 )
