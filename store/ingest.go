@@ -116,7 +116,6 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	return res, nil
 }
 
-
 // knownHashes returns the stored text hash of items already in the store,
 // read outside the write transaction so unchanged items skip fingerprinting.
 func (s *Store) knownHashes(ctx context.Context, preps []prepared) (map[int64][]byte, error) {
