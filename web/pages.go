@@ -28,9 +28,9 @@ func listFilter(q url.Values) (store.StoryFilter, int, error) {
 		f.MinSources = n
 	}
 	if v := q.Get("since"); v != "" {
-		d, err := parseAge(v)
+		d, err := ParseAge(v)
 		if err != nil {
-			return f, 0, err
+			return f, 0, fmt.Errorf("since: %w", err)
 		}
 		f.Since = time.Now().Add(-d)
 	}
@@ -44,24 +44,6 @@ func listFilter(q url.Values) (store.StoryFilter, int, error) {
 	}
 	f.Offset = (page - 1) * pageSize
 	return f, page, nil
-}
-
-// parseAge reads "24h", "90m", "3d" or "2w".
-func parseAge(s string) (time.Duration, error) {
-	if n, unit := strings.TrimRight(s, "dw"), strings.TrimLeft(s, "0123456789"); (unit == "d" || unit == "w") && n != "" {
-		days, err := strconv.Atoi(n)
-		if err == nil && days >= 0 && days < 100000 {
-			if unit == "w" {
-				days *= 7
-			}
-			return time.Duration(days) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("since %q: want a length of time like 24h, 3d or 2w", s)
-	}
-	return d, nil
 }
 
 func (s *Server) storiesPage(w http.ResponseWriter, r *http.Request) {
