@@ -166,7 +166,7 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := "/stories/" + strconv.FormatInt(id, 10)
-	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") {
+	if next := r.PostFormValue("next"); localPath(next) {
 		back = next
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
@@ -203,4 +203,11 @@ func (s *Server) clusterPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, http.StatusOK, "cluster", map[string]any{"Title": s.opts.Title, "Cluster": d})
+}
+
+// localPath reports whether next is a path on this site: browsers read
+// "//host" and "/\host" as another site, so neither may be a redirect's
+// target.
+func localPath(next string) bool {
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\")
 }
