@@ -17,6 +17,10 @@ type Topic struct {
 	Vector
 	Names Vector
 	Size  int
+	// Pool holds an article's counts of the terms its weights may be
+	// taken from again (Reweigh): the terms of Vector and Names, and its
+	// poolTerms most frequent. A story's topic, a sum, has none.
+	Pool []PoolTerm
 }
 
 // The number of name terms an article keeps, the names a story keeps,
@@ -46,7 +50,81 @@ const (
 
 // NewTopic weighs counts by idf into an article's Topic.
 func NewTopic(c TopicCounts, idf func(term uint64) float64) Topic {
-	return Topic{Vector: Vectorize(c.Terms, idf), Names: Vectorize(c.Names, idf).Top(ArticleNames), Size: len(c.Terms)}
+	t := Topic{Vector: Vectorize(c.Terms, idf), Names: Vectorize(c.Names, idf).Top(ArticleNames), Size: len(c.Terms)}
+	t.Pool = pool(c, t)
+	return t
+}
+
+// PoolTerm is a term's weighted count in an article (Count), and its
+// count as a name (Name, 0 when it is no name).
+type PoolTerm struct {
+	Term        uint64
+	Count, Name float32
+}
+
+// poolTerms is how many of an article's most frequent terms its pool keeps
+// beside those its weights chose. In a fresh store every term weighs about
+// the same, so its most frequent terms are what it will be weighed by once
+// the store knows more; in a grown one the weights hardly move, and the
+// terms chosen at arrival are the ones chosen again.
+const poolTerms = 32
+
+// pool gathers the terms of t and the poolTerms most frequent of c, with
+// their counts, sorted by term.
+func pool(c TopicCounts, t Topic) []PoolTerm {
+	type tc struct {
+		t uint64
+		c float64
+	}
+	all := make([]tc, 0, len(c.Terms))
+	for term, n := range c.Terms {
+		all = append(all, tc{term, n})
+	}
+	slices.SortFunc(all, func(a, b tc) int {
+		if a.c != b.c {
+			return cmp.Compare(b.c, a.c)
+		}
+		return cmp.Compare(a.t, b.t)
+	})
+	in := map[uint64]bool{}
+	for _, x := range all[:min(len(all), poolTerms)] {
+		in[x.t] = true
+	}
+	for _, term := range t.Terms {
+		in[term] = true
+	}
+	for _, term := range t.Names.Terms {
+		in[term] = true
+	}
+	out := make([]PoolTerm, 0, len(in))
+	for term := range in {
+		out = append(out, PoolTerm{Term: term, Count: float32(c.Terms[term]), Name: float32(c.Names[term])})
+	}
+	slices.SortFunc(out, func(a, b PoolTerm) int { return cmp.Compare(a.Term, b.Term) })
+	return out
+}
+
+// Reweigh returns an article's topic weighed by idf, the document
+// frequencies of now, instead of those of the day it arrived: the first
+// articles of a fresh store are weighed by almost nothing, and which of
+// two write-ups came first would otherwise change how alike they look. Its
+// terms are chosen again from its pool. A topic without a pool (a story's,
+// or one stored before pools were kept) is returned as it is.
+func (t Topic) Reweigh(idf func(term uint64) float64) Topic {
+	if len(t.Pool) == 0 {
+		return t
+	}
+	terms, names := TermCounts{}, TermCounts{}
+	for _, p := range t.Pool {
+		terms[p.Term] = float64(p.Count)
+		if p.Name > 0 {
+			names[p.Term] = float64(p.Name)
+		}
+	}
+	out := t
+	out.Vector = Vectorize(terms, idf)
+	out.Names = Vectorize(names, idf).Top(ArticleNames)
+	return out
 }
 
 // Join returns story t with article a added (scale 1) or taken out (-1):
@@ -289,38 +367,78 @@ func countShared(a, b Vector) int {
 
 // topicMagic starts an encoded Topic, so that a vector stored before names
 // were kept (12 bytes a term, no header) still reads, as a topic without
-// names.
-var topicMagic = [4]byte{'T', 'p', 'c', '1'}
+// names; topicMagicV1 starts one stored before its Size was kept.
+var (
+	topicMagic   = [4]byte{'T', 'p', 'c', '2'}
+	topicMagicV1 = [4]byte{'T', 'p', 'c', '1'}
+)
 
-// EncodeTopic packs a topic as the store keeps it: the magic, the vector's
-// term count, the vector, then the names.
+// EncodeTopic packs a topic as the store keeps it: the magic, the term
+// counts of the vector, the names and the pool, the size, then the vector
+// and the names (12 bytes a term) and the pool (16 bytes a term).
 func EncodeTopic(t Topic) []byte {
 	v, n := EncodeVector(t.Vector), EncodeVector(t.Names)
-	out := make([]byte, 0, 8+len(v)+len(n))
+	out := make([]byte, 0, 20+len(v)+len(n)+16*len(t.Pool))
 	out = append(out, topicMagic[:]...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(t.Terms)))
-	return append(append(out, v...), n...)
+	for _, x := range []int{len(t.Terms), len(t.Names.Terms), len(t.Pool), t.Size} {
+		out = binary.LittleEndian.AppendUint32(out, uint32(x))
+	}
+	out = append(append(out, v...), n...)
+	for _, p := range t.Pool {
+		out = binary.LittleEndian.AppendUint64(out, p.Term)
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(p.Count))
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(p.Name))
+	}
+	return out
 }
 
-// DecodeTopic is the inverse of EncodeTopic; it also reads a bare vector
-// as stored before names were kept.
+// DecodeTopic is the inverse of EncodeTopic; it also reads the forms
+// stored before: a bare vector, and a topic of vector and names alone.
 func DecodeTopic(b []byte) (Topic, error) {
-	if len(b) < 8 || [4]byte(b[:4]) != topicMagic {
+	switch {
+	case len(b) >= 8 && [4]byte(b[:4]) == topicMagicV1:
+		terms := int(binary.LittleEndian.Uint32(b[4:8]))
+		rest := b[8:]
+		if terms < 0 || 12*terms > len(rest) {
+			return Topic{}, errors.New("topic blob: term count past its end")
+		}
+		v, err := DecodeVector(rest[:12*terms])
+		if err != nil {
+			return Topic{}, err
+		}
+		n, err := DecodeVector(rest[12*terms:])
+		return Topic{Vector: v, Names: n}, err
+	case len(b) >= 20 && [4]byte(b[:4]) == topicMagic:
+	default:
 		v, err := DecodeVector(b)
 		return Topic{Vector: v}, err
 	}
-	terms := int(binary.LittleEndian.Uint32(b[4:8]))
-	rest := b[8:]
-	if terms < 0 || 12*terms > len(rest) {
-		return Topic{}, errors.New("topic blob: term count past its end")
+	var count [4]int
+	for i := range count {
+		count[i] = int(binary.LittleEndian.Uint32(b[4+4*i:]))
+	}
+	terms, names, pooled := count[0], count[1], count[2]
+	rest := b[20:]
+	if len(rest) != 12*(terms+names)+16*pooled {
+		return Topic{}, errors.New("topic blob: its length does not match its term counts")
 	}
 	v, err := DecodeVector(rest[:12*terms])
 	if err != nil {
 		return Topic{}, err
 	}
-	n, err := DecodeVector(rest[12*terms:])
+	n, err := DecodeVector(rest[12*terms : 12*(terms+names)])
 	if err != nil {
 		return Topic{}, err
 	}
-	return Topic{Vector: v, Names: n}, nil
+	t := Topic{Vector: v, Names: n, Size: count[3]}
+	if pooled > 0 {
+		p := rest[12*(terms+names):]
+		t.Pool = make([]PoolTerm, pooled)
+		for i := range t.Pool {
+			t.Pool[i] = PoolTerm{Term: binary.LittleEndian.Uint64(p[16*i:]),
+				Count: math.Float32frombits(binary.LittleEndian.Uint32(p[16*i+8:])),
+				Name:  math.Float32frombits(binary.LittleEndian.Uint32(p[16*i+12:]))}
+		}
+	}
+	return t, nil
 }

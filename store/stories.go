@@ -348,15 +348,16 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 		if filler {
 			return nil
 		}
-		return w.settleStory(story, v.Size)
+		return w.settleAndRegroup(story, v, published)
 	}
+	var cands []dedupe.StoryCandidate
 	if !filler {
-		if story, err = w.chooseStory(v, published); err != nil {
+		if cands, err = w.storyCandidates(v, published); err != nil {
 			return err
 		}
+		story = w.store.stories.Choose(v, published, cands).Story
 	}
-	joined := story != 0
-	if joined {
+	if story != 0 {
 		err = w.joinStory(story, v, published)
 	} else {
 		story, err = w.newStory(v, published)
@@ -367,10 +368,25 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, story, cluster); err != nil {
 		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
 	}
-	if !joined {
-		return nil // a new story: Choose found none near enough to merge with
+	if filler {
+		return nil
 	}
-	return w.settleStory(story, v.Size)
+	return w.settleAndRegroup(story, v, published)
+}
+
+// settleAndRegroup lets story id, just grown by an article with topic v published
+// at published, merge with the stories it has become one with, then
+// regroups the stories near the article while they are few.
+func (w *writer) settleAndRegroup(story int64, v dedupe.Topic, published int64) error {
+	id, err := w.settleStory(story, v.Size)
+	if err != nil {
+		return err
+	}
+	cands, err := w.storyCandidates(v, published)
+	if err != nil {
+		return err
+	}
+	return w.regroupAround(id, cands)
 }
 
 // maxMergesPerArticle bounds the chain of merges one article can start,
@@ -378,27 +394,28 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 const maxMergesPerArticle = 4
 
 // settleStory merges story id, just grown by an article of size distinct
-// content terms, with the stories dedupe says it has become one with.
-func (w *writer) settleStory(id int64, size int) error {
+// content terms, with the stories dedupe says it has become one with, and
+// returns the story the article ends in.
+func (w *writer) settleStory(id int64, size int) (int64, error) {
 	for range maxMergesPerArticle {
 		s, err := w.loadStory(id)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		cands, err := w.storyCandidates(s.topic, s.last)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		m := w.store.stories.ChooseMerge(dedupe.StoryCandidate{ID: id, Topic: s.topic, Last: s.last, Articles: s.articles}, size, cands)
 		if m.Into == 0 {
-			return nil
+			return id, nil
 		}
 		if err := w.mergeStories(m.From, m.Into); err != nil {
-			return err
+			return 0, err
 		}
 		id = m.Into
 	}
-	return nil
+	return id, nil
 }
 
 // mergeStories moves story from's clusters into story into, adding its

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
@@ -36,7 +36,17 @@ var hostile = feeds.Item{
 // the hostile article and its copy, and serves it.
 func site(t *testing.T, opts web.Options) (*store.Store, *httptest.Server, []wiregen.Reprint) {
 	t.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions()})
+	// The settings and strip rules of the built-in config: what a reader
+	// who runs feedfold without a config file gets.
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := cfg.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), store.Options{Dedupe: cfg.Dedupe, Rules: rules, Stories: &cfg.Stories})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/feedfold/feedfold/dedupe"
+)
+
+// regroupAround lets dedupe sort out afresh the stories near an article
+// just filed in story id: id and cands, the stories listed under the
+// article's strongest terms near its time. It does so only while they hold
+// at most dedupe.RegroupLimit clusters and no filler (filler keeps a story
+// of its own), and writes back only the stories whose members changed.
+// Story ids last: a group keeps the smallest id among its members'
+// stories that no earlier group kept.
+func (w *writer) regroupAround(id int64, cands []dedupe.StoryCandidate) error {
+	ids := []any{id}
+	total, listed := 0, false
+	for _, c := range cands {
+		total += c.Articles
+		if c.ID == id {
+			listed = true
+		} else {
+			ids = append(ids, c.ID)
+		}
+	}
+	if !listed {
+		s, err := w.loadStory(id)
+		if err != nil {
+			return err
+		}
+		total += s.articles
+	}
+	// A cluster holds one article or more, so this many articles are
+	// surely too many clusters; the bound keeps a large story from being
+	// read whole on every article it takes in.
+	if total > 4*dedupe.RegroupLimit {
+		return nil
+	}
+	members, stories, err := w.neighbourhood(ids)
+	if err != nil || members == nil {
+		return err
+	}
+	groups := w.store.stories.Regroup(members.list)
+	return w.applyGroups(members, stories, groups)
+}
+
+// members are the clusters of a neighbourhood, with the story each is in.
+type members struct {
+	list  []dedupe.StoryMember
+	story []int64
+}
+
+// neighbourhood loads the clusters of the stories ids for Regroup, in
+// cluster order, with each story's row as it was; nil when they hold too
+// many clusters or any filler.
+func (w *writer) neighbourhood(ids []any) (*members, map[int64]storyRow, error) {
+	q, err := w.stmt(`SELECT c.id, c.story_id, a.published, a.filler, f.terms FROM clusters c
+		JOIN articles a ON a.cluster_id = c.id JOIN fingerprints f ON f.article_id = a.id
+		WHERE c.story_id IN (` + placeholders(len(ids)) + `) ORDER BY c.id, a.id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+	}
+	rows, err := q.QueryContext(w.ctx, ids...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+	}
+	defer rows.Close()
+	type row struct {
+		cluster, story, published int64
+		topic                     dedupe.Topic
+	}
+	var all []row
+	var terms []uint64
+	clusters := 0
+	for rows.Next() {
+		var r row
+		var filler bool
+		var blob []byte
+		if err := rows.Scan(&r.cluster, &r.story, &r.published, &filler, &blob); err != nil {
+			return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+		}
+		if filler {
+			return nil, nil, nil
+		}
+		if r.topic, err = dedupe.DecodeTopic(blob); err != nil {
+			return nil, nil, fmt.Errorf("topic of an article in cluster %d: %w", r.cluster, err)
+		}
+		if len(all) == 0 || all[len(all)-1].cluster != r.cluster {
+			if clusters++; clusters > dedupe.RegroupLimit {
+				return nil, nil, nil
+			}
+		}
+		all = append(all, r)
+		for _, p := range r.topic.Pool {
+			terms = append(terms, p.Term)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+	}
+	// Weigh every member by the document frequencies of now, so that
+	// which of them arrived first does not change how alike they are.
+	if err := w.lookUpDF(terms); err != nil {
+		return nil, nil, err
+	}
+	docs := w.docs + w.docsAdded
+	idf := func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) }
+	m := &members{}
+	for _, r := range all {
+		t := r.topic.Reweigh(idf)
+		n := len(m.list)
+		if n > 0 && m.list[n-1].Cluster == r.cluster {
+			last := &m.list[n-1]
+			size := max(last.Size, t.Size)
+			last.Topic = last.Topic.Join(t, 1)
+			last.Size = size
+			last.First, last.Last = min(last.First, r.published), max(last.Last, r.published)
+			last.Articles++
+			continue
+		}
+		t.Pool = nil
+		m.list = append(m.list, dedupe.StoryMember{Cluster: r.cluster, Topic: t, First: r.published, Last: r.published, Articles: 1})
+		m.story = append(m.story, r.story)
+	}
+	stories := map[int64]storyRow{}
+	for _, s := range m.story {
+		if _, ok := stories[s]; ok {
+			continue
+		}
+		row, err := w.loadStory(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		stories[s] = row
+	}
+	return m, stories, nil
+}
+
+// applyGroups writes Regroup's groups of m back as stories, touching only
+// the stories whose members changed.
+func (w *writer) applyGroups(m *members, old map[int64]storyRow, groups [][]int) error {
+	target := make([]int64, len(groups))
+	kept := map[int64]bool{}
+	for g, group := range groups {
+		var ids []int64
+		for _, i := range group {
+			ids = append(ids, m.story[i])
+		}
+		slices.Sort(ids)
+		for _, s := range ids {
+			if !kept[s] {
+				target[g], kept[s] = s, true
+				break
+			}
+		}
+	}
+	unchanged := func(g int) bool {
+		if target[g] == 0 {
+			return false
+		}
+		n := 0
+		for _, i := range groups[g] {
+			if m.story[i] != target[g] {
+				return false
+			}
+			n++
+		}
+		// The group is all of its story when the story had no other
+		// members here.
+		for i := range m.list {
+			if m.story[i] == target[g] {
+				n--
+			}
+		}
+		return n == 0
+	}
+	for g, group := range groups {
+		if unchanged(g) {
+			continue
+		}
+		s := storyRow{id: target[g]}
+		for k, i := range group {
+			mem := m.list[i]
+			if k == 0 {
+				s.first, s.last, s.topic = mem.First, mem.Last, dedupe.Topic{}
+			}
+			s.articles += mem.Articles
+			s.first, s.last = min(s.first, mem.First), max(s.last, mem.Last)
+			s.topic = s.topic.Join(mem.Topic, 1)
+		}
+		if s.id == 0 {
+			err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
+				VALUES (0, ?1, ?1, x'', ?2) RETURNING id`, s.first, w.now).Scan(&s.id)
+			if err != nil {
+				return fmt.Errorf("create story: %w", err)
+			}
+			target[g] = s.id
+		}
+		for _, i := range group {
+			if m.story[i] == s.id {
+				continue
+			}
+			if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, s.id, m.list[i].Cluster); err != nil {
+				return fmt.Errorf("move cluster %d to story %d: %w", m.list[i].Cluster, s.id, err)
+			}
+		}
+		if err := w.saveStory(old[s.id], s); err != nil {
+			return err
+		}
+	}
+	// Stories no group kept have lost every member.
+	for id, row := range old {
+		if !kept[id] {
+			if err := w.saveStory(row, storyRow{id: id}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
