@@ -25,8 +25,9 @@ type StoryMember struct {
 	// First and Last bound when its articles were published, in Unix
 	// seconds.
 	First, Last int64
-	// Articles is how many articles the cluster holds; Regroup counts
-	// the cluster once however many it holds.
+	// Articles is how many articles the cluster holds. Its topic counts
+	// once however many it holds; its articles count toward the names two
+	// stories of several articles need to share (see ChooseMerge).
 	Articles int
 }
 
@@ -51,7 +52,7 @@ func (o StoryOptions) Regroup(members []StoryMember) [][]int {
 		topic       Topic
 		first, last int64
 		size        int
-		writeups    int
+		articles    int
 		members     []int
 		minCluster  int64
 	}
@@ -61,7 +62,7 @@ func (o StoryOptions) Regroup(members []StoryMember) [][]int {
 		// reprints of one wire story say no more about the story's words
 		// than the story does.
 		groups[i] = &group{topic: Topic{Vector: unit(m.Vector), Names: unit(m.Names)}, first: m.First, last: m.Last, size: m.Size,
-			writeups: 1, members: []int{i}, minCluster: m.Cluster}
+			articles: max(m.Articles, 1), members: []int{i}, minCluster: m.Cluster}
 	}
 	window := int64(o.Window / time.Second)
 	// sim[i][j] (i < j) is the similarity of groups i and j when they may
@@ -77,9 +78,9 @@ func (o StoryOptions) Regroup(members []StoryMember) [][]int {
 		if _, ok := NamesAgree(a.topic.Names, b.topic.Names); !ok {
 			return -1
 		}
-		// Two groups of several write-ups each are two stories: they
+		// Two groups of several articles each are two stories: they
 		// become one only if their names agree as ChooseMerge asks.
-		if a.writeups >= mergeArticles && b.writeups >= mergeArticles &&
+		if a.articles >= mergeArticles && b.articles >= mergeArticles &&
 			(!namesShared(a.topic.Names, b.topic.Names, mergeNames) || !namesShared(b.topic.Names, a.topic.Names, mergeNames)) {
 			return -1
 		}
@@ -122,7 +123,7 @@ func (o StoryOptions) Regroup(members []StoryMember) [][]int {
 		a.topic = a.topic.Join(b.topic, 1)
 		a.first, a.last = min(a.first, b.first), max(a.last, b.last)
 		a.size = max(a.size, b.size)
-		a.writeups += b.writeups
+		a.articles += b.articles
 		a.members = append(a.members, b.members...)
 		a.minCluster = min(a.minCluster, b.minCluster)
 		alive[bj] = false

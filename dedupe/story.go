@@ -283,33 +283,33 @@ func (c TermCounts) Terms() []uint64 {
 // term frequency (1 + ln tf), keeps the ArticleTerms strongest and
 // normalizes to unit length.
 func Vectorize(counts TermCounts, idf func(term uint64) float64) Vector {
-	type tw struct {
-		t uint64
-		w float64
-	}
-	all := make([]tw, 0, len(counts))
+	all := make([]termWeight, 0, len(counts))
 	for t, c := range counts {
-		all = append(all, tw{t, (1 + math.Log(c)) * idf(t)})
+		all = append(all, termWeight{t, (1 + math.Log(c)) * idf(t)})
 	}
-	slices.SortFunc(all, func(a, b tw) int {
+	return strongest(all, ArticleTerms)
+}
+
+// termWeight is a term with its weight, before a vector is made of it.
+type termWeight struct {
+	t uint64
+	w float64
+}
+
+// strongest makes a vector of the n heaviest of all (ties to the smaller
+// term), sorted by term and at unit length. It reorders all.
+func strongest(all []termWeight, n int) Vector {
+	slices.SortFunc(all, func(a, b termWeight) int {
 		if a.w != b.w {
 			if a.w > b.w {
 				return -1
 			}
 			return 1
 		}
-		if a.t < b.t {
-			return -1
-		}
-		return 1
+		return cmp.Compare(a.t, b.t)
 	})
-	all = all[:min(len(all), ArticleTerms)]
-	slices.SortFunc(all, func(a, b tw) int {
-		if a.t < b.t {
-			return -1
-		}
-		return 1
-	})
+	all = all[:min(len(all), n)]
+	slices.SortFunc(all, func(a, b termWeight) int { return cmp.Compare(a.t, b.t) })
 	v := Vector{Terms: make([]uint64, len(all)), Weights: make([]float32, len(all))}
 	var norm float64
 	for _, x := range all {

@@ -114,16 +114,18 @@ func (t Topic) Reweigh(idf func(term uint64) float64) Topic {
 	if len(t.Pool) == 0 {
 		return t
 	}
-	terms, names := TermCounts{}, TermCounts{}
+	terms := make([]termWeight, 0, len(t.Pool))
+	names := make([]termWeight, 0, len(t.Pool))
 	for _, p := range t.Pool {
-		terms[p.Term] = float64(p.Count)
+		f := idf(p.Term)
+		terms = append(terms, termWeight{p.Term, (1 + math.Log(float64(p.Count))) * f})
 		if p.Name > 0 {
-			names[p.Term] = float64(p.Name)
+			names = append(names, termWeight{p.Term, (1 + math.Log(float64(p.Name))) * f})
 		}
 	}
 	out := t
-	out.Vector = Vectorize(terms, idf)
-	out.Names = Vectorize(names, idf).Top(ArticleNames)
+	out.Vector = strongest(terms, ArticleTerms)
+	out.Names = strongest(names, ArticleTerms).Top(ArticleNames)
 	return out
 }
 

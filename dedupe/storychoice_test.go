@@ -1,6 +1,7 @@
 package dedupe_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -148,8 +149,20 @@ func TestLongArticlesMustShareTheirLeadingNames(t *testing.T) {
 func TestTopicEncoding(t *testing.T) {
 	a := topic("Harbour cranes replaced in Valletta", "The Port Authority said on Monday that the cranes in Valletta were faster.")
 	back, err := dedupe.DecodeTopic(dedupe.EncodeTopic(a))
-	if err != nil || dedupe.Cosine(back.Vector, a.Vector) < 0.9999 || dedupe.Cosine(back.Names, a.Names) < 0.9999 {
+	if err != nil || dedupe.Cosine(back.Vector, a.Vector) < 0.9999 || dedupe.Cosine(back.Names, a.Names) < 0.9999 ||
+		back.Size != a.Size || !slices.Equal(back.Pool, a.Pool) || len(a.Pool) < len(a.Terms) {
 		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	// A story's topic has no pool.
+	story := a.Join(a, 1)
+	if back, err := dedupe.DecodeTopic(dedupe.EncodeTopic(story)); err != nil || back.Pool != nil || dedupe.Cosine(back.Vector, story.Vector) < 0.9999 {
+		t.Fatalf("story round trip: %+v, %v", back, err)
+	}
+	// A topic stored before sizes and pools were kept still reads.
+	v1 := append([]byte("Tpc1"), byte(len(a.Terms)), 0, 0, 0)
+	v1 = append(append(v1, dedupe.EncodeVector(a.Vector)...), dedupe.EncodeVector(a.Names)...)
+	if old, err := dedupe.DecodeTopic(v1); err != nil || dedupe.Cosine(old.Names, a.Names) < 0.9999 || old.Pool != nil {
+		t.Fatalf("topic of schema 5: %+v, %v", old, err)
 	}
 	// A vector stored before names were kept reads as a topic without
 	// names.

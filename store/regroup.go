@@ -15,27 +15,25 @@ import (
 // Story ids last: a group keeps the smallest id among its members'
 // stories that no earlier group kept.
 func (w *writer) regroupAround(id int64, cands []dedupe.StoryCandidate) error {
-	ids := []any{id}
-	total, listed := 0, false
-	for _, c := range cands {
-		total += c.Articles
-		if c.ID == id {
-			listed = true
-		} else {
-			ids = append(ids, c.ID)
-		}
+	// The article's own story is counted as it is now: cands may have
+	// been listed before the article joined it.
+	s, err := w.loadStory(id)
+	if err != nil {
+		return err
 	}
-	if !listed {
-		s, err := w.loadStory(id)
-		if err != nil {
-			return err
+	ids := []any{id}
+	total := s.articles
+	for _, c := range cands {
+		if c.ID != id {
+			ids = append(ids, c.ID)
+			total += c.Articles
 		}
-		total += s.articles
 	}
 	// A cluster holds one article or more, so this many articles are
 	// surely too many clusters; the bound keeps a large story from being
-	// read whole on every article it takes in.
-	if total > 4*dedupe.RegroupLimit {
+	// read whole on every article it takes in. One article alone is
+	// already its own story.
+	if total > 4*dedupe.RegroupLimit || total <= 1 {
 		return nil
 	}
 	members, stories, err := w.neighbourhood(ids)

@@ -348,7 +348,7 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 		if filler {
 			return nil
 		}
-		return w.settleAndRegroup(story, v, published)
+		return w.settleAndRegroup(story, v, published, nil)
 	}
 	var cands []dedupe.StoryCandidate
 	if !filler {
@@ -371,20 +371,24 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 	if filler {
 		return nil
 	}
-	return w.settleAndRegroup(story, v, published)
+	return w.settleAndRegroup(story, v, published, cands)
 }
 
-// settleAndRegroup lets story id, just grown by an article with topic v published
-// at published, merge with the stories it has become one with, then
-// regroups the stories near the article while they are few.
-func (w *writer) settleAndRegroup(story int64, v dedupe.Topic, published int64) error {
+// settleAndRegroup lets story, just grown by an article with topic v
+// published at published, merge with the stories it has become one with,
+// then regroups the stories near the article while they are few. cands are
+// the stories near the article when Choose has just listed them, nil to
+// list them here; merges since leave the list a superset of the stories
+// that remain.
+func (w *writer) settleAndRegroup(story int64, v dedupe.Topic, published int64, cands []dedupe.StoryCandidate) error {
 	id, err := w.settleStory(story, v.Size)
 	if err != nil {
 		return err
 	}
-	cands, err := w.storyCandidates(v, published)
-	if err != nil {
-		return err
+	if cands == nil {
+		if cands, err = w.storyCandidates(v, published); err != nil {
+			return err
+		}
 	}
 	return w.regroupAround(id, cands)
 }
