@@ -36,12 +36,11 @@ func (w *writer) regroupAround(id int64, cands []dedupe.StoryCandidate) error {
 	if total > 4*dedupe.RegroupLimit || total <= 1 {
 		return nil
 	}
-	members, stories, err := w.neighbourhood(ids)
+	members, err := w.neighbourhood(ids)
 	if err != nil || members == nil {
 		return err
 	}
-	groups := w.store.stories.Regroup(members.list)
-	return w.applyGroups(members, stories, groups)
+	return w.applyGroups(members, w.store.stories.Regroup(members.list))
 }
 
 // members are the clusters of a neighbourhood, with the story each is in.
@@ -51,18 +50,17 @@ type members struct {
 }
 
 // neighbourhood loads the clusters of the stories ids for Regroup, in
-// cluster order, with each story's row as it was; nil when they hold too
-// many clusters or any filler.
-func (w *writer) neighbourhood(ids []any) (*members, map[int64]storyRow, error) {
+// cluster order; nil when they hold too many clusters or any filler.
+func (w *writer) neighbourhood(ids []any) (*members, error) {
 	q, err := w.stmt(`SELECT c.id, c.story_id, a.published, a.filler, f.terms FROM clusters c
 		JOIN articles a ON a.cluster_id = c.id JOIN fingerprints f ON f.article_id = a.id
 		WHERE c.story_id IN (` + placeholders(len(ids)) + `) ORDER BY c.id, a.id`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+		return nil, fmt.Errorf("story neighbourhood: %w", err)
 	}
 	rows, err := q.QueryContext(w.ctx, ids...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+		return nil, fmt.Errorf("story neighbourhood: %w", err)
 	}
 	defer rows.Close()
 	type row struct {
@@ -77,17 +75,17 @@ func (w *writer) neighbourhood(ids []any) (*members, map[int64]storyRow, error) 
 		var filler bool
 		var blob []byte
 		if err := rows.Scan(&r.cluster, &r.story, &r.published, &filler, &blob); err != nil {
-			return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+			return nil, fmt.Errorf("story neighbourhood: %w", err)
 		}
 		if filler {
-			return nil, nil, nil
+			return nil, nil
 		}
 		if r.topic, err = dedupe.DecodeTopic(blob); err != nil {
-			return nil, nil, fmt.Errorf("topic of an article in cluster %d: %w", r.cluster, err)
+			return nil, fmt.Errorf("topic of an article in cluster %d: %w", r.cluster, err)
 		}
 		if len(all) == 0 || all[len(all)-1].cluster != r.cluster {
 			if clusters++; clusters > dedupe.RegroupLimit {
-				return nil, nil, nil
+				return nil, nil
 			}
 		}
 		all = append(all, r)
@@ -96,15 +94,15 @@ func (w *writer) neighbourhood(ids []any) (*members, map[int64]storyRow, error) 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+		return nil, fmt.Errorf("story neighbourhood: %w", err)
 	}
 	if err := rows.Close(); err != nil {
-		return nil, nil, fmt.Errorf("story neighbourhood: %w", err)
+		return nil, fmt.Errorf("story neighbourhood: %w", err)
 	}
 	// Weigh every member by the document frequencies of now, so that
 	// which of them arrived first does not change how alike they are.
 	if err := w.lookUpDF(terms); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	docs := w.docs + w.docsAdded
 	idf := func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) }
@@ -125,23 +123,18 @@ func (w *writer) neighbourhood(ids []any) (*members, map[int64]storyRow, error) 
 		m.list = append(m.list, dedupe.StoryMember{Cluster: r.cluster, Topic: t, First: r.published, Last: r.published, Articles: 1})
 		m.story = append(m.story, r.story)
 	}
-	stories := map[int64]storyRow{}
-	for _, s := range m.story {
-		if _, ok := stories[s]; ok {
-			continue
-		}
-		row, err := w.loadStory(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		stories[s] = row
-	}
-	return m, stories, nil
+	return m, nil
 }
 
-// applyGroups writes Regroup's groups of m back as stories, touching only
-// the stories whose members changed.
-func (w *writer) applyGroups(m *members, old map[int64]storyRow, groups [][]int) error {
+// applyGroups writes Regroup's groups of m back as stories, reading and
+// touching only the stories whose members changed.
+func (w *writer) applyGroups(m *members, groups [][]int) error {
+	// here counts each story's members in the neighbourhood: a group is
+	// unchanged when it is all of its story's members and nothing else.
+	here := map[int64]int{}
+	for _, s := range m.story {
+		here[s]++
+	}
 	target := make([]int64, len(groups))
 	kept := map[int64]bool{}
 	for g, group := range groups {
@@ -157,47 +150,30 @@ func (w *writer) applyGroups(m *members, old map[int64]storyRow, groups [][]int)
 			}
 		}
 	}
-	unchanged := func(g int) bool {
-		if target[g] == 0 {
-			return false
-		}
-		n := 0
-		for _, i := range groups[g] {
-			if m.story[i] != target[g] {
-				return false
-			}
-			n++
-		}
-		// The group is all of its story when the story had no other
-		// members here.
-		for i := range m.list {
-			if m.story[i] == target[g] {
-				n--
-			}
-		}
-		return n == 0
-	}
 	for g, group := range groups {
-		if unchanged(g) {
+		if target[g] != 0 && len(group) == here[target[g]] &&
+			!slices.ContainsFunc(group, func(i int) bool { return m.story[i] != target[g] }) {
 			continue
 		}
 		s := storyRow{id: target[g]}
 		for k, i := range group {
 			mem := m.list[i]
 			if k == 0 {
-				s.first, s.last, s.topic = mem.First, mem.Last, dedupe.Topic{}
+				s.first, s.last = mem.First, mem.Last
 			}
 			s.articles += mem.Articles
 			s.first, s.last = min(s.first, mem.First), max(s.last, mem.Last)
 			s.topic = s.topic.Join(mem.Topic, 1)
 		}
+		var old storyRow
+		var err error
 		if s.id == 0 {
-			err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
-				VALUES (0, ?1, ?1, x'', ?2) RETURNING id`, s.first, w.now).Scan(&s.id)
-			if err != nil {
-				return fmt.Errorf("create story: %w", err)
-			}
-			target[g] = s.id
+			s.id, err = w.insertStory(s.first)
+		} else {
+			old, err = w.loadStory(s.id)
+		}
+		if err != nil {
+			return err
 		}
 		for _, i := range group {
 			if m.story[i] == s.id {
@@ -207,16 +183,25 @@ func (w *writer) applyGroups(m *members, old map[int64]storyRow, groups [][]int)
 				return fmt.Errorf("move cluster %d to story %d: %w", m.list[i].Cluster, s.id, err)
 			}
 		}
-		if err := w.saveStory(old[s.id], s); err != nil {
+		if err := w.saveStory(old, s); err != nil {
 			return err
 		}
 	}
 	// Stories no group kept have lost every member.
-	for id, row := range old {
+	var gone []int64
+	for id := range here {
 		if !kept[id] {
-			if err := w.saveStory(row, storyRow{id: id}); err != nil {
-				return err
-			}
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	for _, id := range gone {
+		old, err := w.loadStory(id)
+		if err != nil {
+			return err
+		}
+		if err := w.saveStory(old, storyRow{id: id}); err != nil {
+			return err
 		}
 	}
 	return nil

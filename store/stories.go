@@ -237,13 +237,23 @@ func (w *writer) leaveStory(id int64, v dedupe.Topic) error {
 
 // newStory starts a story with one article.
 func (w *writer) newStory(v dedupe.Topic, published int64) (int64, error) {
+	id, err := w.insertStory(published)
+	if err != nil {
+		return 0, err
+	}
+	return id, w.joinStory(id, v, published)
+}
+
+// insertStory creates an empty story first published at published, for
+// its articles to be added to.
+func (w *writer) insertStory(published int64) (int64, error) {
 	var id int64
 	err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
 		VALUES (0, ?1, ?1, x'', ?2) RETURNING id`, published, w.now).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create story: %w", err)
 	}
-	return id, w.joinStory(id, v, published)
+	return id, nil
 }
 
 // chooseStory finds the story a new cluster's first article belongs to:

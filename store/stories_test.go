@@ -230,3 +230,32 @@ func TestStoriesThatGrowAlikeMerge(t *testing.T) {
 	}
 	checkConsistent(t, s)
 }
+
+// TestStoriesDoNotDependOnArrivalOrder files a handful of generated events
+// one article at a time in several orders: while stories are young, the
+// same articles make the same stories whichever comes first.
+func TestStoriesDoNotDependOnArrivalOrder(t *testing.T) {
+	t.Parallel()
+	set := wiregen.StoryCorpus(7, 4)
+	seed := testenv.Seed(t)
+	r := rand.New(rand.NewPCG(seed, seed))
+	var want []int64
+	for n := range 6 {
+		order := append([]wiregen.Labelled(nil), set...)
+		if n > 0 {
+			r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		s := openWithStories(t, dedupe.DefaultStoryOptions())
+		for _, l := range order {
+			mustIngest(t, s, item(l.Reprint))
+		}
+		got := storiesOf(t, s, set)
+		if n == 0 {
+			want = got
+			continue
+		}
+		if _, _, agree := bcubed(want, got); agree < 1 {
+			t.Errorf("order %d: B-cubed agreement %.3f with the first order's stories, want 1", n, agree)
+		}
+	}
+}
