@@ -92,6 +92,9 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	}
 	defer w.closeStmts()
 	w.bp = bp
+	if err := w.useStoryCache(); err != nil {
+		return feeds.SinkResult{}, err
+	}
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
 	for i := range preps {
 		st, err := w.put(&preps[i])
@@ -110,8 +113,8 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if res.NewClusters, res.Duplicates, err = w.outcome(); err != nil {
 		return feeds.SinkResult{}, err
 	}
-	if err := tx.Commit(); err != nil {
-		return feeds.SinkResult{}, fmt.Errorf("commit: %w", err)
+	if err := w.commit(); err != nil {
+		return feeds.SinkResult{}, err
 	}
 	return res, nil
 }
@@ -237,18 +240,56 @@ type writer struct {
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
 	stmts map[string]*sql.Stmt
+	// storyBase holds the stories cached from earlier batches, valid at
+	// this batch's start; storyTouched the stories this batch read or
+	// wrote (a zero id for one it deleted), which reach the cache when the
+	// batch commits.
+	storyBase    map[int64]storyRow
+	storyTouched map[int64]storyRow
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
-		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}}
+		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs)
 	if err != nil {
 		return nil, fmt.Errorf("begin batch: %w", err)
 	}
 	return w, nil
+}
+
+// useStoryCache lets the writer read the stories cached from earlier
+// batches, once it has checked they are still what the database holds.
+func (w *writer) useStoryCache() error {
+	gen, err := readGeneration(w.tx)
+	if err != nil {
+		return err
+	}
+	w.storyBase = w.store.storyCache.begin(gen)
+	return nil
+}
+
+// commit bumps the write generation and commits, then hands the stories
+// the batch touched to the cache; a batch that fails leaves the cache
+// dropped, since it may have been read against rows that were rolled back.
+func (w *writer) commit() error {
+	gen, err := bumpGeneration(w.tx)
+	if err != nil {
+		w.store.storyCache.drop()
+		return err
+	}
+	if err := w.tx.Commit(); err != nil {
+		w.store.storyCache.drop()
+		return fmt.Errorf("commit: %w", err)
+	}
+	if w.storyBase != nil {
+		w.store.storyCache.commit(gen, w.storyTouched)
+	} else {
+		w.store.storyCache.drop()
+	}
+	return nil
 }
 
 // outcome counts, at the end of a batch, the clusters it created that

@@ -356,13 +356,18 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
 		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
+	// Every story is rebuilt: what the cache holds is gone, here and, by
+	// the generation, in any other process.
+	s.storyCache.drop()
+	defer s.storyCache.drop()
 	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range reset {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
 		}
-		return nil
+		_, err := bumpGeneration(tx)
+		return err
 	}); err != nil {
 		return fmt.Errorf("reindex: reset: %w", err)
 	}
@@ -420,6 +425,9 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				}
 			}
 			if err := w.settle(); err != nil {
+				return err
+			}
+			if _, err := bumpGeneration(tx); err != nil {
 				return err
 			}
 			return w.flushDF()

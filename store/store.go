@@ -42,6 +42,8 @@ type Store struct {
 	// clock adds up the time ingest spends in the stages `feedfold bench`
 	// reports on their own.
 	clock stageClock
+	// storyCache keeps decoded stories between ingest batches.
+	storyCache storyCache
 }
 
 // ErrNoDatabase is returned when a read-only open finds no database file:

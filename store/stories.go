@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -130,6 +131,12 @@ type storyRow struct {
 }
 
 func (w *writer) loadStory(id int64) (storyRow, error) {
+	if s, ok := w.cachedStory(id); ok {
+		if s.id == 0 {
+			return s, fmt.Errorf("story %d: %w", id, sql.ErrNoRows)
+		}
+		return s, nil
+	}
 	s := storyRow{id: id}
 	var blob []byte
 	err := w.queryRow(`SELECT articles, first_published, last_published, centroid FROM stories WHERE id = ?`, id).
@@ -140,7 +147,20 @@ func (w *writer) loadStory(id int64) (storyRow, error) {
 	if s.topic, err = dedupe.DecodeTopic(blob); err != nil {
 		return s, fmt.Errorf("story %d: %w", id, err)
 	}
+	w.storyTouched[id] = s
 	return s, nil
+}
+
+// cachedStory returns story id as this batch left it or as the cache
+// holds it; a zero id means the batch deleted it.
+func (w *writer) cachedStory(id int64) (storyRow, bool) {
+	if s, ok := w.storyTouched[id]; ok {
+		return s, true
+	}
+	if s, ok := w.storyBase[id]; ok {
+		return s, true
+	}
+	return storyRow{}, false
 }
 
 // saveStory writes s and re-lists it in the index under its strongest
@@ -158,6 +178,7 @@ func (w *writer) saveStory(old, s storyRow) error {
 		if err := w.exec(`DELETE FROM stories WHERE id = ?`, s.id); err != nil {
 			return fmt.Errorf("delete story %d: %w", s.id, err)
 		}
+		w.storyTouched[s.id] = storyRow{}
 		return nil
 	}
 	err := w.exec(`UPDATE stories SET articles = ?, first_published = ?, last_published = ?, centroid = ? WHERE id = ?`,
@@ -165,6 +186,7 @@ func (w *writer) saveStory(old, s storyRow) error {
 	if err != nil {
 		return fmt.Errorf("update story %d: %w", s.id, err)
 	}
+	w.storyTouched[s.id] = s
 	top := s.topic.Top(dedupe.IndexTerms)
 	if old.id != 0 && old.first == s.first && slices.Equal(old.topic.Top(dedupe.IndexTerms).Terms, top.Terms) {
 		return nil // listed as it was
@@ -253,6 +275,7 @@ func (w *writer) insertStory(published int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("create story: %w", err)
 	}
+	w.storyTouched[id] = storyRow{id: id, first: published, last: published}
 	return id, nil
 }
 
@@ -285,7 +308,7 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
 	seen := map[int64]bool{}
-	var ids []any
+	var ids []int64
 	for _, t := range v.Top(dedupe.IndexTerms).Terms {
 		rows, err := termQuery.QueryContext(w.ctx, int64(t), published-window, published+window)
 		if err != nil {
@@ -306,31 +329,48 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 			return nil, fmt.Errorf("story candidates: %w", err)
 		}
 	}
-	if len(ids) == 0 {
-		return nil, nil
+	out := make([]dedupe.StoryCandidate, 0, len(ids))
+	var missing []any
+	for _, id := range ids {
+		s, ok := w.cachedStory(id)
+		switch {
+		case !ok:
+			missing = append(missing, id)
+		case s.id != 0:
+			out = append(out, dedupe.StoryCandidate{ID: s.id, Articles: s.articles, Last: s.last, Topic: s.topic})
+		}
 	}
-	byID, err := w.stmt(`SELECT id, articles, last_published, centroid FROM stories WHERE id IN (` + placeholders(len(ids)) + `)`)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	byID, err := w.stmt(`SELECT id, articles, first_published, last_published, centroid FROM stories WHERE id IN (` + placeholders(len(missing)) + `)`)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
-	rows, err := byID.QueryContext(w.ctx, ids...)
+	rows, err := byID.QueryContext(w.ctx, missing...)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
 	defer rows.Close()
-	var out []dedupe.StoryCandidate
 	for rows.Next() {
-		var c dedupe.StoryCandidate
+		var s storyRow
 		var blob []byte
-		if err := rows.Scan(&c.ID, &c.Articles, &c.Last, &blob); err != nil {
+		if err := rows.Scan(&s.id, &s.articles, &s.first, &s.last, &blob); err != nil {
 			return nil, fmt.Errorf("story candidates: %w", err)
 		}
-		if c.Topic, err = dedupe.DecodeTopic(blob); err != nil {
-			return nil, fmt.Errorf("story %d: %w", c.ID, err)
+		if s.topic, err = dedupe.DecodeTopic(blob); err != nil {
+			return nil, fmt.Errorf("story %d: %w", s.id, err)
 		}
-		out = append(out, c)
+		w.storyTouched[s.id] = s
+		out = append(out, dedupe.StoryCandidate{ID: s.id, Articles: s.articles, Last: s.last, Topic: s.topic})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
+	// By id, as the database lists them, so that ties fall the same way
+	// whether a story came from the cache or not.
+	slices.SortFunc(out, func(a, b dedupe.StoryCandidate) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // fileInStory puts a placed article into a story: its cluster's, when the

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+)
+
+// storyCacheLimit bounds the decoded stories kept between batches. A story
+// is a few hundred terms, so this is some tens of megabytes at most; the
+// stories an article meets are those near its time, and that working set is
+// far smaller.
+const storyCacheLimit = 8192
+
+// storyCache keeps the stories the writer has read or written, decoded,
+// from one batch to the next. Filing an article reads the same few stories
+// many times (its candidates, the story it joins, the merges and the
+// regroup after), and reading and decoding their centroids was most of the
+// cost of story filing.
+//
+// It is exact, not approximate: the cache holds a story as the database
+// holds it, and it is trusted only while the database's write generation
+// (meta key 'generation', bumped by every write transaction that changes
+// stories) is the one the cache was filled at. Another process that files
+// articles, a reindex or a prune moves the generation on, and the cache is
+// dropped. A batch's changes reach the cache only when the batch commits.
+type storyCache struct {
+	mu   sync.Mutex
+	gen  int64
+	rows map[int64]storyRow
+	// used is the batch each row was last used in, for eviction.
+	used  map[int64]int64
+	batch int64
+}
+
+// begin returns the stories valid at generation gen: the cache's when it
+// was filled at gen, none otherwise.
+func (c *storyCache) begin(gen int64) map[int64]storyRow {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rows == nil || c.gen != gen {
+		c.rows, c.used, c.gen = map[int64]storyRow{}, map[int64]int64{}, gen
+	}
+	c.batch++
+	return c.rows
+}
+
+// commit takes in what a committed batch read and wrote (a zero id marks a
+// deleted story) and the generation the batch left the database at. The
+// batch's overlay was read against the cache, so it is consistent with it.
+func (c *storyCache) commit(gen int64, batch map[int64]storyRow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rows == nil {
+		return
+	}
+	for id, s := range batch {
+		if s.id == 0 {
+			delete(c.rows, id)
+			delete(c.used, id)
+			continue
+		}
+		c.rows[id], c.used[id] = s, c.batch
+	}
+	c.gen = gen
+	if len(c.rows) > storyCacheLimit {
+		// Keep what this batch used; if that alone is too much, start over.
+		for id, b := range c.used {
+			if b != c.batch {
+				delete(c.rows, id)
+				delete(c.used, id)
+			}
+		}
+		if len(c.rows) > storyCacheLimit {
+			c.rows, c.used = map[int64]storyRow{}, map[int64]int64{}
+		}
+	}
+}
+
+// drop forgets everything, after a batch that did not commit or a write
+// made outside the writer.
+func (c *storyCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rows, c.used = nil, nil
+}
+
+// readGeneration returns the database's write generation.
+func readGeneration(q interface {
+	QueryRow(query string, args ...any) *sql.Row
+}) (int64, error) {
+	var v string
+	err := q.QueryRow(`SELECT value FROM meta WHERE key = 'generation'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read write generation: %w", err)
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// bumpGeneration moves the write generation on inside tx and returns the
+// new one, so that any other process's cached stories are dropped.
+func bumpGeneration(tx *sql.Tx) (int64, error) {
+	var gen int64
+	err := tx.QueryRow(`INSERT INTO meta (key, value) VALUES ('generation', '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("bump write generation: %w", err)
+	}
+	return gen, nil
+}
