@@ -49,12 +49,26 @@ type Config struct {
 	Strip        []dedupe.StripRule  `yaml:"strip"`
 	Dedupe       dedupe.Options      `yaml:"dedupe"`
 	Stories      dedupe.StoryOptions `yaml:"stories"`
+	// Retention is how long articles are kept, like "90d"; empty keeps
+	// them for ever. With it set, the daemon prunes once a day and items
+	// older than it are not stored. RetentionPeriod is its value.
+	Retention string `yaml:"retention"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
 	file string
 	// warnings are what validation found risky but valid, with their lines.
 	warnings []string
+}
+
+// RetentionPeriod is how long articles are kept, 0 for ever. Load has
+// checked the value, so it cannot fail here.
+func (c *Config) RetentionPeriod() time.Duration {
+	d, err := ParseAge(c.Retention)
+	if err != nil || c.Retention == "" {
+		return 0
+	}
+	return d
 }
 
 // Warnings are what the config allows but a reader should hear about, each
@@ -219,6 +233,15 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		ip := net.ParseIP(host)
 		if c.HTTPPassword == "" && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 			return fmt.Errorf("%s: http_addr %q is not loopback: set http_password (basic auth) to serve the page there, or use 127.0.0.1", at("http_addr"), c.HTTPAddr)
+		}
+	}
+	if c.Retention != "" {
+		d, err := ParseAge(c.Retention)
+		if err != nil {
+			return fmt.Errorf("%s: retention: %w", at("retention"), err)
+		}
+		if d < 24*time.Hour {
+			return fmt.Errorf("%s: retention %q: must be at least 1d; leave it empty to keep articles for ever", at("retention"), c.Retention)
 		}
 	}
 	if c.MetricsAddr != "" {

@@ -66,8 +66,11 @@ type FileFailure struct {
 type DropReport struct {
 	FilesNew, FilesUpdated, FilesUnchanged, FilesFailed int
 	ItemsNew, ItemsUpdated, ItemsUnchanged              int
-	NewClusters, Duplicates                             int
-	Failures                                            []FileFailure
+	// ItemsExpired counts items older than the retention cutoff, not
+	// stored.
+	ItemsExpired            int
+	NewClusters, Duplicates int
+	Failures                []FileFailure
 }
 
 // Add adds the counts of o to r, to total several passes or folders.
@@ -79,6 +82,7 @@ func (r *DropReport) Add(o DropReport) {
 	r.ItemsNew += o.ItemsNew
 	r.ItemsUpdated += o.ItemsUpdated
 	r.ItemsUnchanged += o.ItemsUnchanged
+	r.ItemsExpired += o.ItemsExpired
 	r.NewClusters += o.NewClusters
 	r.Duplicates += o.Duplicates
 	r.Failures = append(r.Failures, o.Failures...)
@@ -279,6 +283,8 @@ func commitBatch(ctx context.Context, batch []readFile, after After, sink Sink) 
 				if fileStatus != StatusNew {
 					fileStatus = StatusUpdated
 				}
+			case StatusExpired:
+				report.ItemsExpired++
 			default:
 				report.ItemsUnchanged++
 			}

@@ -44,6 +44,9 @@ const (
 	StatusUpdated
 	// StatusUnchanged is a known item seen again with the same content.
 	StatusUnchanged
+	// StatusExpired is an item published before the retention cutoff, not
+	// stored: a prune would remove it, so it must not come back.
+	StatusExpired
 )
 
 func (s Status) String() string {
@@ -54,6 +57,8 @@ func (s Status) String() string {
 		return "updated"
 	case StatusUnchanged:
 		return "unchanged"
+	case StatusExpired:
+		return "expired"
 	}
 	return "unknown"
 }

@@ -61,6 +61,8 @@ type PollReport struct {
 	HTTPStatus                                       int
 	Items                                            int
 	New, Updated, Unchanged, NewClusters, Duplicates int
+	// Expired counts items older than the retention cutoff, not stored.
+	Expired int
 	// PagesFetched and PagesFailed count full-text page fetches.
 	PagesFetched, PagesFailed int
 	MovedTo                   string
@@ -112,6 +114,8 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
 			rep.New++
 		case StatusUpdated:
 			rep.Updated++
+		case StatusExpired:
+			rep.Expired++
 		default:
 			rep.Unchanged++
 		}
@@ -214,6 +218,9 @@ func (p *Poller) log(rep PollReport, feed Feed, now time.Time) {
 		slog.Int("new", rep.New), slog.Int("updated", rep.Updated), slog.Int("unchanged", rep.Unchanged),
 		slog.Int("duplicates", rep.Duplicates),
 		slog.Int64("duration_ms", rep.Duration.Milliseconds()),
+	}
+	if rep.Expired > 0 {
+		attrs = append(attrs, slog.Int("expired", rep.Expired))
 	}
 	if rep.PagesFetched+rep.PagesFailed > 0 {
 		attrs = append(attrs, slog.Int("pages", rep.PagesFetched), slog.Int("pages_failed", rep.PagesFailed))

@@ -67,10 +67,22 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if s.write == nil {
 		return feeds.SinkResult{}, errors.New("store opened read-only")
 	}
-	preps := make([]prepared, len(items))
+	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(items))}
+	// at maps each prepared item back to its place in items: expired
+	// items are not prepared.
+	preps := make([]prepared, 0, len(items))
+	at := make([]int, 0, len(items))
 	for i, it := range items {
+		if s.expired(it) {
+			res.Statuses[i] = feeds.StatusExpired
+			continue
+		}
 		it.Source = strings.TrimSpace(it.Source)
-		preps[i] = prepared{item: it, ident: identity(it), hash: textHash(it.Text)}
+		preps = append(preps, prepared{item: it, ident: identity(it), hash: textHash(it.Text)})
+		at = append(at, i)
+	}
+	if len(preps) == 0 {
+		return res, nil
 	}
 	known, err := s.knownHashes(ctx, preps)
 	if err != nil {
@@ -95,14 +107,13 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err := w.useStoryCache(); err != nil {
 		return feeds.SinkResult{}, err
 	}
-	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(preps))}
 	for i := range preps {
 		st, err := w.put(&preps[i])
 		if err != nil {
 			return feeds.SinkResult{}, fmt.Errorf("store %s article %q (guid %q, url %q): %w",
 				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
 		}
-		res.Statuses[i] = st
+		res.Statuses[at[i]] = st
 	}
 	if err := w.settle(); err != nil {
 		return feeds.SinkResult{}, err
@@ -113,10 +124,19 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if res.NewClusters, res.Duplicates, err = w.outcome(); err != nil {
 		return feeds.SinkResult{}, err
 	}
-	if err := w.commit(); err != nil {
+	changed := slices.ContainsFunc(res.Statuses, func(st feeds.Status) bool {
+		return st == feeds.StatusNew || st == feeds.StatusUpdated
+	})
+	if err := w.commit(changed); err != nil {
 		return feeds.SinkResult{}, err
 	}
 	return res, nil
+}
+
+// expired reports whether it was published before the retention cutoff.
+// Undated items are kept: they count as published when first seen.
+func (s *Store) expired(it feeds.Item) bool {
+	return s.retention > 0 && !it.Published.IsZero() && it.Published.Before(s.now().Add(-s.retention))
 }
 
 // knownHashes returns the stored text hash of items already in the store,
@@ -246,6 +266,8 @@ type writer struct {
 	// batch commits.
 	storyBase    map[int64]storyRow
 	storyTouched map[int64]storyRow
+	// gen is the write generation the batch began at.
+	gen int64
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -267,18 +289,22 @@ func (w *writer) useStoryCache() error {
 	if err != nil {
 		return err
 	}
+	w.gen = gen
 	w.storyBase = w.store.storyCache.begin(gen)
 	return nil
 }
 
-// commit bumps the write generation and commits, then hands the stories
-// the batch touched to the cache; a batch that fails leaves the cache
-// dropped, since it may have been read against rows that were rolled back.
-func (w *writer) commit() error {
-	gen, err := bumpGeneration(w.tx)
-	if err != nil {
-		w.store.storyCache.drop()
-		return err
+// commit bumps the write generation when the batch changed anything and
+// commits, then hands the stories the batch touched to the cache; a batch
+// whose commit fails leaves the cache dropped.
+func (w *writer) commit(changed bool) error {
+	gen := w.gen
+	if changed {
+		var err error
+		if gen, err = bumpGeneration(w.tx); err != nil {
+			w.store.storyCache.drop()
+			return err
+		}
 	}
 	if err := w.tx.Commit(); err != nil {
 		w.store.storyCache.drop()

@@ -229,6 +229,9 @@ type Stats struct {
 	BandKeys      int   `json:"band_keys"`
 	Feeds         int   `json:"feeds"`
 	DatabaseBytes int64 `json:"database_bytes"`
+	// Tables is the space each table and index takes, largest first: what
+	// a prune would shrink.
+	Tables []TableSpace `json:"tables"`
 }
 
 // Stats counts what is stored.
@@ -250,5 +253,6 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}
-	return st, nil
+	st.Tables, err = s.Space(ctx)
+	return st, err
 }

@@ -39,6 +39,8 @@ type Store struct {
 	stories dedupe.StoryOptions
 	rules   *dedupe.Rules
 	now     func() time.Time
+	// retention is Options.Retention.
+	retention time.Duration
 	// clock adds up the time ingest spends in the stages `feedfold bench`
 	// reports on their own.
 	clock stageClock
@@ -65,6 +67,11 @@ type Options struct {
 	// Stories configures grouping write-ups into stories; the zero value
 	// means DefaultStoryOptions.
 	Stories *dedupe.StoryOptions
+	// Retention, when set, is how long articles are kept: an item published
+	// longer ago than this is not stored (feeds.StatusExpired), so that
+	// what a prune removed does not come back from a feed that still
+	// carries it.
+	Retention time.Duration
 }
 
 // dsn builds the connection string. Pragmas go in the DSN because an Exec of
@@ -85,6 +92,10 @@ func dsn(p string, readOnly bool) string {
 		// through the OS on every article once the store passes a few
 		// thousand articles.
 		q.Add("_pragma", "cache_size(-65536)")
+		// Takes effect only when the file is created: prune can then give
+		// freed pages back with an incremental vacuum instead of rewriting
+		// the whole file.
+		q.Add("_pragma", "auto_vacuum(INCREMENTAL)")
 		// Immediate transactions take the write lock at BEGIN, where
 		// busy_timeout applies; a deferred one upgrading later fails with
 		// SQLITE_BUSY that no timeout retries.
@@ -125,7 +136,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := stories.Validate(); err != nil {
 		return nil, fmt.Errorf("stories settings: %w", err)
 	}
-	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now}
+	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention}
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,7 +141,7 @@ func TestIngestIsIdempotent(t *testing.T) {
 	if rep.FilesUnchanged != len(corpus) || rep.FilesNew != 0 || rep.NewClusters != 0 {
 		t.Fatalf("re-ingest after crash: %+v, want all %d unchanged", rep, len(corpus))
 	}
-	if before != after {
+	if !reflect.DeepEqual(before, after) {
 		t.Fatalf("re-ingest changed the store: %+v -> %+v", before, after)
 	}
 	if after.Articles != len(corpus) || after.MultiClusters != 20 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedfold/feedfold/config"
 	"github.com/feedfold/feedfold/store"
 )
 
@@ -28,7 +29,7 @@ func listFilter(q url.Values) (store.StoryFilter, int, error) {
 		f.MinSources = n
 	}
 	if v := q.Get("since"); v != "" {
-		d, err := ParseAge(v)
+		d, err := config.ParseAge(v)
 		if err != nil {
 			return f, 0, fmt.Errorf("since: %w", err)
 		}

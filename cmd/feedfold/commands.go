@@ -109,6 +109,9 @@ and a file that cannot be read moves to failed/ beside NAME.error.`,
 				rep.FilesNew, rep.FilesUpdated, rep.FilesUnchanged, rep.FilesFailed)
 			fmt.Fprintf(a.stdout, "articles: %d new, %d updated, %d unchanged; %d new clusters\n",
 				rep.ItemsNew, rep.ItemsUpdated, rep.ItemsUnchanged, rep.NewClusters)
+			if rep.ItemsExpired > 0 {
+				fmt.Fprintf(a.stdout, "skipped %d articles published before the retention cutoff\n", rep.ItemsExpired)
+			}
 			if n := rep.ItemsNew + rep.ItemsUpdated + rep.ItemsUnchanged; n > 0 {
 				fmt.Fprintf(a.stdout, "took %s (%.0f articles/s)\n", elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
 			}
@@ -441,7 +444,7 @@ func (a *app) statsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "stats",
-		Short: "Show counts of articles, sources and clusters",
+		Short: "Show counts of articles, sources and clusters, and the space each table takes",
 		Example: `  feedfold stats
   feedfold --db archive.db stats --json`,
 		Args: cobra.NoArgs,
@@ -467,12 +470,42 @@ func (a *app) statsCmd() *cobra.Command {
 					{"database size", fmt.Sprintf("%.1f MiB", float64(st.DatabaseBytes)/(1<<20))},
 				}
 				fmt.Fprintln(a.stdout, s.Path())
-				return writeTable(a.stdout, []string{"WHAT", "COUNT"}, rows)
+				if err := writeTable(a.stdout, []string{"WHAT", "COUNT"}, rows); err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout)
+				return writeTable(a.stdout, []string{"TABLE OR INDEX", "SIZE", "PER ARTICLE"}, tableRows(st))
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
 	return cmd
+}
+
+// tableRows lists the space each table and index takes, and per article.
+func tableRows(st store.Stats) [][]string {
+	var rows [][]string
+	for _, t := range st.Tables {
+		per := "-"
+		if st.Articles > 0 {
+			per = fmt.Sprintf("%.0f B", float64(t.Bytes)/float64(st.Articles))
+		}
+		rows = append(rows, []string{t.Name, sizeText(t.Bytes), per})
+	}
+	return rows
+}
+
+// sizeText writes a byte count in the largest unit that keeps it above 1.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 func (a *app) generateCmd() *cobra.Command {

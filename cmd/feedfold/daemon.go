@@ -54,6 +54,17 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 	}
 	runner.Start()
 	changed := a.watchConfig(ctx, log)
+	if r := cfg.RetentionPeriod(); r > 0 {
+		pctx, cancel := context.WithCancel(ctx)
+		pruned := make(chan struct{})
+		go func() {
+			defer close(pruned)
+			pruneDaily(pctx, s, r, log)
+		}()
+		// The store closes after this returns: stop a prune in flight
+		// (its batch rolls back) and wait for it.
+		defer func() { cancel(); <-pruned }()
+	}
 
 	current := cfg
 	for {

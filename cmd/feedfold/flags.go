@@ -3,7 +3,7 @@ package main
 import (
 	"time"
 
-	"github.com/feedfold/feedfold/web"
+	"github.com/feedfold/feedfold/config"
 )
 
 // ageFlag is a --since duration that also takes the days and weeks people
@@ -11,7 +11,7 @@ import (
 type ageFlag struct{ d *time.Duration }
 
 func (f ageFlag) Set(s string) error {
-	d, err := web.ParseAge(s)
+	d, err := config.ParseAge(s)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ clusters in SQLite for review.`,
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
 		a.exportCmd(), a.statsCmd(), a.generateCmd(), a.feedsCmd(), a.checkConfigCmd(), a.importOPMLCmd(),
-		a.explainCmd(), a.reindexCmd(), a.storiesCmd(), a.benchCmd(), a.evalCmd(), a.verifyCmd(), a.versionCmd(), a.serveCmd(), a.exportOPMLCmd(),
+		a.explainCmd(), a.reindexCmd(), a.storiesCmd(), a.benchCmd(), a.evalCmd(), a.verifyCmd(), a.pruneCmd(), a.versionCmd(), a.serveCmd(), a.exportOPMLCmd(),
 	)
 	return root
 }
@@ -167,7 +167,7 @@ func (a *app) openStoreAsIs(ctx context.Context, cfg *config.Config, readOnly bo
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules, Stories: &cfg.Stories})
+	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules, Stories: &cfg.Stories, Retention: cfg.RetentionPeriod()})
 	if err != nil {
 		return nil, err
 	}

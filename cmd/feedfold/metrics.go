@@ -74,6 +74,7 @@ func (m *metrics) Polled(r feeds.PollReport) {
 	m.items.WithLabelValues("feed", "new").Add(float64(r.New))
 	m.items.WithLabelValues("feed", "updated").Add(float64(r.Updated))
 	m.items.WithLabelValues("feed", "unchanged").Add(float64(r.Unchanged))
+	m.items.WithLabelValues("feed", "expired").Add(float64(r.Expired))
 	m.duplicates.Add(float64(r.Duplicates))
 }
 
@@ -82,6 +83,7 @@ func (m *metrics) Ingested(_ feeds.Drop, r feeds.DropReport) {
 	m.items.WithLabelValues("drop", "new").Add(float64(r.ItemsNew))
 	m.items.WithLabelValues("drop", "updated").Add(float64(r.ItemsUpdated))
 	m.items.WithLabelValues("drop", "unchanged").Add(float64(r.ItemsUnchanged))
+	m.items.WithLabelValues("drop", "expired").Add(float64(r.ItemsExpired))
 	m.duplicates.Add(float64(r.Duplicates))
 }
 

@@ -1,4 +1,4 @@
-package web
+package config
 
 import (
 	"testing"
@@ -17,15 +17,6 @@ func TestParseAge(t *testing.T) {
 	for _, bad := range []string{"1x", "d", "-3h", "1d-48h", "yesterday"} {
 		if _, err := ParseAge(bad); err == nil {
 			t.Errorf("ParseAge(%q) accepted", bad)
-		}
-	}
-}
-
-func TestLocalPath(t *testing.T) {
-	for next, ok := range map[string]bool{"/": true, "/?unread=1": true, "/stories/3": true,
-		"//evil.example/": false, "/\\evil.example/": false, "https://evil.example/": false, "": false} {
-		if got := localPath(next); got != ok {
-			t.Errorf("localPath(%q) = %v, want %v", next, got, ok)
 		}
 	}
 }

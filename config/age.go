@@ -1,4 +1,4 @@
-package web
+package config
 
 import (
 	"fmt"
@@ -12,8 +12,8 @@ var daysAndWeeks = regexp.MustCompile(`^(\d+)([dw])(.*)$`)
 
 // ParseAge reads a length of time as people type it: Go's "36h" and
 // "90m", and the days and weeks Go lacks, "3d", "2w", "1d12h". The
-// page's since= and the CLI's --since both read it, so they take the same
-// words.
+// page's since=, the CLI's --since and --older-than and the retention key all
+// read it, so they take the same words.
 func ParseAge(s string) (time.Duration, error) {
 	var total time.Duration
 	rest := s
