@@ -42,9 +42,9 @@ func (s *Store) Article(ctx context.Context, id int64) (ArticleView, error) {
 	var cluster, size, story sql.NullInt64
 	var published int64
 	var text string
-	err := s.read.QueryRowContext(ctx, `SELECT a.source, a.title, a.url, a.published, a.path, a.cluster_id, a.boilerplate, a.filler, a.text,
+	err := s.read.QueryRowContext(ctx, `SELECT a.source, a.title, a.url, a.published, a.path, a.cluster_id, a.boilerplate, a.filler, t.text,
 			c.size, c.story_id
-		FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE a.id = ?`, id).
+		FROM articles a JOIN article_text t ON t.article_id = a.id LEFT JOIN clusters c ON c.id = a.cluster_id WHERE a.id = ?`, id).
 		Scan(&v.Source, &v.Title, &v.URL, &published, &v.Path, &cluster, &v.Boilerplate, &v.Filler, &text, &size, &story)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("article %d: %w", id, ErrNotFound)

@@ -554,17 +554,23 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if exists {
 		id = old.id
 		err = w.exec(`UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
-			updated = ?, path = ?, text = ?, text_hash = ?, cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
-			it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, it.Path, it.Text, p.hash,
+			updated = ?, path = ?, text_hash = ?, cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
+			it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, it.Path, p.hash,
 			pl.cluster, p.clean.Boilerplate, len(pl.templates) > 0, id)
+		if err == nil {
+			err = w.exec(`UPDATE article_text SET text = ? WHERE article_id = ?`, it.Text, id)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("update: %w", err)
 		}
 	} else {
 		err = w.queryRow(`INSERT INTO articles (ident, cluster_id, source, guid, url, title, author, published, ingested, updated,
-			path, text, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, it.Text, p.hash,
+			path, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, p.hash,
 			p.clean.Boilerplate, len(pl.templates) > 0).Scan(&id)
+		if err == nil {
+			err = w.exec(`INSERT INTO article_text (article_id, text) VALUES (?, ?)`, id, it.Text)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("insert: %w", err)
 		}

@@ -184,6 +184,7 @@ func (w *writer) removeArticle(old stored) error {
 		`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`,
 		`DELETE FROM read_articles WHERE article_id = ?1`,
 		`DELETE FROM fingerprints WHERE article_id = ?1`,
+		`DELETE FROM article_text WHERE article_id = ?1`,
 		`DELETE FROM articles WHERE id = ?1`,
 	} {
 		if err := w.exec(q, old.id); err != nil {

@@ -189,7 +189,7 @@ type ExportArticle struct {
 func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle) error) error {
 	textCol := "''"
 	if withText {
-		textCol = "a.text"
+		textCol = "(SELECT text FROM article_text WHERE article_id = a.id)"
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.guid, a.url, a.title, a.published, COALESCE(a.cluster_id, 0),
 		COALESCE(c.story_id, 0), a.filler, round(a.boilerplate, 3), a.path, `+textCol+`

@@ -34,8 +34,8 @@ func (w *writer) settle() error {
 	for _, id := range ids {
 		var q queued
 		var cluster sql.NullInt64
-		err := w.queryRow(`SELECT a.cluster_id, a.source, a.title, a.text, f.signature, f.skeleton
-			FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
+		err := w.queryRow(`SELECT a.cluster_id, a.source, a.title, t.text, f.signature, f.skeleton
+			FROM articles a JOIN article_text t ON t.article_id = a.id JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
 			Scan(&cluster, &q.source, &q.title, &q.text, &q.sig, &q.skel)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -261,7 +261,7 @@ func (w *writer) rebuild(clusters []int64) error {
 		delete(partners, id)
 		var source, title, text string
 		var published int64
-		if err := w.queryRow(`SELECT source, title, text, published FROM articles WHERE id = ?`, id).Scan(&source, &title, &text, &published); err != nil {
+		if err := w.queryRow(`SELECT a.source, a.title, t.text, a.published FROM articles a JOIN article_text t ON t.article_id = a.id WHERE a.id = ?`, id).Scan(&source, &title, &text, &published); err != nil {
 			return fmt.Errorf("rebuild: article %d: %w", id, err)
 		}
 		if err := w.refile(id, source, title, text, published); err != nil {
@@ -373,7 +373,8 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	}
 	done := 0
 	for last := int64(0); ; {
-		rows, err := s.read.QueryContext(ctx, `SELECT id, source, title, text, published FROM articles WHERE id > ? ORDER BY id LIMIT ?`, last, reindexBatch)
+		rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.title, t.text, a.published FROM articles a JOIN article_text t ON t.article_id = a.id
+			WHERE a.id > ? ORDER BY a.id LIMIT ?`, last, reindexBatch)
 		if err != nil {
 			return fmt.Errorf("reindex: %w", err)
 		}

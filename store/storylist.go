@@ -142,7 +142,8 @@ const maxSearchStories = 5000
 // matches reports whether every word of the query (as dedupe tokenizes
 // it: case, width and accents folded) is in one article of story id.
 func (s *Store) matches(ctx context.Context, id int64, words []string) (bool, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT a.title, a.text FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = ?`, id)
+	rows, err := s.read.QueryContext(ctx, `SELECT a.title, t.text FROM clusters c JOIN articles a ON a.cluster_id = c.id
+		JOIN article_text t ON t.article_id = a.id WHERE c.story_id = ?`, id)
 	if err != nil {
 		return false, fmt.Errorf("search story %d: %w", id, err)
 	}
