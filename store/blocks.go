@@ -1,14 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/feedfold/feedfold/dedupe"
 )
@@ -161,6 +160,17 @@ func distinctBlocks(blocks []dedupe.Block) []uint64 {
 	return slices.Compact(out)
 }
 
+// lineCount is one block_counts row as the batch has it: read once, then
+// counted in memory and written back when the batch ends.
+type lineCount struct {
+	articles int64
+	members  []byte
+	learned  bool
+	// stored says the row exists in the database; dirty that the batch
+	// changed it.
+	stored, dirty bool
+}
+
 // countBlocks counts a new article's lines for its source. A line reaching
 // boilerplate_articles articles is learned as the source's boilerplate, and
 // the articles counted before are queued to be fingerprinted again without
@@ -168,56 +178,110 @@ func distinctBlocks(blocks []dedupe.Block) []uint64 {
 // everywhere, and the articles of other sources that carry it are queued
 // too. Those early articles may have been matched by their chrome; this is
 // how such a match does not stay.
+//
+// The counts are read once per batch and kept in memory, and flushLines
+// writes them back in key order: an upsert per line per article was a
+// fifth of ingest, each on a random page of the largest index.
 func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) error {
 	distinct := distinctBlocks(blocks)
 	if len(distinct) == 0 {
 		return nil
 	}
 	key := sourceKey(source)
-	member := idBytes(id)
-	args := make([]any, 0, 3*len(distinct))
-	for _, b := range distinct {
-		args = append(args, int64(b), key, member)
+	if err := w.loadLines(key, distinct); err != nil {
+		return err
 	}
-	// One statement per article: a dozen or more lines each.
+	maxKept := 8 * min(w.opts.BoilerplateArticles, maxMembers)
+	for _, b := range distinct {
+		k := [2]int64{int64(b), key}
+		c := w.lines[k]
+		c.articles++
+		c.dirty = true
+		if !c.learned && len(c.members) < maxKept {
+			c.members = binary.LittleEndian.AppendUint64(c.members, uint64(id))
+		}
+		if !c.learned && w.opts.LearnedForSource(int(c.articles)) {
+			members := c.members
+			c.learned, c.members = true, nil
+			if err := w.learn(key, int64(b), members); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadLines reads into w.lines the counts of source's blocks the batch has
+// not read yet, in one query.
+func (w *writer) loadLines(source int64, blocks []uint64) error {
+	var missing []any
+	for _, b := range blocks {
+		k := [2]int64{int64(b), source}
+		if _, ok := w.lines[k]; !ok {
+			w.lines[k] = &lineCount{}
+			missing = append(missing, int64(b))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
 	// The statement is cached per number of lines, like the candidate
 	// probe: articles have a few dozen at most, so few variants exist.
-	st, err := w.stmt(`INSERT INTO block_counts (block, source, articles, members) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, 1, ?),", len(distinct)), ",") + `
-		ON CONFLICT (block, source) DO UPDATE SET articles = articles + 1,
-			members = CASE WHEN learned = 0 AND length(members) < ` + strconv.Itoa(8*min(w.opts.BoilerplateArticles, maxMembers)) + `
-				THEN members || excluded.members ELSE members END
-		RETURNING block, articles, members, learned`)
+	st, err := w.stmt(`SELECT block, articles, members, learned FROM block_counts WHERE source = ? AND block IN (` + placeholders(len(missing)) + `)`)
 	if err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
-	rows, err := st.QueryContext(w.ctx, args...)
+	rows, err := st.QueryContext(w.ctx, append([]any{source}, missing...)...)
 	if err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
-	type reached struct {
-		block   int64
-		members []byte
-	}
-	var learnedNow []reached
+	defer rows.Close()
 	for rows.Next() {
-		var r reached
-		var articles int64
-		var learned bool
-		if err := rows.Scan(&r.block, &articles, &r.members, &learned); err != nil {
-			rows.Close()
+		var block int64
+		c := &lineCount{stored: true}
+		if err := rows.Scan(&block, &c.articles, &c.members, &c.learned); err != nil {
 			return fmt.Errorf("count lines: %w", err)
 		}
-		if !learned && w.opts.LearnedForSource(int(articles)) {
-			learnedNow = append(learnedNow, r)
-		}
+		w.lines[[2]int64{block, source}] = c
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
-	for _, r := range learnedNow {
-		if err := w.learn(key, r.block, r.members); err != nil {
-			return err
+	return nil
+}
+
+// flushLines writes the counts the batch changed, in key order, a few
+// hundred rows a statement.
+func (w *writer) flushLines() error {
+	keys := make([][2]int64, 0, len(w.lines))
+	for k, c := range w.lines {
+		if c.dirty {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b [2]int64) int {
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	const chunk = 200
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
+		args := make([]any, 0, 5*len(part))
+		for _, k := range part {
+			c := w.lines[k]
+			members := c.members
+			if members == nil {
+				members = []byte{}
+			}
+			args = append(args, k[0], k[1], c.articles, members, c.learned)
+			c.dirty, c.stored = false, true
+		}
+		_, err := w.tx.ExecContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members, learned) VALUES `+placeholdersN(len(part), 5)+`
+			ON CONFLICT (block, source) DO UPDATE SET articles = excluded.articles, members = excluded.members, learned = excluded.learned`, args...)
+		if err != nil {
+			return fmt.Errorf("record line counts: %w", err)
 		}
 	}
 	return nil
@@ -229,9 +293,6 @@ func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) err
 func (w *writer) learn(key, block int64, members []byte) error {
 	w.queueIDs(members)
 	w.learned[[2]int64{key, block}] = true
-	if err := w.exec(`UPDATE block_counts SET learned = 1, members = x'' WHERE block = ? AND source = ?`, block, key); err != nil {
-		return fmt.Errorf("learn boilerplate: %w", err)
-	}
 	var sources int
 	err := w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
 		ON CONFLICT (block) DO UPDATE SET sources = sources + 1 RETURNING sources`, block).Scan(&sources)
@@ -242,6 +303,10 @@ func (w *writer) learn(key, block int64, members []byte) error {
 		return nil
 	}
 	w.global[block] = true
+	// The other sources' counts of the line, as the batch has them.
+	if err := w.flushLines(); err != nil {
+		return err
+	}
 	rows, err := w.tx.QueryContext(w.ctx, `SELECT members FROM block_counts WHERE block = ? AND learned = 0`, block)
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)

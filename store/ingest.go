@@ -118,6 +118,9 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err := w.settle(); err != nil {
 		return feeds.SinkResult{}, err
 	}
+	if err := w.flushLines(); err != nil {
+		return feeds.SinkResult{}, err
+	}
 	if err := w.flushDF(); err != nil {
 		return feeds.SinkResult{}, err
 	}
@@ -268,12 +271,15 @@ type writer struct {
 	storyTouched map[int64]storyRow
 	// gen is the write generation the batch began at.
 	gen int64
+	// lines are the line counts the batch has read and changed, by
+	// {block, source key}; flushLines writes them.
+	lines map[[2]int64]*lineCount
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
-		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}}
+		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, lines: map[[2]int64]*lineCount{}}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs)
 	if err != nil {

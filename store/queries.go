@@ -63,7 +63,12 @@ func (s *Store) Clusters(ctx context.Context, minSize, limit int, withFiller boo
 	return out, rows.Err()
 }
 
-// CountClusters counts the clusters Clusters lists, without a limit.
+// CountLimit bounds what CountClusters and CountStories count: a count
+// above it reads as "more than CountLimit". Counting every listed row
+// reads each one's members, which at a million articles took seconds.
+const CountLimit = 1000
+
+// CountClusters counts the clusters Clusters lists, up to CountLimit+1.
 func (s *Store) CountClusters(ctx context.Context, minSize int, withFiller bool) (int, error) {
 	where := "size >= ?"
 	if minSize >= 2 {
@@ -73,7 +78,7 @@ func (s *Store) CountClusters(ctx context.Context, minSize int, withFiller bool)
 		where += " AND EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id AND filler = 0)"
 	}
 	var n int
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM clusters c WHERE `+where, minSize).Scan(&n); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM clusters c WHERE `+where+` LIMIT ?)`, minSize, CountLimit+1).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count clusters: %w", err)
 	}
 	return n, nil

@@ -428,6 +428,9 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			if err := w.settle(); err != nil {
 				return err
 			}
+			if err := w.flushLines(); err != nil {
+				return err
+			}
 			if _, err := bumpGeneration(tx); err != nil {
 				return err
 			}

@@ -116,14 +116,14 @@ func (s *Store) Stories(ctx context.Context, since time.Time, minSources, limit 
 	return out, rows.Err()
 }
 
-// CountStories counts the stories Stories lists, without a limit. It
-// reads the sources of every story with enough articles, so `stories`
-// asks only when its list was cut.
+// CountStories counts the stories Stories lists, up to CountLimit+1: it
+// reads the sources of each story it counts, so counting them all would
+// make `stories` on a large store as slow as the store is big.
 func (s *Store) CountStories(ctx context.Context, since time.Time, minSources int) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM stories st WHERE last_published >= ?1 AND articles >= ?2
-		AND (SELECT COUNT(DISTINCT a.source) FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = st.id) >= ?2`,
-		since.Unix(), minSources).Scan(&n)
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM stories st WHERE last_published >= ?1 AND articles >= ?2
+		AND (SELECT COUNT(DISTINCT a.source) FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = st.id) >= ?2
+		LIMIT ?3)`, since.Unix(), minSources, CountLimit+1).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count stories: %w", err)
 	}

@@ -318,7 +318,7 @@ func (a *app) clustersCmd() *cobra.Command {
 						return err
 					}
 					if total > len(list) {
-						fmt.Fprintf(a.stdout, "\nshowing %d of %d clusters; see more with --limit %d\n", len(list), total, total)
+						fmt.Fprintf(a.stdout, "\nshowing %d of %s clusters; see more with --limit %d\n", len(list), countText(total), min(total, store.CountLimit))
 					}
 				}
 				return nil

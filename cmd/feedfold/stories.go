@@ -49,7 +49,7 @@ headline of its most central article.`,
 						return err
 					}
 					if fewer > 0 {
-						have := strconv.Itoa(fewer) + " stories have"
+						have := countText(fewer) + " stories have"
 						if fewer == 1 {
 							have = "1 story has"
 						}
@@ -73,7 +73,7 @@ headline of its most central article.`,
 						return err
 					}
 					if total > len(list) {
-						fmt.Fprintf(a.stdout, "\nshowing %d of %d stories; see more with --limit %d\n", len(list), total, total)
+						fmt.Fprintf(a.stdout, "\nshowing %d of %s stories; see more with --limit %d\n", len(list), countText(total), min(total, store.CountLimit))
 					}
 				}
 				return nil
@@ -150,4 +150,13 @@ func plural(n int, noun string) string {
 		return strconv.Itoa(n) + " " + base + "ies"
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// countText writes a count from CountStories or CountClusters: above
+// store.CountLimit it is "more than" the limit, which is all that was counted.
+func countText(n int) string {
+	if n > store.CountLimit {
+		return "more than " + strconv.Itoa(store.CountLimit)
+	}
+	return strconv.Itoa(n)
 }
