@@ -97,8 +97,9 @@ func (s *Store) Explain(ctx context.Context, a, b int64) (Explanation, error) {
 		var sig, skel, facts, terms []byte
 		fp := &stored[i]
 		err := s.read.QueryRowContext(ctx, `SELECT a.id, a.source, a.title, a.cluster_id, a.filler, a.boilerplate, t.text, a.published,
-				f.shingles, f.signature, f.skeleton, f.facts, f.fact_count, f.terms
-			FROM articles a JOIN article_text t ON t.article_id = a.id JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
+				f.shingles, f.signature, f.skeleton, f.facts, f.fact_count, tp.terms
+			FROM articles a JOIN article_text t ON t.article_id = a.id JOIN fingerprints f ON f.article_id = a.id
+			JOIN topics tp ON tp.article_id = a.id WHERE a.id = ?`, id).
 			Scan(&side.ID, &side.Source, &side.Title, &cluster, &side.Filler, &side.Boilerplate, &texts[i], &published[i],
 				&fp.Shingles, &sig, &skel, &facts, &fp.FactCount, &terms)
 		if errors.Is(err, sql.ErrNoRows) {

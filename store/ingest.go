@@ -624,8 +624,11 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error
 func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement) error {
 	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
 	skel, facts := dedupe.EncodeSignature(fp.Skeleton), dedupe.EncodeSignature(fp.Facts)
-	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count, terms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount, dedupe.EncodeTopic(pl.topic))
+	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	if err == nil {
+		err = w.exec(`INSERT OR REPLACE INTO topics (article_id, terms) VALUES (?, ?)`, id, dedupe.EncodeTopic(pl.topic))
+	}
 	if err != nil {
 		return fmt.Errorf("write fingerprint: %w", err)
 	}

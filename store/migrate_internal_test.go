@@ -11,10 +11,11 @@ import (
 	"github.com/feedfold/feedfold/feeds"
 )
 
-// TestTextMovesToItsOwnTable builds a database at schema 8, with an
-// article's text inline, and checks that opening it moves the text to
-// article_text without losing a word, and that a reindex works on it.
-func TestTextMovesToItsOwnTable(t *testing.T) {
+// TestTextAndTopicsMoveToTheirOwnTables builds a database at schema 8,
+// with an article's text and topic inline, and checks that opening it moves
+// them to article_text and topics without losing a byte, and that a
+// reindex and new articles work on it.
+func TestTextAndTopicsMoveToTheirOwnTables(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite", dsn(path, false))
@@ -44,6 +45,9 @@ func TestTextMovesToItsOwnTable(t *testing.T) {
 		VALUES (1, 1700000000, 'Old Wire', 1700000000, 1700000000, x'00', ?)`, text); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.Exec(`INSERT INTO fingerprints (article_id, shingles, signature, lead, terms) VALUES (1, 0, x'', x'', x'0102')`); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	s, err := Open(ctx, path, Options{Dedupe: dedupe.DefaultOptions()})
@@ -55,12 +59,18 @@ func TestTextMovesToItsOwnTable(t *testing.T) {
 	if err := s.read.QueryRow(`SELECT text FROM article_text WHERE article_id = 1`).Scan(&got); err != nil || got != text {
 		t.Fatalf("article_text holds %q (%v), want %q", got, err, text)
 	}
-	var cols string
-	if err := s.read.QueryRow(`SELECT group_concat(name) FROM pragma_table_info('articles')`).Scan(&cols); err != nil {
-		t.Fatal(err)
+	var terms []byte
+	if err := s.read.QueryRow(`SELECT terms FROM topics WHERE article_id = 1`).Scan(&terms); err != nil || string(terms) != "\x01\x02" {
+		t.Fatalf("topics holds %x (%v), want 0102", terms, err)
 	}
-	if strings.Contains(","+cols+",", ",text,") {
-		t.Errorf("articles still has a text column: %s", cols)
+	for table, col := range map[string]string{"articles": "text", "fingerprints": "terms"} {
+		var cols string
+		if err := s.read.QueryRow(`SELECT group_concat(name) FROM pragma_table_info(?)`, table).Scan(&cols); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(","+cols+",", ","+col+",") {
+			t.Errorf("%s still has a %s column: %s", table, col, cols)
+		}
 	}
 	if err := s.Reindex(ctx, nil); err != nil {
 		t.Fatal(err)

@@ -184,6 +184,7 @@ func (w *writer) removeArticle(old stored) error {
 		`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`,
 		`DELETE FROM read_articles WHERE article_id = ?1`,
 		`DELETE FROM fingerprints WHERE article_id = ?1`,
+		`DELETE FROM topics WHERE article_id = ?1`,
 		`DELETE FROM article_text WHERE article_id = ?1`,
 		`DELETE FROM articles WHERE id = ?1`,
 	} {
@@ -202,8 +203,8 @@ func (w *writer) restory(id int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT a.published, f.terms FROM clusters c JOIN articles a ON a.cluster_id = c.id
-		JOIN fingerprints f ON f.article_id = a.id WHERE c.story_id = ? ORDER BY a.id`, id)
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT a.published, tp.terms FROM clusters c JOIN articles a ON a.cluster_id = c.id
+		JOIN topics tp ON tp.article_id = a.id WHERE c.story_id = ? ORDER BY a.id`, id)
 	if err != nil {
 		return false, fmt.Errorf("story %d: %w", id, err)
 	}

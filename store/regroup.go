@@ -52,8 +52,8 @@ type members struct {
 // neighbourhood loads the clusters of the stories ids for Regroup, in
 // cluster order; nil when they hold too many clusters or any filler.
 func (w *writer) neighbourhood(ids []any) (*members, error) {
-	q, err := w.stmt(`SELECT c.id, c.story_id, a.published, a.filler, f.terms FROM clusters c
-		JOIN articles a ON a.cluster_id = c.id JOIN fingerprints f ON f.article_id = a.id
+	q, err := w.stmt(`SELECT c.id, c.story_id, a.published, a.filler, tp.terms FROM clusters c
+		JOIN articles a ON a.cluster_id = c.id JOIN topics tp ON tp.article_id = a.id
 		WHERE c.story_id IN (` + placeholders(len(ids)) + `) ORDER BY c.id, a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("story neighbourhood: %w", err)

@@ -502,7 +502,7 @@ func (w *writer) mergeStories(from, into int64) error {
 // articleTopic reads an article's stored topic.
 func (w *writer) articleTopic(id int64) (dedupe.Topic, error) {
 	var blob []byte
-	if err := w.queryRow(`SELECT terms FROM fingerprints WHERE article_id = ?`, id).Scan(&blob); err != nil {
+	if err := w.queryRow(`SELECT terms FROM topics WHERE article_id = ?`, id).Scan(&blob); err != nil {
 		return dedupe.Topic{}, fmt.Errorf("article %d: %w", id, err)
 	}
 	return dedupe.DecodeTopic(blob)

@@ -32,8 +32,8 @@ type storyMember struct {
 
 // storyMembers reads the articles of story id, earliest first.
 func (s *Store) storyMembers(ctx context.Context, id int64) ([]storyMember, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.cluster_id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, f.terms
-		FROM clusters c JOIN articles a ON a.cluster_id = c.id JOIN fingerprints f ON f.article_id = a.id
+	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.cluster_id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, tp.terms
+		FROM clusters c JOIN articles a ON a.cluster_id = c.id JOIN topics tp ON tp.article_id = a.id
 		WHERE c.story_id = ? ORDER BY a.published, a.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("story %d: %w", id, err)

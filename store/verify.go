@@ -17,6 +17,8 @@ var invariants = map[string]string{
 	"articles without a fingerprint":   `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints WHERE article_id = a.id)`,
 	"articles without text":            `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_text WHERE article_id = a.id)`,
 	"text of missing articles":         `SELECT COUNT(*) FROM article_text t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
+	"articles without a topic":         `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM topics WHERE article_id = a.id)`,
+	"topics of missing articles":       `SELECT COUNT(*) FROM topics t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
 	"fingerprints of missing articles": `SELECT COUNT(*) FROM fingerprints f WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = f.article_id)`,
 	"band keys of missing articles":    `SELECT COUNT(*) FROM band_keys b WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = b.article_id)`,
 	"matches of missing articles":      `SELECT COUNT(*) FROM matches m WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = m.article_id) OR NOT EXISTS (SELECT 1 FROM articles WHERE id = m.other_id)`,
