@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
@@ -290,6 +291,18 @@ func (w *writer) chooseStory(v dedupe.Topic, published int64) (int64, error) {
 	return w.store.stories.Choose(v, published, cands).Story, nil
 }
 
+// storyTermsQuery lists the stories under each of n terms within a time
+// range, each term's newest first and at most maxStoriesPerTerm.
+func storyTermsQuery(n int) string {
+	probe := `SELECT story_id FROM (SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
+		ORDER BY first_published DESC LIMIT ` + strconv.Itoa(maxStoriesPerTerm) + `)`
+	probes := make([]string, n)
+	for i := range probes {
+		probes[i] = probe
+	}
+	return strings.Join(probes, " UNION ALL ")
+}
+
 // storyCandidates returns the stories listed under the strongest terms of
 // v whose first article is within the window of published, each term's
 // newest first and bounded, so the cost does not grow with the store.
@@ -302,32 +315,37 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	// that goes on for weeks becomes several stories rather than one that
 	// chains every related article together.
 	window := int64(so.Window.Seconds())
-	termQuery, err := w.stmt(`SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
-		ORDER BY first_published DESC LIMIT ` + strconv.Itoa(maxStoriesPerTerm))
+	terms := v.Top(dedupe.IndexTerms).Terms
+	// One statement for all the terms, each probed on its own, newest
+	// first and bounded: a statement per term cost more in the driver
+	// than in SQLite.
+	q, err := w.stmt(storyTermsQuery(len(terms)))
+	if err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
+	args := make([]any, 0, 3*len(terms))
+	for _, t := range terms {
+		args = append(args, int64(t), published-window, published+window)
+	}
+	rows, err := q.QueryContext(w.ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
 	seen := map[int64]bool{}
 	var ids []int64
-	for _, t := range v.Top(dedupe.IndexTerms).Terms {
-		rows, err := termQuery.QueryContext(w.ctx, int64(t), published-window, published+window)
-		if err != nil {
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("story candidates: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("story candidates: %w", err)
-			}
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("story candidates: %w", err)
-		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
 	}
 	out := make([]dedupe.StoryCandidate, 0, len(ids))
 	var missing []any
@@ -347,7 +365,7 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
-	rows, err := byID.QueryContext(w.ctx, missing...)
+	rows, err = byID.QueryContext(w.ctx, missing...)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
