@@ -219,6 +219,7 @@ func (w *writer) loadLines(source int64, blocks []uint64) error {
 		k := [2]int64{int64(b), source}
 		if _, ok := w.lines[k]; !ok {
 			w.lines[k] = &lineCount{}
+			w.lineSources[int64(b)] = append(w.lineSources[int64(b)], source)
 			missing = append(missing, int64(b))
 		}
 	}
@@ -303,20 +304,26 @@ func (w *writer) learn(key, block int64, members []byte) error {
 		return nil
 	}
 	w.global[block] = true
-	// The other sources' counts of the line, as the batch has them.
-	if err := w.flushLines(); err != nil {
-		return err
+	// The other sources' counts of the line: as the batch has them where
+	// it has read them, as stored otherwise.
+	for _, source := range w.lineSources[block] {
+		if c := w.lines[[2]int64{block, source}]; !c.learned {
+			w.queueIDs(c.members)
+		}
 	}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT members FROM block_counts WHERE block = ? AND learned = 0`, block)
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT source, members FROM block_counts WHERE block = ? AND learned = 0`, block)
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := rows.Scan(&members); err != nil {
+		var source int64
+		if err := rows.Scan(&source, &members); err != nil {
 			return fmt.Errorf("learn boilerplate: %w", err)
 		}
-		w.queueIDs(members)
+		if _, inBatch := w.lines[[2]int64{block, source}]; !inBatch {
+			w.queueIDs(members)
+		}
 	}
 	return rows.Err()
 }

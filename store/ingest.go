@@ -274,12 +274,15 @@ type writer struct {
 	// lines are the line counts the batch has read and changed, by
 	// {block, source key}; flushLines writes them.
 	lines map[[2]int64]*lineCount
+	// lineSources lists, by block, the sources whose count of it is in
+	// lines.
+	lineSources map[int64][]int64
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
-		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, lines: map[[2]int64]*lineCount{}}
+		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs)
 	if err != nil {
