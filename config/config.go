@@ -53,6 +53,8 @@ type Config struct {
 	// them for ever. With it set, the daemon prunes once a day and items
 	// older than it are not stored. RetentionPeriod is its value.
 	Retention string `yaml:"retention"`
+	// SQLite sizes the database's memory.
+	SQLite SQLiteConfig `yaml:"sqlite"`
 
 	// file is where the config came from ("" for the embedded default), for
 	// error messages and to resolve relative paths.
@@ -104,6 +106,15 @@ type WatchConfig struct {
 	Rescan time.Duration `yaml:"rescan"`
 }
 
+// SQLiteConfig sizes what SQLite keeps in memory, in MiB: the writer's
+// page cache (what of the index stays in memory between articles), and a
+// memory map of the file (reads without a copy; mapped pages count in the
+// process's RSS, though the kernel can drop them).
+type SQLiteConfig struct {
+	CacheMB int `yaml:"cache_mb"`
+	MmapMB  int `yaml:"mmap_mb"`
+}
+
 // DropConfig is one drop folder entry.
 type DropConfig struct {
 	Path         string `yaml:"path"`
@@ -122,6 +133,7 @@ func Defaults() Config {
 		Watch:   WatchConfig{Settle: feeds.DefaultSettle, Rescan: feeds.DefaultRescan},
 		Dedupe:  dedupe.DefaultOptions(),
 		Stories: dedupe.DefaultStoryOptions(),
+		SQLite:  SQLiteConfig{CacheMB: 64},
 	}
 }
 
@@ -243,6 +255,12 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		if d < 24*time.Hour {
 			return fmt.Errorf("%s: retention %q: must be at least 1d; leave it empty to keep articles for ever", at("retention"), c.Retention)
 		}
+	}
+	if c.SQLite.CacheMB < 2 || c.SQLite.CacheMB > 65536 {
+		return fmt.Errorf("%s: sqlite.cache_mb: want 2 to 65536 (MiB)", at("sqlite", "cache_mb"))
+	}
+	if c.SQLite.MmapMB < 0 || c.SQLite.MmapMB > 1<<20 {
+		return fmt.Errorf("%s: sqlite.mmap_mb: want 0 (off) to 1048576 (MiB)", at("sqlite", "mmap_mb"))
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {

@@ -29,6 +29,9 @@ func Compare(old, cur *Config, dbFromFlag bool) Change {
 	if !reflect.DeepEqual(cur.stripRules(), old.stripRules()) {
 		ch.Restart = append(ch.Restart, "strip")
 	}
+	if cur.SQLite != old.SQLite {
+		ch.Restart = append(ch.Restart, "sqlite")
+	}
 	if cur.Retention != old.Retention {
 		ch.Restart = append(ch.Restart, "retention")
 	}

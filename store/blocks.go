@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 
 	"github.com/feedfold/feedfold/dedupe"
 )
@@ -166,6 +167,8 @@ type lineCount struct {
 	articles int64
 	members  []byte
 	learned  bool
+	// seen is the id of the last article that counted it.
+	seen int64
 	// stored says the row exists in the database; dirty that the batch
 	// changed it.
 	stored, dirty bool
@@ -196,7 +199,7 @@ func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) err
 		k := [2]int64{int64(b), key}
 		c := w.lines[k]
 		c.articles++
-		c.dirty = true
+		c.dirty, c.seen = true, id
 		if !c.learned && len(c.members) < maxKept {
 			c.members = binary.LittleEndian.AppendUint64(c.members, uint64(id))
 		}
@@ -228,7 +231,7 @@ func (w *writer) loadLines(source int64, blocks []uint64) error {
 	}
 	// The statement is cached per number of lines, like the candidate
 	// probe: articles have a few dozen at most, so few variants exist.
-	st, err := w.stmt(`SELECT block, articles, members, learned FROM block_counts WHERE source = ? AND block IN (` + placeholders(len(missing)) + `)`)
+	st, err := w.stmt(`SELECT block, articles, members, learned, seen FROM block_counts WHERE source = ? AND block IN (` + placeholders(len(missing)) + `)`)
 	if err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
@@ -240,7 +243,7 @@ func (w *writer) loadLines(source int64, blocks []uint64) error {
 	for rows.Next() {
 		var block int64
 		c := &lineCount{stored: true}
-		if err := rows.Scan(&block, &c.articles, &c.members, &c.learned); err != nil {
+		if err := rows.Scan(&block, &c.articles, &c.members, &c.learned, &c.seen); err != nil {
 			return fmt.Errorf("count lines: %w", err)
 		}
 		w.lines[[2]int64{block, source}] = c
@@ -269,21 +272,54 @@ func (w *writer) flushLines() error {
 	const chunk = 200
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
-		args := make([]any, 0, 5*len(part))
+		args := make([]any, 0, 6*len(part))
 		for _, k := range part {
 			c := w.lines[k]
 			members := c.members
 			if members == nil {
 				members = []byte{}
 			}
-			args = append(args, k[0], k[1], c.articles, members, c.learned)
+			args = append(args, k[0], k[1], c.articles, members, c.learned, c.seen)
 			c.dirty, c.stored = false, true
 		}
-		_, err := w.tx.ExecContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members, learned) VALUES `+placeholdersN(len(part), 5)+`
-			ON CONFLICT (block, source) DO UPDATE SET articles = excluded.articles, members = excluded.members, learned = excluded.learned`, args...)
+		_, err := w.tx.ExecContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members, learned, seen) VALUES `+placeholdersN(len(part), 6)+`
+			ON CONFLICT (block, source) DO UPDATE SET articles = excluded.articles, members = excluded.members,
+				learned = excluded.learned, seen = excluded.seen`, args...)
 		if err != nil {
 			return fmt.Errorf("record line counts: %w", err)
 		}
+	}
+	return nil
+}
+
+// lineWindow is how many articles a line not yet learned as boilerplate
+// may go unseen before its count is dropped. Boilerplate recurs within days
+// on its site; a line not seen again in 100,000 articles is an article's
+// own text, and keeping its count would grow block_counts for ever.
+const lineWindow = 100_000
+
+// forgetLines drops, every quarter window, the counts of lines not learned
+// and not seen within the window: a scan of a table the sweep keeps small.
+func (w *writer) forgetLines() error {
+	if len(w.added) == 0 {
+		return nil
+	}
+	newest := w.added[len(w.added)-1]
+	var swept int64
+	err := w.queryRow(`SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lines_swept'), 0)`).Scan(&swept)
+	if err != nil {
+		return fmt.Errorf("forget old line counts: %w", err)
+	}
+	window := w.store.lineWindow
+	if newest-swept < window/4 {
+		return nil
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM block_counts WHERE learned = 0 AND seen < ?`, newest-window); err != nil {
+		return fmt.Errorf("forget old line counts: %w", err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO meta (key, value) VALUES ('lines_swept', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(newest, 10)); err != nil {
+		return fmt.Errorf("forget old line counts: %w", err)
 	}
 	return nil
 }

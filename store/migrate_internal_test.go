@@ -18,7 +18,7 @@ import (
 func TestTextAndTopicsMoveToTheirOwnTables(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := sql.Open("sqlite", dsn(path, false, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,10 +175,8 @@ func (w *writer) pruneBefore(cutoff int64, removed map[int64]bool) (articles, cl
 // removeArticle deletes one article and everything keyed by it, leaving
 // its cluster and story to be brought up to date by the caller.
 func (w *writer) removeArticle(old stored) error {
-	for _, k := range old.keys {
-		if err := w.exec(`DELETE FROM band_keys WHERE key = ? AND article_id = ?`, k, old.id); err != nil {
-			return fmt.Errorf("unindex article %d: %w", old.id, err)
-		}
+	if err := w.unindex(old.id, old.keys); err != nil {
+		return err
 	}
 	for _, q := range []string{
 		`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`,

@@ -98,10 +98,8 @@ func (w *writer) refreshInPlace(id, cluster int64, prep dedupe.Prepared) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
 	}
-	for _, k := range old.keys {
-		if err := w.exec(`DELETE FROM band_keys WHERE key = ? AND article_id = ?`, k, id); err != nil {
-			return false, fmt.Errorf("unindex: %w", err)
-		}
+	if err := w.unindex(id, old.keys); err != nil {
+		return false, err
 	}
 	copies, templates, err := w.opts.Match(fp, w)
 	if err != nil {
@@ -352,7 +350,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	reset := []string{
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
-		`DELETE FROM band_keys`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
+		`DELETE FROM band_keys`, `DELETE FROM band_keys_new`, `DELETE FROM meta WHERE key = 'recent_keys'`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
 		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
 		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
@@ -429,6 +427,9 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				return err
 			}
 			if err := w.flushLines(); err != nil {
+				return err
+			}
+			if err := w.mergeRecentKeys(); err != nil {
 				return err
 			}
 			if _, err := bumpGeneration(tx); err != nil {

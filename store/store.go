@@ -41,6 +41,11 @@ type Store struct {
 	now     func() time.Time
 	// retention is Options.Retention.
 	retention time.Duration
+	// recentKeysLimit is recentKeysLimit but for tests, which merge the
+	// index's levels far more often.
+	recentKeysLimit int
+	// lineWindow is lineWindow but for tests.
+	lineWindow int64
 	// clock adds up the time ingest spends in the stages `feedfold bench`
 	// reports on their own.
 	clock stageClock
@@ -72,26 +77,36 @@ type Options struct {
 	// what a prune removed does not come back from a feed that still
 	// carries it.
 	Retention time.Duration
+	// CacheMB is the writer's page cache in MiB (0 means 64); MmapMB the
+	// memory map of the file in MiB, for the writer and the readers (0 is
+	// off).
+	CacheMB, MmapMB int
 }
 
 // dsn builds the connection string. Pragmas go in the DSN because an Exec of
 // a pragma reaches only one pooled connection.
-func dsn(p string, readOnly bool) string {
+func dsn(p string, readOnly bool, cacheMB, mmapMB int) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_time_format", "sqlite")
+	if mmapMB > 0 {
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", int64(mmapMB)<<20))
+	}
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 		q.Add("_pragma", "cache_size(-16384)")
 	} else {
-		// 64 MiB of page cache for the one writer: with SQLite's default
+		// 64 MiB (sqlite.cache_mb) of page cache for the one writer: with SQLite's default
 		// 2 MiB, candidate probes and index inserts spill and re-read pages
 		// through the OS on every article once the store passes a few
 		// thousand articles.
-		q.Add("_pragma", "cache_size(-65536)")
+		if cacheMB <= 0 {
+			cacheMB = 64
+		}
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheMB<<10))
 		// Takes effect only when the file is created: prune can then give
 		// freed pages back with an incremental vacuum instead of rewriting
 		// the whole file.
@@ -136,7 +151,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := stories.Validate(); err != nil {
 		return nil, fmt.Errorf("stories settings: %w", err)
 	}
-	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention}
+	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention, recentKeysLimit: recentKeysLimit, lineWindow: lineWindow}
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
@@ -147,7 +162,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	var err error
 	if !opts.ReadOnly {
-		if s.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		if s.write, err = sql.Open("sqlite", dsn(path, false, opts.CacheMB, opts.MmapMB)); err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		s.write.SetMaxOpenConns(1)
@@ -156,7 +171,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	if s.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+	if s.read, err = sql.Open("sqlite", dsn(path, true, opts.CacheMB, opts.MmapMB)); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

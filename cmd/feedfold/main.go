@@ -167,7 +167,7 @@ func (a *app) openStoreAsIs(ctx context.Context, cfg *config.Config, readOnly bo
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules, Stories: &cfg.Stories, Retention: cfg.RetentionPeriod()})
+	s, err := store.Open(ctx, path, store.Options{Dedupe: cfg.Dedupe, ReadOnly: readOnly, Rules: rules, Stories: &cfg.Stories, Retention: cfg.RetentionPeriod(), CacheMB: cfg.SQLite.CacheMB, MmapMB: cfg.SQLite.MmapMB})
 	if err != nil {
 		return nil, err
 	}

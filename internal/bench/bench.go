@@ -196,7 +196,7 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		return res, err
 	}
 	dbPath := filepath.Join(dir, "bench.db")
-	s, err := store.Open(ctx, dbPath, store.Options{Dedupe: cfg.Dedupe, Rules: rules, Stories: &cfg.Stories})
+	s, err := store.Open(ctx, dbPath, store.Options{Dedupe: cfg.Dedupe, Rules: rules, Stories: &cfg.Stories, CacheMB: cfg.SQLite.CacheMB, MmapMB: cfg.SQLite.MmapMB})
 	if err != nil {
 		return res, err
 	}
