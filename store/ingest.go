@@ -124,9 +124,6 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err := w.forgetLines(); err != nil {
 		return feeds.SinkResult{}, err
 	}
-	if err := w.mergeRecentKeys(); err != nil {
-		return feeds.SinkResult{}, err
-	}
 	if err := w.flushDF(); err != nil {
 		return feeds.SinkResult{}, err
 	}
@@ -283,8 +280,6 @@ type writer struct {
 	// lineSources lists, by block, the sources whose count of it is in
 	// lines.
 	lineSources map[int64][]int64
-	// keysAdded counts the band keys the batch wrote to band_keys_new.
-	keysAdded int
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -406,14 +401,13 @@ func (w *writer) queryRow(query string, args ...any) *sql.Row {
 // time, so the newest are the ones worth checking.
 const maxCandidatesPerKey = 64
 
-// candidatesQuery probes each key on its own in both levels of the index,
-// newest first and limited, and returns the union's fingerprints with
-// their clusters.
+// candidatesQuery probes each key on its own, newest first and limited, and
+// returns the union's fingerprints with their clusters.
 func candidatesQuery(keys int) string {
+	probe := fmt.Sprintf("SELECT article_id FROM (SELECT article_id FROM band_keys WHERE key = ? ORDER BY article_id DESC LIMIT %d)", maxCandidatesPerKey)
 	probes := make([]string, keys)
 	for i := range probes {
-		probes[i] = fmt.Sprintf(`SELECT article_id FROM (SELECT article_id FROM band_keys_new WHERE key = ?%[1]d
-			UNION ALL SELECT article_id FROM band_keys WHERE key = ?%[1]d ORDER BY 1 DESC LIMIT %[2]d)`, i+1, maxCandidatesPerKey)
+		probes[i] = probe
 	}
 	return `SELECT f.article_id, a.cluster_id, f.shingles, f.signature, f.skeleton, f.facts, f.fact_count
 		FROM fingerprints f JOIN articles a ON a.id = f.article_id
@@ -827,57 +821,18 @@ func (w *writer) index(id int64, keys []int64) error {
 		args = append(args, k, id)
 	}
 	defer w.store.clock.indexInsert.since(time.Now())
-	q := `INSERT OR IGNORE INTO band_keys_new (key, article_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(keys)), ",")
+	q := `INSERT OR IGNORE INTO band_keys (key, article_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(keys)), ",")
 	if err := w.exec(q, args...); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
-	w.keysAdded += len(keys)
 	return nil
 }
 
-// unindex takes article id's band keys out of both levels of the index.
+// unindex takes article id's band keys out of the index.
 func (w *writer) unindex(id int64, keys []int64) error {
 	for _, k := range keys {
-		if err := w.exec(`DELETE FROM band_keys_new WHERE key = ?1 AND article_id = ?2`, k, id); err != nil {
-			return fmt.Errorf("unindex article %d: %w", id, err)
-		}
 		if err := w.exec(`DELETE FROM band_keys WHERE key = ?1 AND article_id = ?2`, k, id); err != nil {
 			return fmt.Errorf("unindex article %d: %w", id, err)
-		}
-	}
-	return nil
-}
-
-// recentKeysLimit is how many keys band_keys_new holds before a batch
-// merges it into band_keys: about 25,000 articles' worth, some 20 MB,
-// which stays in the writer's page cache with room to spare.
-const recentKeysLimit = 1_000_000
-
-// mergeRecentKeys moves band_keys_new into band_keys, in key order, once
-// the batches since the last merge have written more than
-// recentKeysLimit keys (a count kept in meta; deletions make it an
-// overestimate, so a merge comes early, never late).
-func (w *writer) mergeRecentKeys() error {
-	if w.keysAdded == 0 {
-		return nil
-	}
-	defer w.store.clock.indexInsert.since(time.Now())
-	var recent int
-	err := w.queryRow(`INSERT INTO meta (key, value) VALUES ('recent_keys', ?1)
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + ?1 RETURNING CAST(value AS INTEGER)`, w.keysAdded).Scan(&recent)
-	if err != nil {
-		return fmt.Errorf("count recent index keys: %w", err)
-	}
-	if recent <= w.store.recentKeysLimit {
-		return nil
-	}
-	for _, q := range []string{
-		`INSERT OR IGNORE INTO band_keys (key, article_id) SELECT key, article_id FROM band_keys_new ORDER BY key, article_id`,
-		`DELETE FROM band_keys_new`,
-		`UPDATE meta SET value = '0' WHERE key = 'recent_keys'`,
-	} {
-		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
-			return fmt.Errorf("merge recent index keys: %w", err)
 		}
 	}
 	return nil

@@ -251,7 +251,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT COALESCE(MAX(size), 0) FROM clusters),
 		(SELECT COUNT(*) FROM stories),
 		(SELECT COUNT(*) FROM (SELECT story_id FROM clusters WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) >= 2)),
-		(SELECT COUNT(*) FROM band_keys) + (SELECT COUNT(*) FROM band_keys_new),
+		(SELECT COUNT(*) FROM band_keys),
 		(SELECT COUNT(*) FROM feed_state),
 		(SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())`).
 		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.Stories, &st.MultiStories, &st.BandKeys, &st.Feeds, &st.DatabaseBytes)

@@ -350,7 +350,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	reset := []string{
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
-		`DELETE FROM band_keys`, `DELETE FROM band_keys_new`, `DELETE FROM meta WHERE key = 'recent_keys'`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
+		`DELETE FROM band_keys`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
 		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
 		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
@@ -427,9 +427,6 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				return err
 			}
 			if err := w.flushLines(); err != nil {
-				return err
-			}
-			if err := w.mergeRecentKeys(); err != nil {
 				return err
 			}
 			if _, err := bumpGeneration(tx); err != nil {

@@ -41,9 +41,6 @@ type Store struct {
 	now     func() time.Time
 	// retention is Options.Retention.
 	retention time.Duration
-	// recentKeysLimit is recentKeysLimit but for tests, which merge the
-	// index's levels far more often.
-	recentKeysLimit int
 	// lineWindow is lineWindow but for tests.
 	lineWindow int64
 	// clock adds up the time ingest spends in the stages `feedfold bench`
@@ -151,7 +148,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := stories.Validate(); err != nil {
 		return nil, fmt.Errorf("stories settings: %w", err)
 	}
-	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention, recentKeysLimit: recentKeysLimit, lineWindow: lineWindow}
+	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention, lineWindow: lineWindow}
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
