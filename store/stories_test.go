@@ -259,3 +259,52 @@ func TestStoriesDoNotDependOnArrivalOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoWritersSeeEachOthersStories alternates batches of one corpus
+// between two stores open on one file, as two processes would, and checks
+// the stories come out as they do from one store: each store's cache of
+// stories must notice what the other wrote.
+func TestTwoWritersSeeEachOthersStories(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	set := wiregen.StoryCorpus(5, 30)
+	open := func(path string) *store.Store {
+		s, err := store.Open(ctx, path, store.Options{Dedupe: dedupe.DefaultOptions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	placed := func(s *store.Store) map[string]int64 {
+		out := map[string]int64{}
+		if err := s.Export(ctx, false, func(a store.ExportArticle) error {
+			out[a.URL] = a.Story
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	one := open(filepath.Join(t.TempDir(), "one.db"))
+	shared := filepath.Join(t.TempDir(), "two.db")
+	a, b := open(shared), open(shared)
+	for i, start := 0, 0; start < len(set); i, start = i+1, start+20 {
+		var items []feeds.Item
+		for _, l := range set[start:min(start+20, len(set))] {
+			items = append(items, item(l.Reprint))
+		}
+		mustIngest(t, one, items...)
+		mustIngest(t, []*store.Store{a, b}[i%2], items...)
+	}
+	checkConsistent(t, a)
+	want, got := placed(one), placed(a)
+	if len(got) != len(want) {
+		t.Fatalf("%d articles in the shared store, %d in the single one", len(got), len(want))
+	}
+	for url, story := range want {
+		if got[url] != story {
+			t.Errorf("%s: story %d with two writers, %d with one", url, got[url], story)
+		}
+	}
+}
