@@ -93,6 +93,8 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		return feeds.SinkResult{}, err
 	}
 
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
@@ -48,6 +49,11 @@ type Store struct {
 	clock stageClock
 	// storyCache keeps decoded stories between ingest batches.
 	storyCache storyCache
+	// writeMu serializes this process's ingest batches from their first
+	// statement to the story cache taking in what they did: SQLite lets one
+	// writer in at a time anyway, but the cache is handed over after the
+	// commit, when the next batch could already be reading it.
+	writeMu sync.Mutex
 }
 
 // ErrNoDatabase is returned when a read-only open finds no database file:
