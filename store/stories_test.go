@@ -7,8 +7,8 @@ import (
 	"github.com/feedfold/feedfold/internal/testenv"
 	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
