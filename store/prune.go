@@ -44,6 +44,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 	removed := map[int64]bool{}
 	for {
 		var n, clusters, stories int
+		// One batch at a time beside this process's ingest batches, which
+		// may run meanwhile (the daemon prunes while it fetches).
+		s.writeMu.Lock()
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			w, err := s.newWriter(ctx, tx)
 			if err != nil {
@@ -56,6 +59,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 			_, err = bumpGeneration(tx)
 			return err
 		})
+		s.writeMu.Unlock()
 		if err != nil {
 			return res, fmt.Errorf("prune: %w", err)
 		}
@@ -65,6 +69,10 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 		if n < pruneBatch {
 			break
 		}
+	}
+	res.BytesAfter = res.BytesBefore
+	if res.Articles == 0 {
+		return res, nil // nothing freed; and no vacuum of a large file for nothing
 	}
 	if err := s.pruneBlockCounts(ctx, removed); err != nil {
 		return res, err
