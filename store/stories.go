@@ -159,6 +159,8 @@ func (w *writer) cachedStory(id int64) (storyRow, bool) {
 		return s, true
 	}
 	if s, ok := w.storyBase[id]; ok {
+		// Noted as used, so that the cache keeps it when it evicts.
+		w.storyTouched[id] = s
 		return s, true
 	}
 	return storyRow{}, false
