@@ -56,8 +56,16 @@ func newBoilerplateSet() boilerplateSet {
 
 // loadBoilerplate looks up which of the blocks of articles are boilerplate
 // for their sources. blocks maps a source key to the blocks of its articles.
-func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[int64][]uint64) (boilerplateSet, error) {
+// When tallies is not nil it also receives, from the same index seeks, the
+// counts of the blocks not yet boilerplate: what a batch needs to foresee
+// what it will learn.
+func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[int64][]uint64, tallies *lineTallies) (boilerplateSet, error) {
 	set := newBoilerplateSet()
+	// Without tallies, only what is boilerplate is read.
+	learnedOnly, globalOnly := ` AND learned = 1`, ` AND sources >= ?`
+	if tallies != nil {
+		learnedOnly, globalOnly = ``, ``
+	}
 	const chunk = 400
 	for source, list := range blocks {
 		for start := 0; start < len(list); start += chunk {
@@ -66,24 +74,33 @@ func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[
 			for i, b := range part {
 				ids[i] = int64(b)
 			}
-			args := append(append(append([]any{source}, ids...), minSources), ids...)
+			args := append(append([]any{source}, ids...), ids...)
+			if tallies == nil {
+				args = append(args, minSources)
+			}
 			ph := placeholders(len(part))
-			rows, err := q.QueryContext(ctx, `SELECT block, 0 FROM block_counts WHERE source = ? AND learned = 1 AND block IN (`+ph+`)
-				UNION ALL SELECT block, 1 FROM boilerplate WHERE sources >= ? AND block IN (`+ph+`)`, args...)
+			// kind: 0 a count for the source, 1 learned for the source,
+			// 2 learned by some sources (n of them).
+			rows, err := q.QueryContext(ctx, `SELECT block, learned, articles FROM block_counts WHERE source = ?`+learnedOnly+` AND block IN (`+ph+`)
+				UNION ALL SELECT block, 2, sources FROM boilerplate WHERE block IN (`+ph+`)`+globalOnly, args...)
 			if err != nil {
 				return set, fmt.Errorf("look up boilerplate: %w", err)
 			}
 			for rows.Next() {
-				var block int64
-				var global bool
-				if err := rows.Scan(&block, &global); err != nil {
+				var block, kind, n int64
+				if err := rows.Scan(&block, &kind, &n); err != nil {
 					rows.Close()
 					return set, fmt.Errorf("look up boilerplate: %w", err)
 				}
-				if global {
-					set.global[block] = true
-				} else {
+				switch {
+				case kind == 0:
+					tallies.articles[[2]int64{source, block}] = n
+				case kind == 1:
 					set.learned[[2]int64{source, block}] = true
+				case n >= int64(minSources):
+					set.global[block] = true
+				default:
+					tallies.sources[block] = n
 				}
 			}
 			if err := rows.Close(); err != nil {
@@ -106,7 +123,7 @@ func (s *Store) prepare(title, source string, blocks []dedupe.Block, isBoilerpla
 // the boilerplate known now, read outside any batch.
 func (s *Store) prepareNow(ctx context.Context, title, source, text string) (dedupe.Prepared, error) {
 	blocks := dedupe.Blocks(text)
-	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)})
+	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)}, nil)
 	if err != nil {
 		return dedupe.Prepared{}, err
 	}
@@ -125,7 +142,7 @@ func (b boilerplateSet) knows(source string) func(dedupe.Block) bool {
 func (w *writer) prepareKnown(title, source, text string) dedupe.Prepared {
 	key := sourceKey(source)
 	return w.store.prepare(title, source, dedupe.Blocks(text), func(b dedupe.Block) bool {
-		return w.bp.has(key, b.Hash) || w.learned[[2]int64{key, int64(b.Hash)}] || w.global[int64(b.Hash)]
+		return w.knownAtEnd(key, b.Hash)
 	})
 }
 
@@ -143,7 +160,7 @@ func (w *writer) lookUp(sources, texts []string) error {
 		slices.Sort(list)
 		bySource[key] = slices.Compact(list)
 	}
-	bp, err := loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, bySource)
+	bp, err := loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, bySource, nil)
 	if err != nil {
 		return err
 	}
@@ -328,7 +345,7 @@ func (w *writer) forgetLines() error {
 // queued to be fingerprinted again, and when enough sources have learned
 // it, so are the articles of other sources that carry it.
 func (w *writer) learn(key, block int64, members []byte) error {
-	w.queueIDs(members)
+	w.queueIDs(block, members)
 	w.learned[[2]int64{key, block}] = true
 	var sources int
 	err := w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
@@ -344,7 +361,7 @@ func (w *writer) learn(key, block int64, members []byte) error {
 	// it has read them, as stored otherwise.
 	for _, source := range w.lineSources[block] {
 		if c := w.lines[[2]int64{block, source}]; !c.learned {
-			w.queueIDs(c.members)
+			w.queueIDs(block, c.members)
 		}
 	}
 	rows, err := w.tx.QueryContext(w.ctx, `SELECT source, members FROM block_counts WHERE block = ? AND learned = 0`, block)
@@ -358,7 +375,7 @@ func (w *writer) learn(key, block int64, members []byte) error {
 			return fmt.Errorf("learn boilerplate: %w", err)
 		}
 		if _, inBatch := w.lines[[2]int64{block, source}]; !inBatch {
-			w.queueIDs(members)
+			w.queueIDs(block, members)
 		}
 	}
 	return rows.Err()
@@ -371,23 +388,31 @@ func idBytes(id int64) []byte {
 	return binary.LittleEndian.AppendUint64(nil, uint64(id))
 }
 
-// queueIDs queues the articles whose ids members holds for fingerprinting
-// again at the end of the batch.
-func (w *writer) queueIDs(members []byte) {
+// queueIDs queues the articles whose ids members holds, counted for block,
+// for fingerprinting again at the end of the batch: all but those the
+// batch filed without the line already.
+func (w *writer) queueIDs(block int64, members []byte) {
 	for i := 0; i+8 <= len(members); i += 8 {
-		w.refingerprint[int64(binary.LittleEndian.Uint64(members[i:]))] = true
+		id := int64(binary.LittleEndian.Uint64(members[i:]))
+		if !w.alreadyWithout(id, block) {
+			w.refingerprint[id] = true
+		}
 	}
 }
 
 // learnedInBatch reports whether any of blocks became boilerplate for
 // source since the batch began: an article read before that was cleaned
-// without knowing, and is cleaned again before it is matched.
-func (w *writer) learnedInBatch(source string, blocks []dedupe.Block) bool {
+// without knowing, and is cleaned again before it is matched. An article
+// cleaned with the batch's foresight (foresaw) knew the foreseen lines.
+func (w *writer) learnedInBatch(source string, blocks []dedupe.Block, foresaw bool) bool {
 	if len(w.learned) == 0 && len(w.global) == 0 {
 		return false
 	}
 	key := sourceKey(source)
 	for _, b := range blocks {
+		if foresaw && w.foresight.has(key, int64(b.Hash)) {
+			continue // cleaned without it already
+		}
 		if w.learned[[2]int64{key, int64(b.Hash)}] || w.global[int64(b.Hash)] {
 			return true
 		}

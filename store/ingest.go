@@ -58,6 +58,9 @@ type prepared struct {
 	clean *dedupe.Cleaned
 	fp    *dedupe.Fingerprint
 	terms dedupe.TopicCounts
+	// foresaw says clean and fp took the lines the batch foresees
+	// learning as learned already (see foresight).
+	foresaw bool
 }
 
 // Ingest stores items in one transaction and clusters the new and changed
@@ -88,7 +91,7 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
-	bp, err := s.fingerprintAll(ctx, preps, known)
+	bp, fs, err := s.fingerprintAll(ctx, preps, known)
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
@@ -105,7 +108,7 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		return feeds.SinkResult{}, err
 	}
 	defer w.closeStmts()
-	w.bp = bp
+	w.bp, w.foresight = bp, fs
 	if err := w.useStoryCache(); err != nil {
 		return feeds.SinkResult{}, err
 	}
@@ -117,6 +120,7 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		}
 		res.Statuses[at[i]] = st
 	}
+	w.queueUnforeseen()
 	if err := w.settle(); err != nil {
 		return feeds.SinkResult{}, err
 	}
@@ -188,43 +192,57 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 }
 
 // fingerprintAll cleans and fingerprints, on all cores, the items whose
-// text is not already stored, with the boilerplate known before the batch,
-// and returns what it looked up.
-func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) (boilerplateSet, error) {
+// text is not already stored, with the boilerplate known before the batch
+// and the lines the batch foresees learning, and returns both. Items
+// whose ident known lacks are new: their lines will be counted.
+func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) (boilerplateSet, foresight, error) {
 	var todo []int
 	blocks := make([][]dedupe.Block, len(preps))
 	bySource := map[int64][]uint64{}
+	// carried counts, by {source key, block}, the new items carrying a line.
+	carried := map[[2]int64]int64{}
 	for i := range preps {
-		if h, ok := known[preps[i].ident]; ok && bytes.Equal(h, preps[i].hash) {
+		h, ok := known[preps[i].ident]
+		if ok && bytes.Equal(h, preps[i].hash) {
 			continue
 		}
 		todo = append(todo, i)
 		blocks[i] = dedupe.Blocks(preps[i].item.Text)
 		key := sourceKey(preps[i].item.Source)
-		for _, b := range blocks[i] {
-			bySource[key] = append(bySource[key], b.Hash)
+		distinct := distinctBlocks(blocks[i])
+		bySource[key] = append(bySource[key], distinct...)
+		if !ok {
+			for _, b := range distinct {
+				carried[[2]int64{key, int64(b)}]++
+			}
 		}
 	}
 	for key, list := range bySource {
 		slices.Sort(list)
 		bySource[key] = slices.Compact(list)
 	}
-	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource)
+	tallies := newLineTallies()
+	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource, tallies)
 	if err != nil {
-		return bp, err
+		return bp, foresight{}, err
 	}
+	fs := foresee(s.opts, bp, carried, tallies)
 	// Cleaning and fingerprinting read only; spread them over the cores.
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, i := range todo {
 		g.Go(func() error {
-			pr := s.prepare(preps[i].item.Title, preps[i].item.Source, blocks[i], bp.knows(preps[i].item.Source))
+			key := sourceKey(preps[i].item.Source)
+			pr := s.prepare(preps[i].item.Title, preps[i].item.Source, blocks[i], func(b dedupe.Block) bool {
+				return bp.has(key, b.Hash) || fs.has(key, int64(b.Hash))
+			})
 			preps[i].clean, preps[i].fp, preps[i].terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
+			preps[i].foresaw = true
 			return nil
 		})
 	}
 	g.Wait()
-	return bp, nil
+	return bp, fs, nil
 }
 
 func placeholders(n int) string {
@@ -258,6 +276,11 @@ type writer struct {
 	// bp is the boilerplate looked up for the batch's articles and for
 	// those it fingerprints again.
 	bp boilerplateSet
+	// foresight holds the lines the batch expects to learn, and
+	// foreseeing the articles it filed taking them as learned, with the
+	// lines each carries by {source key, blocks}.
+	foresight  foresight
+	foreseeing map[int64]foreseen
 	// df holds the stored document frequencies looked up so far, dfAdded
 	// and docsAdded what the batch adds to them and to docs.
 	df        map[uint64]int
@@ -287,7 +310,7 @@ type writer struct {
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
-		bp: newBoilerplateSet(), df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
+		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs)
 	if err != nil {
@@ -539,9 +562,9 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 			return 0, err
 		}
 	}
-	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks) {
-		pr := w.prepareKnown(it.Title, it.Source, it.Text)
-		p.clean, p.fp, p.terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
+	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks, p.foresaw) {
+		pr := w.prepareForeseeing(it.Title, it.Source, it.Text)
+		p.clean, p.fp, p.terms, p.foresaw = &pr.Cleaned, &pr.Fingerprint, pr.Terms, true
 	}
 	vec, err := w.vectorize(p.terms, !exists)
 	if err != nil {
@@ -591,6 +614,9 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	}
 	if err := w.finish(id, published, *p.fp, pl); err != nil {
 		return 0, err
+	}
+	if p.foresaw {
+		w.foresaw(id, it.Source, p.clean.Blocks)
 	}
 	if !exists {
 		// Only new articles count: an edited one counted its lines once.

@@ -395,7 +395,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			break
 		}
 		last = ids[len(ids)-1]
-		bp, err := s.fingerprintAll(ctx, preps, nil)
+		bp, fs, err := s.fingerprintAll(ctx, preps, nil)
 		if err != nil {
 			return err
 		}
@@ -405,11 +405,11 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				return err
 			}
 			defer w.closeStmts()
-			w.bp = bp
+			w.bp, w.foresight = bp, fs
 			for i, p := range preps {
 				fp, c, terms := *p.fp, *p.clean, p.terms
-				if w.learnedInBatch(p.item.Source, c.Blocks) {
-					pr := w.prepareKnown(p.item.Title, p.item.Source, p.item.Text)
+				if w.learnedInBatch(p.item.Source, c.Blocks, true) {
+					pr := w.prepareForeseeing(p.item.Title, p.item.Source, p.item.Text)
 					fp, c, terms = pr.Fingerprint, pr.Cleaned, pr.Terms
 				}
 				vec, err := w.vectorize(terms, true)
@@ -419,10 +419,12 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				if err := w.fileAgain(ids[i], published[i], fp, c, vec); err != nil {
 					return err
 				}
+				w.foresaw(ids[i], p.item.Source, c.Blocks)
 				if err := w.countBlocks(ids[i], p.item.Source, c.Blocks); err != nil {
 					return err
 				}
 			}
+			w.queueUnforeseen()
 			if err := w.settle(); err != nil {
 				return err
 			}
