@@ -89,3 +89,25 @@ func TestTemplateIsNotACopy(t *testing.T) {
 		t.Fatalf("a reprinted blurb: %s (%s)", s.Kind, s.Rule)
 	}
 }
+
+// A site's related-story lists repeat its headlines, so a headline is
+// learned as the site's chrome; on the article it heads, it stays.
+func TestOwnHeadlineIsNeverBoilerplate(t *testing.T) {
+	headline := "Harbour cranes replaced after storm"
+	text := headline + "\nThe port authority said the new cranes arrive in May."
+	blocks := dedupe.Blocks(text)
+	learned := map[uint64]bool{}
+	for _, b := range dedupe.Blocks(headline) {
+		learned[b.Hash] = true
+	}
+	isLearned := func(b dedupe.Block) bool { return learned[b.Hash] }
+	opts := dedupe.DefaultOptions()
+	own := opts.Prepare(headline, "Site A", blocks, nil, isLearned)
+	if !strings.Contains(own.Text, headline) {
+		t.Errorf("the article's own headline was removed: kept %q", own.Text)
+	}
+	other := opts.Prepare("Council budget vote delayed", "Site A", blocks, nil, isLearned)
+	if strings.Contains(other.Text, headline) {
+		t.Errorf("on another article of the site the learned headline line stayed: kept %q", other.Text)
+	}
+}

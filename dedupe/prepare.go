@@ -1,5 +1,7 @@
 package dedupe
 
+import "strings"
+
 // Prepared is an article as the decisions read it: its text cleaned of
 // boilerplate (with what was removed, and why), the fingerprint of what
 // is left, and the term counts of its topic.
@@ -15,7 +17,19 @@ type Prepared struct {
 // from stored text to what matching and story choice decide on, so that
 // ingest, re-fingerprinting at the end of a batch, reindex and explain
 // cannot drift apart. rules may be nil.
+//
+// A line that is the article's own headline is never its boilerplate: a
+// site's related-story lists repeat its headlines on its other pages, so
+// the line is learned as the site's chrome, yet on the article it heads
+// it is the story's first words.
 func (o Options) Prepare(title, source string, blocks []Block, rules *Rules, isBoilerplate func(Block) bool) Prepared {
-	c := CleanBlocks(blocks, source, rules, isBoilerplate)
+	known := isBoilerplate
+	if known != nil {
+		headline := strings.TrimSpace(title)
+		known = func(b Block) bool {
+			return isBoilerplate(b) && (headline == "" || !strings.EqualFold(strings.TrimSpace(b.Text), headline))
+		}
+	}
+	c := CleanBlocks(blocks, source, rules, known)
 	return Prepared{Cleaned: c, Fingerprint: o.Fingerprint(c.Text), Terms: CountTopic(title, c.Text)}
 }
