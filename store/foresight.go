@@ -13,10 +13,11 @@ import (
 // there are fingerprinted and filed with it, then again without it at the
 // end of the batch: on sites whose pages repeat a few lines (related
 // headlines), most of a batch was done twice. With it, the batch's own
-// articles are cleaned once, as the end of the batch will see them. The
-// outcome does not change: a foreseen line that is not learned after all
-// sends the articles that took it as learned back to be fingerprinted
-// again, and the articles of earlier batches are queued as before.
+// articles are cleaned once, as the end of the batch will see them. Each
+// ends cleaned with what the batch learned, as before: a foreseen line
+// that is not learned after all sends the articles that took it as
+// learned back to be fingerprinted again, and the articles of earlier
+// batches are queued as before.
 type foresight struct {
 	lines  map[[2]int64]bool // {source key, block}
 	global map[int64]bool
