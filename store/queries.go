@@ -118,15 +118,22 @@ func (e *MergedError) Error() string {
 	return fmt.Sprintf("cluster %d was merged into cluster %d", e.From, e.Into)
 }
 
-// Cluster returns cluster id with its members.
+// Cluster returns cluster id with its members, read in one transaction:
+// a batch committed between reading the cluster and its members could
+// have merged it away, leaving a cluster with none.
 func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
 	var d ClusterDetail
 	var first, last int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, size, first_published, last_published FROM clusters WHERE id = ?`, id).
+	tx, err := s.read.BeginTx(ctx, nil)
+	if err != nil {
+		return d, fmt.Errorf("cluster %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `SELECT id, size, first_published, last_published FROM clusters WHERE id = ?`, id).
 		Scan(&d.ID, &d.Size, &first, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		var into int64
-		if s.read.QueryRowContext(ctx, `SELECT into_id FROM cluster_merges WHERE from_id = ?`, id).Scan(&into) == nil {
+		if tx.QueryRowContext(ctx, `SELECT into_id FROM cluster_merges WHERE from_id = ?`, id).Scan(&into) == nil {
 			return d, &MergedError{From: id, Into: into}
 		}
 		return d, fmt.Errorf("cluster %d: %w", id, ErrNotFound)
@@ -135,7 +142,7 @@ func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
 		return d, fmt.Errorf("cluster %d: %w", id, err)
 	}
 	d.FirstPublished, d.LastPublished = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, f.shingles, f.signature
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, f.shingles, f.signature
 		FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.cluster_id = ? ORDER BY a.published, a.id`, id)
 	if err != nil {
 		return d, fmt.Errorf("cluster %d members: %w", id, err)

@@ -404,6 +404,9 @@ func (a *app) showCmd() *cobra.Command {
 				if err := a.listTable([]string{"ARTICLE", "SOURCE", "PUBLISHED", "SIMILARITY", "BOILER", "TITLE"}, rows); err != nil {
 					return err
 				}
+				if len(d.Members) == 0 {
+					return nil
+				}
 				_, err = fmt.Fprintf(a.stdout, "\nRead one with `feedfold show a%d`; compare two with `feedfold explain %d %d`.\n",
 					d.Members[0].ID, d.Members[0].ID, d.Members[len(d.Members)-1].ID)
 				return err
