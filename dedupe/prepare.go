@@ -1,7 +1,5 @@
 package dedupe
 
-import "strings"
-
 // Prepared is an article as the decisions read it: its text cleaned of
 // boilerplate (with what was removed, and why), the fingerprint of what
 // is left, and the term counts of its topic.
@@ -24,11 +22,10 @@ type Prepared struct {
 // it is the story's first words.
 func (o Options) Prepare(title, source string, blocks []Block, rules *Rules, isBoilerplate func(Block) bool) Prepared {
 	known := isBoilerplate
-	if known != nil {
-		headline := strings.TrimSpace(title)
-		known = func(b Block) bool {
-			return isBoilerplate(b) && (headline == "" || !strings.EqualFold(strings.TrimSpace(b.Text), headline))
-		}
+	// The headline as a block, so it is the same line whatever its case,
+	// typography or spacing.
+	if headline := Blocks(title); known != nil && len(headline) == 1 {
+		known = func(b Block) bool { return b.Hash != headline[0].Hash && isBoilerplate(b) }
 	}
 	c := CleanBlocks(blocks, source, rules, known)
 	return Prepared{Cleaned: c, Fingerprint: o.Fingerprint(c.Text), Terms: CountTopic(title, c.Text)}

@@ -8,7 +8,7 @@ import (
 )
 
 // sameShares fails unless every article of want has the same boilerplate
-// share and the same cluster partners in got.
+// share in got.
 func sameShares(t *testing.T, got, want map[string]float64) {
 	t.Helper()
 	for u, w := range want {
