@@ -297,6 +297,10 @@ type writer struct {
 	// batch commits.
 	storyBase    map[int64]storyRow
 	storyTouched map[int64]storyRow
+	// memberBase and memberTouched are the same for each story's members
+	// as the regroup's neighbourhood reads them (see membercache.go).
+	memberBase    map[int64][]memberRow
+	memberTouched map[int64]memberEntry
 	// gen is the write generation the batch began at.
 	gen int64
 	// lines are the line counts the batch has read and changed, by
@@ -310,7 +314,7 @@ type writer struct {
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
-		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
+		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs)
 	if err != nil {
@@ -327,7 +331,7 @@ func (w *writer) useStoryCache() error {
 		return err
 	}
 	w.gen = gen
-	w.storyBase = w.store.storyCache.begin(gen)
+	w.storyBase, w.memberBase = w.store.storyCache.begin(gen)
 	return nil
 }
 
@@ -348,7 +352,7 @@ func (w *writer) commit(changed bool) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if w.storyBase != nil {
-		w.store.storyCache.commit(gen, w.storyTouched)
+		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched)
 	} else {
 		w.store.storyCache.drop()
 	}
@@ -547,6 +551,11 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		if err != nil {
 			return 0, fmt.Errorf("update: %w", err)
 		}
+		if old.published != published {
+			if err := w.articleChanged(old.id); err != nil {
+				return 0, err
+			}
+		}
 		if old.cluster.Valid {
 			if err := w.refreshCluster(old.cluster.Int64); err != nil {
 				return 0, err
@@ -676,8 +685,20 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 		return err
 	}
 	for _, m := range pl.templates[:min(len(pl.templates), maxStoredMatches)] {
-		if err := w.exec(`UPDATE articles SET filler = 1 WHERE id = ? AND filler = 0`, m.ID); err != nil {
+		var partner sql.NullInt64
+		err := w.queryRow(`UPDATE articles SET filler = 1 WHERE id = ? AND filler = 0 RETURNING cluster_id`, m.ID).Scan(&partner)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // filler already
+		}
+		if err != nil {
 			return fmt.Errorf("mark filler: %w", err)
+		}
+		if partner.Valid {
+			story, err := w.storyOf(partner.Int64)
+			if err != nil {
+				return err
+			}
+			w.membersChanged(story)
 		}
 	}
 	return w.index(id, fp.Keys)
@@ -771,6 +792,8 @@ func (w *writer) merge(from, into int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Cluster from's articles move into cluster into, and so into its story.
+	w.membersChanged(fromStory, intoStory)
 	if intoStory == 0 && fromStory != 0 {
 		// The surviving cluster is between stories (being filed again):
 		// it takes over the merged one's.

@@ -143,6 +143,9 @@ func (w *writer) refreshInPlace(id, cluster int64, prep dedupe.Prepared) (bool, 
 	if err := w.exec(`UPDATE articles SET boilerplate = ?, filler = ? WHERE id = ?`, c.Boilerplate, len(templates) > 0, id); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
 	}
+	if err := w.articleChanged(id); err != nil {
+		return false, err
+	}
 	// Its topic vector changes with its text: out of its story with the
 	// old one, back in (by finish) with the new.
 	var published int64
@@ -197,6 +200,9 @@ func (w *writer) refreshFiller(ids map[int64]bool) error {
 		err := w.exec(`UPDATE articles SET filler = EXISTS (SELECT 1 FROM matches WHERE kind = 'template' AND (article_id = ?1 OR other_id = ?1)) WHERE id = ?1`, id)
 		if err != nil {
 			return fmt.Errorf("filler mark of %d: %w", id, err)
+		}
+		if err := w.articleChanged(id); err != nil {
+			return err
 		}
 	}
 	return nil

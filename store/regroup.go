@@ -21,7 +21,7 @@ func (w *writer) regroupAround(id int64, cands []dedupe.StoryCandidate) error {
 	if err != nil {
 		return err
 	}
-	ids := []any{id}
+	ids := []int64{id}
 	total := s.articles
 	for _, c := range cands {
 		if c.ID != id {
@@ -51,37 +51,25 @@ type members struct {
 
 // neighbourhood loads the clusters of the stories ids for Regroup, in
 // cluster order; nil when they hold too many clusters or any filler.
-func (w *writer) neighbourhood(ids []any) (*members, error) {
-	q, err := w.stmt(`SELECT c.id, c.story_id, a.published, a.filler, tp.terms FROM clusters c
-		JOIN articles a ON a.cluster_id = c.id JOIN topics tp ON tp.article_id = a.id
-		WHERE c.story_id IN (` + placeholders(len(ids)) + `) ORDER BY c.id, a.id`)
+func (w *writer) neighbourhood(ids []int64) (*members, error) {
+	read, err := w.neighbourRows(ids)
 	if err != nil {
-		return nil, fmt.Errorf("story neighbourhood: %w", err)
+		return nil, err
 	}
-	rows, err := q.QueryContext(w.ctx, ids...)
-	if err != nil {
-		return nil, fmt.Errorf("story neighbourhood: %w", err)
-	}
-	defer rows.Close()
 	type row struct {
 		cluster, story, published int64
 		topic                     dedupe.Topic
 	}
-	var all []row
+	all := make([]row, 0, len(read))
 	var terms []uint64
 	clusters := 0
-	for rows.Next() {
-		var r row
-		var filler bool
-		var blob []byte
-		if err := rows.Scan(&r.cluster, &r.story, &r.published, &filler, &blob); err != nil {
-			return nil, fmt.Errorf("story neighbourhood: %w", err)
-		}
-		if filler {
+	for _, mr := range read {
+		if mr.filler {
 			return nil, nil
 		}
-		if r.topic, err = dedupe.DecodeTopic(blob); err != nil {
-			return nil, fmt.Errorf("topic of an article in cluster %d: %w", r.cluster, err)
+		r := row{cluster: mr.cluster, story: mr.story, published: mr.published}
+		if r.topic, err = dedupe.DecodeTopic(mr.topic); err != nil {
+			return nil, fmt.Errorf("topic of article %d in cluster %d: %w", mr.article, r.cluster, err)
 		}
 		if len(all) == 0 || all[len(all)-1].cluster != r.cluster {
 			if clusters++; clusters > dedupe.RegroupLimit {
@@ -92,12 +80,6 @@ func (w *writer) neighbourhood(ids []any) (*members, error) {
 		for _, p := range r.topic.Pool {
 			terms = append(terms, p.Term)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("story neighbourhood: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("story neighbourhood: %w", err)
 	}
 	// Weigh every member by the document frequencies of now, so that
 	// which of them arrived first does not change how alike they are.
@@ -182,6 +164,7 @@ func (w *writer) applyGroups(m *members, groups [][]int) error {
 			if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, s.id, m.list[i].Cluster); err != nil {
 				return fmt.Errorf("move cluster %d to story %d: %w", m.list[i].Cluster, s.id, err)
 			}
+			w.membersChanged(m.story[i], s.id)
 		}
 		if err := w.saveStory(old, s); err != nil {
 			return err

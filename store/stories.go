@@ -169,6 +169,7 @@ func (w *writer) cachedStory(id int64) (storyRow, bool) {
 // saveStory writes s and re-lists it in the index under its strongest
 // terms at its new time, replacing old's entries.
 func (w *writer) saveStory(old, s storyRow) error {
+	w.membersChanged(s.id)
 	if s.articles <= 0 {
 		if err := w.unlistStory(old); err != nil {
 			return err
@@ -279,6 +280,7 @@ func (w *writer) insertStory(published int64) (int64, error) {
 		return 0, fmt.Errorf("create story: %w", err)
 	}
 	w.storyTouched[id] = storyRow{id: id, first: published, last: published}
+	w.membersChanged(id)
 	return id, nil
 }
 
@@ -411,6 +413,8 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 	if err != nil {
 		return err
 	}
+	// The article has just joined cluster, and so its story's members.
+	w.membersChanged(story)
 	if story != 0 {
 		if err := w.joinStory(story, v, published); err != nil {
 			return err
@@ -438,6 +442,7 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, story, cluster); err != nil {
 		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
 	}
+	w.membersChanged(story)
 	if filler {
 		return nil
 	}
@@ -513,6 +518,7 @@ func (w *writer) mergeStories(from, into int64) error {
 	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE story_id = ?`, into, from); err != nil {
 		return fmt.Errorf("merge story %d into %d: %w", from, into, err)
 	}
+	w.membersChanged(from, into)
 	if err := w.saveStory(src, storyRow{id: from}); err != nil {
 		return err
 	}

@@ -33,29 +33,37 @@ type storyCache struct {
 	// used is the batch each row was last used in, for eviction.
 	used  map[int64]int64
 	batch int64
+	// members holds each story's articles as the regroup's neighbourhood
+	// reads them, under the same generation rule, and memberUsed the batch
+	// each was last used in; memberRows counts their rows.
+	members    map[int64][]memberRow
+	memberUsed map[int64]int64
+	memberRows int
 }
 
-// begin returns the stories valid at generation gen: the cache's when it
-// was filled at gen, none otherwise.
-func (c *storyCache) begin(gen int64) map[int64]storyRow {
+// begin returns the stories and their members valid at generation gen:
+// the cache's when it was filled at gen, none otherwise.
+func (c *storyCache) begin(gen int64) (map[int64]storyRow, map[int64][]memberRow) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil || c.gen != gen {
 		c.rows, c.used, c.gen = map[int64]storyRow{}, map[int64]int64{}, gen
+		c.members, c.memberUsed, c.memberRows = map[int64][]memberRow{}, map[int64]int64{}, 0
 	}
 	c.batch++
-	return c.rows
+	return c.rows, c.members
 }
 
 // commit takes in what a committed batch read and wrote (a zero id marks a
 // deleted story) and the generation the batch left the database at. The
 // batch's overlay was read against the cache, so it is consistent with it.
-func (c *storyCache) commit(gen int64, batch map[int64]storyRow) {
+func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int64]memberEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil {
 		return
 	}
+	c.commitMembers(members)
 	for id, s := range batch {
 		if s.id == 0 {
 			delete(c.rows, id)
@@ -79,12 +87,41 @@ func (c *storyCache) commit(gen int64, batch map[int64]storyRow) {
 	}
 }
 
+// commitMembers takes in the members a committed batch read, and forgets
+// those it changed; the caller holds c.mu.
+func (c *storyCache) commitMembers(batch map[int64]memberEntry) {
+	for id, e := range batch {
+		c.memberRows -= len(c.members[id])
+		delete(c.members, id)
+		delete(c.memberUsed, id)
+		if !e.stale {
+			c.members[id], c.memberUsed[id] = e.rows, c.batch
+			c.memberRows += len(e.rows)
+		}
+	}
+	if c.memberRows <= memberRowLimit {
+		return
+	}
+	// Keep what this batch used; if that alone is too much, start over.
+	for id, b := range c.memberUsed {
+		if b != c.batch {
+			c.memberRows -= len(c.members[id])
+			delete(c.members, id)
+			delete(c.memberUsed, id)
+		}
+	}
+	if c.memberRows > memberRowLimit {
+		c.members, c.memberUsed, c.memberRows = map[int64][]memberRow{}, map[int64]int64{}, 0
+	}
+}
+
 // drop forgets everything, after a batch that did not commit or a write
 // made outside the writer.
 func (c *storyCache) drop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rows, c.used = nil, nil
+	c.members, c.memberUsed, c.memberRows = nil, nil, 0
 }
 
 // readGeneration returns the database's write generation.
