@@ -90,7 +90,7 @@ func (s *Store) StoryList(ctx context.Context, f StoryFilter) ([]StoryListItem, 
 		if err != nil {
 			return nil, false, fmt.Errorf("story %d: %w", it.ID, err)
 		}
-		members, err := s.storyMembers(ctx, it.ID)
+		members, err := storyMembers(ctx, s.read, it.ID)
 		if err != nil {
 			return nil, false, err
 		}

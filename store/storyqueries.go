@@ -30,9 +30,11 @@ type storyMember struct {
 	vector  dedupe.Vector
 }
 
-// storyMembers reads the articles of story id, earliest first.
-func (s *Store) storyMembers(ctx context.Context, id int64) ([]storyMember, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.cluster_id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, tp.terms
+// storyMembers reads the articles of story id, earliest first, through q:
+// the read pool, or a read transaction for a view that must agree with
+// the story row it read first.
+func storyMembers(ctx context.Context, q queryer, id int64) ([]storyMember, error) {
+	rows, err := q.QueryContext(ctx, `SELECT a.id, a.cluster_id, a.source, a.title, a.url, a.published, a.filler, a.boilerplate, tp.terms
 		FROM clusters c JOIN articles a ON a.cluster_id = c.id JOIN topics tp ON tp.article_id = a.id
 		WHERE c.story_id = ? ORDER BY a.published, a.id`, id)
 	if err != nil {
@@ -102,7 +104,7 @@ func (s *Store) Stories(ctx context.Context, since time.Time, minSources, limit 
 			return nil, fmt.Errorf("story %d: %w", sum.ID, err)
 		}
 		centroid := story.Vector
-		members, err := s.storyMembers(ctx, sum.ID)
+		members, err := storyMembers(ctx, s.read, sum.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -143,12 +145,19 @@ type StoryArticle struct {
 	Cluster int64 `json:"cluster"`
 }
 
-// Story returns story id with its articles.
+// Story returns story id with its articles, read in one snapshot: a story
+// read while the daemon files articles would otherwise be a row of one
+// moment and members of the next, or none when it was merged between.
 func (s *Store) Story(ctx context.Context, id int64) (StoryDetail, error) {
 	var d StoryDetail
 	var first, last int64
 	var blob []byte
-	err := s.read.QueryRowContext(ctx, `SELECT id, first_published, last_published, centroid FROM stories WHERE id = ?`, id).
+	tx, err := s.read.BeginTx(ctx, nil)
+	if err != nil {
+		return d, fmt.Errorf("story %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `SELECT id, first_published, last_published, centroid FROM stories WHERE id = ?`, id).
 		Scan(&d.ID, &first, &last, &blob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, fmt.Errorf("story %d: %w", id, ErrNotFound)
@@ -161,7 +170,7 @@ func (s *Store) Story(ctx context.Context, id int64) (StoryDetail, error) {
 		return d, fmt.Errorf("story %d: %w", id, err)
 	}
 	centroid := story.Vector
-	members, err := s.storyMembers(ctx, id)
+	members, err := storyMembers(ctx, tx, id)
 	if err != nil {
 		return d, err
 	}
