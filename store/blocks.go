@@ -231,6 +231,38 @@ func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) err
 	return nil
 }
 
+// prefetchLines reads the counts of every line the batch's new articles
+// carry, a source and a few hundred lines a statement, before the first is
+// counted: read one article at a time, they cost a statement each.
+// countBlocks still reads any it finds missing (an article cleaned again in
+// the batch).
+func (w *writer) prefetchLines(preps []prepared, known map[int64][]byte) error {
+	bySource := map[int64][]uint64{}
+	var sources []int64
+	for _, p := range preps {
+		if _, exists := known[p.ident]; exists || p.clean == nil {
+			continue
+		}
+		key := sourceKey(p.item.Source)
+		if _, ok := bySource[key]; !ok {
+			sources = append(sources, key)
+		}
+		for _, b := range p.clean.Blocks {
+			bySource[key] = append(bySource[key], b.Hash)
+		}
+	}
+	const chunk = 256
+	for _, key := range sources {
+		blocks := slices.Compact(slices.Sorted(slices.Values(bySource[key])))
+		for start := 0; start < len(blocks); start += chunk {
+			if err := w.loadLines(key, blocks[start:min(start+chunk, len(blocks))]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // loadLines reads into w.lines the counts of source's blocks the batch has
 // not read yet, in one query.
 func (w *writer) loadLines(source int64, blocks []uint64) error {
