@@ -299,16 +299,20 @@ type termWeight struct {
 // strongest makes a vector of the n heaviest of all (ties to the smaller
 // term), sorted by term and at unit length. It reorders all.
 func strongest(all []termWeight, n int) Vector {
-	slices.SortFunc(all, func(a, b termWeight) int {
-		if a.w != b.w {
-			if a.w > b.w {
-				return -1
+	// All of them are kept when there are no more than n: only the order
+	// by term below matters then.
+	if len(all) > n {
+		slices.SortFunc(all, func(a, b termWeight) int {
+			if a.w != b.w {
+				if a.w > b.w {
+					return -1
+				}
+				return 1
 			}
-			return 1
-		}
-		return cmp.Compare(a.t, b.t)
-	})
-	all = all[:min(len(all), n)]
+			return cmp.Compare(a.t, b.t)
+		})
+		all = all[:n]
+	}
 	slices.SortFunc(all, func(a, b termWeight) int { return cmp.Compare(a.t, b.t) })
 	v := Vector{Terms: make([]uint64, len(all)), Weights: make([]float32, len(all))}
 	var norm float64

@@ -60,21 +60,24 @@ func (w *writer) neighbourhood(ids []int64) (*members, error) {
 		cluster, story, published int64
 		topic                     dedupe.Topic
 	}
-	all := make([]row, 0, len(read))
-	var terms []uint64
+	// Whether to regroup at all is known before any topic is decoded.
 	clusters := 0
-	for _, mr := range read {
+	for i, mr := range read {
 		if mr.filler {
 			return nil, nil
 		}
-		r := row{cluster: mr.cluster, story: mr.story, published: mr.published}
-		if r.topic, err = dedupe.DecodeTopic(mr.topic); err != nil {
-			return nil, fmt.Errorf("topic of article %d in cluster %d: %w", mr.article, r.cluster, err)
-		}
-		if len(all) == 0 || all[len(all)-1].cluster != r.cluster {
+		if i == 0 || read[i-1].cluster != mr.cluster {
 			if clusters++; clusters > dedupe.RegroupLimit {
 				return nil, nil
 			}
+		}
+	}
+	all := make([]row, 0, len(read))
+	var terms []uint64
+	for _, mr := range read {
+		r := row{cluster: mr.cluster, story: mr.story, published: mr.published}
+		if r.topic, err = dedupe.DecodeTopic(mr.topic); err != nil {
+			return nil, fmt.Errorf("topic of article %d in cluster %d: %w", mr.article, r.cluster, err)
 		}
 		all = append(all, r)
 		for _, p := range r.topic.Pool {
