@@ -115,6 +115,9 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err := w.prefetchLines(preps, known); err != nil {
 		return feeds.SinkResult{}, err
 	}
+	if err := w.prefetchDF(preps); err != nil {
+		return feeds.SinkResult{}, err
+	}
 	for i := range preps {
 		st, err := w.put(&preps[i])
 		if err != nil {

@@ -50,6 +50,20 @@ func (w *writer) lookUpDF(terms []uint64) error {
 	return nil
 }
 
+// prefetchDF looks up, 500 terms a statement, the document frequencies of
+// every term of the batch's fingerprinted articles, which vectorize would
+// otherwise look up an article at a time. The stored frequencies do not
+// change until the batch ends (flushDF), so reading them early is exact.
+func (w *writer) prefetchDF(preps []prepared) error {
+	var terms []uint64
+	for _, p := range preps {
+		if p.fp != nil {
+			terms = append(terms, p.terms.Terms.Terms()...)
+		}
+	}
+	return w.lookUpDF(terms)
+}
+
 // vectorize turns an article's term counts into its topic with the
 // document frequencies as of now, counting the article in when count is
 // set: the IDF an article sees is that of the articles before it, however
