@@ -457,7 +457,7 @@ func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 	for i, k := range keys {
 		args[i] = k
 	}
-	st, err := w.stmt(candidatesQuery(len(keys)))
+	st, err := w.stmt(sqlFor(&candidatesSQL, len(keys), candidatesQuery))
 	if err != nil {
 		return nil, err
 	}

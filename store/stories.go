@@ -337,7 +337,7 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	// One statement for all the terms, each probed on its own, newest
 	// first and bounded: a statement per term cost more in the driver
 	// than in SQLite.
-	q, err := w.stmt(storyTermsQuery(len(terms)))
+	q, err := w.stmt(sqlFor(&storyTermsSQL, len(terms), storyTermsQuery))
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}

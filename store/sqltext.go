@@ -1,0 +1,18 @@
+package store
+
+import "sync"
+
+// The probes' statements repeat one subquery per key or term, so their
+// text is a few kilobytes; built anew for every article, only to find the
+// prepared statement, it was a tenth of the writer's allocations. They are
+// built once per count and kept.
+var candidatesSQL, storyTermsSQL sync.Map // int → string
+
+// sqlFor returns build(n), from cache when it was built before.
+func sqlFor(cache *sync.Map, n int, build func(int) string) string {
+	if q, ok := cache.Load(n); ok {
+		return q.(string)
+	}
+	q, _ := cache.LoadOrStore(n, build(n))
+	return q.(string)
+}
