@@ -133,7 +133,7 @@ func Defaults() Config {
 		Watch:   WatchConfig{Settle: feeds.DefaultSettle, Rescan: feeds.DefaultRescan},
 		Dedupe:  dedupe.DefaultOptions(),
 		Stories: dedupe.DefaultStoryOptions(),
-		SQLite:  SQLiteConfig{CacheMB: 64},
+		SQLite:  SQLiteConfig{CacheMB: 32},
 	}
 }
 

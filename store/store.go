@@ -80,7 +80,7 @@ type Options struct {
 	// what a prune removed does not come back from a feed that still
 	// carries it.
 	Retention time.Duration
-	// CacheMB is the writer's page cache in MiB (0 means 64); MmapMB the
+	// CacheMB is the writer's page cache in MiB (0 means 32); MmapMB the
 	// memory map of the file in MiB, for the writer and the readers (0 is
 	// off).
 	CacheMB, MmapMB int
@@ -102,12 +102,14 @@ func dsn(p string, readOnly bool, cacheMB, mmapMB int) string {
 		q.Add("_pragma", "query_only(1)")
 		q.Add("_pragma", "cache_size(-16384)")
 	} else {
-		// 64 MiB (sqlite.cache_mb) of page cache for the one writer: with SQLite's default
-		// 2 MiB, candidate probes and index inserts spill and re-read pages
-		// through the OS on every article once the store passes a few
-		// thousand articles.
+		// 32 MiB (sqlite.cache_mb) of page cache for the one writer: with
+		// SQLite's default 2 MiB, candidate probes and index inserts spill
+		// and re-read pages through the OS on every article once the store
+		// passes a few thousand articles. 64 MiB was 4% faster at 100,000
+		// articles and cost 63 MB more peak RSS (339 against 276 MB), which
+		// the memory target could not spare.
 		if cacheMB <= 0 {
-			cacheMB = 64
+			cacheMB = 32
 		}
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheMB<<10))
 		// Takes effect only when the file is created: prune can then give
