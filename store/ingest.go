@@ -557,12 +557,14 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		if err != nil {
 			return 0, fmt.Errorf("update: %w", err)
 		}
-		if old.published != published {
-			if err := w.articleChanged(old.id); err != nil {
-				return 0, err
-			}
-		}
 		if old.cluster.Valid {
+			if old.published != published {
+				story, err := w.storyOf(old.cluster.Int64)
+				if err != nil {
+					return 0, err
+				}
+				w.membersChanged(story)
+			}
 			if err := w.refreshCluster(old.cluster.Int64); err != nil {
 				return 0, err
 			}

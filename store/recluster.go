@@ -143,11 +143,9 @@ func (w *writer) refreshInPlace(id, cluster int64, prep dedupe.Prepared) (bool, 
 	if err := w.exec(`UPDATE articles SET boilerplate = ?, filler = ? WHERE id = ?`, c.Boilerplate, len(templates) > 0, id); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
 	}
-	if err := w.articleChanged(id); err != nil {
-		return false, err
-	}
 	// Its topic vector changes with its text: out of its story with the
-	// old one, back in (by finish) with the new.
+	// old one, back in (by finish) with the new. Both mark the story's
+	// members changed, its filler mark with them.
 	var published int64
 	if err := w.queryRow(`SELECT published FROM articles WHERE id = ?`, id).Scan(&published); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
