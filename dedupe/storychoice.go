@@ -2,8 +2,6 @@ package dedupe
 
 import (
 	"cmp"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -365,82 +363,4 @@ func countShared(a, b Vector) int {
 		}
 	}
 	return shared
-}
-
-// topicMagic starts an encoded Topic, so that a vector stored before names
-// were kept (12 bytes a term, no header) still reads, as a topic without
-// names; topicMagicV1 starts one stored before its Size was kept.
-var (
-	topicMagic   = [4]byte{'T', 'p', 'c', '2'}
-	topicMagicV1 = [4]byte{'T', 'p', 'c', '1'}
-)
-
-// EncodeTopic packs a topic as the store keeps it: the magic, the term
-// counts of the vector, the names and the pool, the size, then the vector
-// and the names (12 bytes a term) and the pool (16 bytes a term).
-func EncodeTopic(t Topic) []byte {
-	v, n := EncodeVector(t.Vector), EncodeVector(t.Names)
-	out := make([]byte, 0, 20+len(v)+len(n)+16*len(t.Pool))
-	out = append(out, topicMagic[:]...)
-	for _, x := range []int{len(t.Terms), len(t.Names.Terms), len(t.Pool), t.Size} {
-		out = binary.LittleEndian.AppendUint32(out, uint32(x))
-	}
-	out = append(append(out, v...), n...)
-	for _, p := range t.Pool {
-		out = binary.LittleEndian.AppendUint64(out, p.Term)
-		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(p.Count))
-		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(p.Name))
-	}
-	return out
-}
-
-// DecodeTopic is the inverse of EncodeTopic; it also reads the forms
-// stored before: a bare vector, and a topic of vector and names alone.
-func DecodeTopic(b []byte) (Topic, error) {
-	switch {
-	case len(b) >= 8 && [4]byte(b[:4]) == topicMagicV1:
-		terms := int(binary.LittleEndian.Uint32(b[4:8]))
-		rest := b[8:]
-		if terms < 0 || 12*terms > len(rest) {
-			return Topic{}, errors.New("topic blob: term count past its end")
-		}
-		v, err := DecodeVector(rest[:12*terms])
-		if err != nil {
-			return Topic{}, err
-		}
-		n, err := DecodeVector(rest[12*terms:])
-		return Topic{Vector: v, Names: n}, err
-	case len(b) >= 20 && [4]byte(b[:4]) == topicMagic:
-	default:
-		v, err := DecodeVector(b)
-		return Topic{Vector: v}, err
-	}
-	var count [4]int
-	for i := range count {
-		count[i] = int(binary.LittleEndian.Uint32(b[4+4*i:]))
-	}
-	terms, names, pooled := count[0], count[1], count[2]
-	rest := b[20:]
-	if len(rest) != 12*(terms+names)+16*pooled {
-		return Topic{}, errors.New("topic blob: its length does not match its term counts")
-	}
-	v, err := DecodeVector(rest[:12*terms])
-	if err != nil {
-		return Topic{}, err
-	}
-	n, err := DecodeVector(rest[12*terms : 12*(terms+names)])
-	if err != nil {
-		return Topic{}, err
-	}
-	t := Topic{Vector: v, Names: n, Size: count[3]}
-	if pooled > 0 {
-		p := rest[12*(terms+names):]
-		t.Pool = make([]PoolTerm, pooled)
-		for i := range t.Pool {
-			t.Pool[i] = PoolTerm{Term: binary.LittleEndian.Uint64(p[16*i:]),
-				Count: math.Float32frombits(binary.LittleEndian.Uint32(p[16*i+8:])),
-				Name:  math.Float32frombits(binary.LittleEndian.Uint32(p[16*i+12:]))}
-		}
-	}
-	return t, nil
 }
