@@ -63,6 +63,27 @@ func TestShortTextIsNotIndexed(t *testing.T) {
 	}
 }
 
+// TestBandKeysFitIn32Bits checks what keeps the index small: every band
+// key is a 32-bit number, which the store writes in 4 bytes, and the keys
+// of one article's bands still differ from each other.
+func TestBandKeysFitIn32Bits(t *testing.T) {
+	o := dedupe.DefaultOptions()
+	fp := o.Fingerprint(strings.Join(words("harbour", 400), " "))
+	if len(fp.Keys) != o.Bands+o.LeadBands+dedupe.SkeletonBands {
+		t.Fatalf("%d keys, want %d", len(fp.Keys), o.Bands+o.LeadBands+dedupe.SkeletonBands)
+	}
+	seen := map[int64]bool{}
+	for _, k := range fp.Keys {
+		if k < math.MinInt32 || k > math.MaxInt32 {
+			t.Errorf("key %d does not fit in 32 bits", k)
+		}
+		seen[k] = true
+	}
+	if len(seen) != len(fp.Keys) {
+		t.Errorf("%d distinct keys of %d", len(seen), len(fp.Keys))
+	}
+}
+
 // words returns n distinct made-up words so that set overlaps are exact.
 func words(prefix string, n int) []string {
 	out := make([]string, n)

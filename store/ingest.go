@@ -673,8 +673,7 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error
 // vector, its story, its matches, the filler mark on its template partners,
 // and its band keys.
 func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement) error {
-	sig, lead := dedupe.EncodeSignature(fp.Signature), dedupe.EncodeSignature(fp.Lead)
-	skel, facts := dedupe.EncodeSignature(fp.Skeleton), dedupe.EncodeSignature(fp.Facts)
+	sig, lead, skel, facts := fp.EncodedSignatures()
 	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
 	if err == nil {

@@ -83,3 +83,58 @@ func TestTextAndTopicsMoveToTheirOwnTables(t *testing.T) {
 		t.Errorf("verify after the upgrade: %v %v", problems, err)
 	}
 }
+
+// TestBandKeysFoldToTheirLow32Bits builds a database at schema 11, whose
+// band keys are whole 64-bit hashes, and checks that opening it folds each
+// to the key this binary computes for the same hash (its low 32 bits,
+// sign-extended), keeping every article's keys and dropping none.
+func TestBandKeysFoldToTheirLow32Bits(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", dsn(path, false, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version > 11 {
+			break
+		}
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, m.version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := []uint64{0x123456789abcdef0, 0xfedcba9876543210, 0x7fffffff, 0x80000000, 0xffffffff80000000, 1, 0, 0xffffffffffffffff}
+	for i, h := range old {
+		if _, err := db.Exec(`INSERT INTO band_keys (key, article_id) VALUES (?, ?)`, int64(h), i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path, Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, h := range old {
+		want := int64(int32(uint32(h)))
+		var got int64
+		if err := s.read.QueryRow(`SELECT key FROM band_keys WHERE article_id = ?`, i+1).Scan(&got); err != nil || got != want {
+			t.Errorf("key %#x: folded to %d (%v), want %d", h, got, err, want)
+		}
+	}
+	var n int
+	if err := s.read.QueryRow(`SELECT COUNT(*) FROM band_keys`).Scan(&n); err != nil || n != len(old) {
+		t.Errorf("%d band keys after the upgrade (%v), want %d", n, err, len(old))
+	}
+}

@@ -65,7 +65,7 @@ func (w *writer) settle() error {
 	g.Wait()
 	for _, q := range list {
 		fp := q.prep.Fingerprint
-		if slices.Equal(dedupe.EncodeSignature(fp.Signature), q.sig) && slices.Equal(dedupe.EncodeSignature(fp.Skeleton), q.skel) {
+		if sameSignature(q.sig, fp.Signature) && sameSignature(q.skel, fp.Skeleton) {
 			continue
 		}
 		if w.recluster[q.cluster] {
@@ -468,4 +468,11 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// sameSignature reports whether a stored signature holds sig's values,
+// whichever form it was stored in; a damaged one differs.
+func sameSignature(blob []byte, sig []uint32) bool {
+	stored, err := dedupe.DecodeSignature(blob)
+	return err == nil && slices.Equal(stored, sig)
 }
