@@ -410,4 +410,3 @@ func EstimateContainment(jaccard float64, sizeA, sizeB int) float64 {
 	inter := jaccard / (1 + jaccard) * float64(sizeA+sizeB)
 	return math.Min(1, inter/float64(small))
 }
-

@@ -91,9 +91,12 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
-	bp, fs, err := s.fingerprintAll(ctx, preps, known)
+	snap, err := s.fingerprintAll(ctx, preps, known)
 	if err != nil {
 		return feeds.SinkResult{}, err
+	}
+	if s.afterFingerprint != nil {
+		s.afterFingerprint()
 	}
 
 	s.writeMu.Lock()
@@ -108,9 +111,14 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 		return feeds.SinkResult{}, err
 	}
 	defer w.closeStmts()
-	w.bp, w.foresight = bp, fs
+	w.bp, w.foresight = snap.bp, snap.fs
 	if err := w.useStoryCache(); err != nil {
 		return feeds.SinkResult{}, err
+	}
+	if w.gen != snap.gen {
+		if err := w.catchUp(preps, snap); err != nil {
+			return feeds.SinkResult{}, err
+		}
 	}
 	if err := w.prefetchLines(preps, known); err != nil {
 		return feeds.SinkResult{}, err
@@ -201,7 +209,13 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 // text is not already stored, with the boilerplate known before the batch
 // and the lines the batch foresees learning, and returns both. Items
 // whose ident known lacks are new: their lines will be counted.
-func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) (boilerplateSet, foresight, error) {
+func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) (snapshot, error) {
+	// The generation is read before the boilerplate, so that a batch
+	// committed in between shows as a change (see catchUp).
+	gen, err := readGeneration(s.read)
+	if err != nil {
+		return snapshot{}, err
+	}
 	var todo []int
 	blocks := make([][]dedupe.Block, len(preps))
 	bySource := map[int64][]uint64{}
@@ -230,7 +244,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	tallies := newLineTallies()
 	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource, tallies)
 	if err != nil {
-		return bp, foresight{}, err
+		return snapshot{}, err
 	}
 	fs := foresee(s.opts, bp, carried, tallies)
 	// Cleaning and fingerprinting read only; spread them over the cores.
@@ -248,7 +262,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		})
 	}
 	g.Wait()
-	return bp, fs, nil
+	return snapshot{gen: gen, bp: bp, fs: fs, bySource: bySource, blocks: blocks}, nil
 }
 
 func placeholders(n int) string {

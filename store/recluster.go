@@ -399,7 +399,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			break
 		}
 		last = ids[len(ids)-1]
-		bp, fs, err := s.fingerprintAll(ctx, preps, nil)
+		snap, err := s.fingerprintAll(ctx, preps, nil)
 		if err != nil {
 			return err
 		}
@@ -409,7 +409,14 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				return err
 			}
 			defer w.closeStmts()
-			w.bp, w.foresight = bp, fs
+			w.bp, w.foresight = snap.bp, snap.fs
+			if gen, err := readGeneration(tx); err != nil {
+				return err
+			} else if gen != snap.gen {
+				if err := w.catchUp(preps, snap); err != nil {
+					return err
+				}
+			}
 			for i, p := range preps {
 				fp, c, terms := *p.fp, *p.clean, p.terms
 				if w.learnedInBatch(p.item.Source, c.Blocks, true) {

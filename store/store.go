@@ -44,6 +44,9 @@ type Store struct {
 	retention time.Duration
 	// lineWindow is lineWindow but for tests.
 	lineWindow int64
+	// afterFingerprint, for tests, runs between an Ingest's fingerprinting
+	// and its transaction, where another batch may commit.
+	afterFingerprint func()
 	// clock adds up the time ingest spends in the stages `feedfold bench`
 	// reports on their own.
 	clock stageClock
