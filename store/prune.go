@@ -251,21 +251,22 @@ func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) er
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		type change struct {
-			block, source int64
-			members       []byte
+			block, source, seen int64
+			members             []byte
 		}
 		var changes []change
-		rows, err := tx.QueryContext(ctx, `SELECT block, source, members FROM block_counts WHERE learned = 0`)
+		rows, err := tx.QueryContext(ctx, `SELECT block, source, members, seen FROM block_counts WHERE learned = 0`)
 		if err != nil {
 			return fmt.Errorf("prune line counts: %w", err)
 		}
 		for rows.Next() {
 			var c change
 			var members []byte
-			if err := rows.Scan(&c.block, &c.source, &members); err != nil {
+			if err := rows.Scan(&c.block, &c.source, &members, &c.seen); err != nil {
 				rows.Close()
 				return fmt.Errorf("prune line counts: %w", err)
 			}
+			members = readMembers(members, c.seen)
 			kept := make([]byte, 0, len(members))
 			for i := 0; i+8 <= len(members); i += 8 {
 				if !removed[int64(binary.LittleEndian.Uint64(members[i:]))] {
@@ -285,7 +286,7 @@ func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) er
 				_, err = tx.ExecContext(ctx, `DELETE FROM block_counts WHERE block = ? AND source = ?`, c.block, c.source)
 			} else {
 				_, err = tx.ExecContext(ctx, `UPDATE block_counts SET members = ?, articles = ? WHERE block = ? AND source = ?`,
-					c.members, len(c.members)/8, c.block, c.source)
+					storedMembers(c.members, c.seen), len(c.members)/8, c.block, c.source)
 			}
 			if err != nil {
 				return fmt.Errorf("prune line counts: %w", err)
