@@ -63,102 +63,6 @@ type prepared struct {
 	foresaw bool
 }
 
-// Ingest stores items in one transaction and clusters the new and changed
-// ones. It implements feeds.Sink: when it returns nil, every item is
-// committed. Fingerprinting runs in parallel before the transaction opens.
-func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	if s.write == nil {
-		return feeds.SinkResult{}, errors.New("store opened read-only")
-	}
-	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(items))}
-	// at maps each prepared item back to its place in items: expired
-	// items are not prepared.
-	preps := make([]prepared, 0, len(items))
-	at := make([]int, 0, len(items))
-	for i, it := range items {
-		if s.expired(it) {
-			res.Statuses[i] = feeds.StatusExpired
-			continue
-		}
-		it.Source = strings.TrimSpace(it.Source)
-		preps = append(preps, prepared{item: it, ident: identity(it), hash: textHash(it.Text)})
-		at = append(at, i)
-	}
-	if len(preps) == 0 {
-		return res, nil
-	}
-	known, err := s.knownHashes(ctx, preps)
-	if err != nil {
-		return feeds.SinkResult{}, err
-	}
-	snap, err := s.fingerprintAll(ctx, preps, known)
-	if err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if s.afterFingerprint != nil {
-		s.afterFingerprint()
-	}
-
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	w, err := s.newWriter(ctx, tx)
-	if err != nil {
-		return feeds.SinkResult{}, err
-	}
-	defer w.closeStmts()
-	w.bp, w.foresight = snap.bp, snap.fs
-	if err := w.useStoryCache(); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if w.gen != snap.gen {
-		if err := w.catchUp(preps, snap); err != nil {
-			return feeds.SinkResult{}, err
-		}
-	}
-	if err := w.prefetchLines(preps, known); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if err := w.prefetchDF(preps); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	for i := range preps {
-		st, err := w.put(&preps[i])
-		if err != nil {
-			return feeds.SinkResult{}, fmt.Errorf("store %s article %q (guid %q, url %q): %w",
-				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
-		}
-		res.Statuses[at[i]] = st
-	}
-	w.queueUnforeseen()
-	if err := w.settle(); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if err := w.flushLines(); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if err := w.forgetLines(); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if err := w.flushDF(); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	if res.NewClusters, res.Duplicates, err = w.outcome(); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	changed := slices.ContainsFunc(res.Statuses, func(st feeds.Status) bool {
-		return st == feeds.StatusNew || st == feeds.StatusUpdated
-	})
-	if err := w.commit(changed); err != nil {
-		return feeds.SinkResult{}, err
-	}
-	return res, nil
-}
-
 // expired reports whether it was published before the retention cutoff.
 // Undated items are kept: they count as published when first seen.
 func (s *Store) expired(it feeds.Item) bool {
@@ -177,6 +81,12 @@ func (s *Store) knownHashes(ctx context.Context, preps []prepared) (map[int64][]
 
 // knownIdents returns the text hash of each stored article among idents.
 func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]byte, error) {
+	return knownIdentsIn(ctx, s.read, idents)
+}
+
+// knownIdentsIn is knownIdents read through q: inside a transaction, it
+// sees what the transaction sees.
+func knownIdentsIn(ctx context.Context, q queryer, idents []int64) (map[int64][]byte, error) {
 	known := make(map[int64][]byte)
 	const chunk = 500
 	for start := 0; start < len(idents); start += chunk {
@@ -185,7 +95,7 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 		for i, id := range part {
 			args[i] = id
 		}
-		rows, err := s.read.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
+		rows, err := q.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up known articles: %w", err)
 		}
@@ -205,6 +115,23 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 	return known, nil
 }
 
+// carriedLines counts, by {source key, block}, the new items carrying a
+// line: those of preps with blocks whose ident known lacks. Their lines are
+// the ones the batch will count.
+func carriedLines(preps []prepared, blocks [][]dedupe.Block, known map[int64][]byte) map[[2]int64]int64 {
+	carried := map[[2]int64]int64{}
+	for i := range preps {
+		if _, ok := known[preps[i].ident]; ok || blocks[i] == nil {
+			continue
+		}
+		key := sourceKey(preps[i].item.Source)
+		for _, b := range distinctBlocks(blocks[i]) {
+			carried[[2]int64{key, int64(b)}]++
+		}
+	}
+	return carried
+}
+
 // fingerprintAll cleans and fingerprints, on all cores, the items whose
 // text is not already stored, with the boilerplate known before the batch
 // and the lines the batch foresees learning, and returns both. Items
@@ -219,8 +146,6 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 	var todo []int
 	blocks := make([][]dedupe.Block, len(preps))
 	bySource := map[int64][]uint64{}
-	// carried counts, by {source key, block}, the new items carrying a line.
-	carried := map[[2]int64]int64{}
 	for i := range preps {
 		h, ok := known[preps[i].ident]
 		if ok && bytes.Equal(h, preps[i].hash) {
@@ -229,14 +154,9 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		todo = append(todo, i)
 		blocks[i] = dedupe.Blocks(preps[i].item.Text)
 		key := sourceKey(preps[i].item.Source)
-		distinct := distinctBlocks(blocks[i])
-		bySource[key] = append(bySource[key], distinct...)
-		if !ok {
-			for _, b := range distinct {
-				carried[[2]int64{key, int64(b)}]++
-			}
-		}
+		bySource[key] = append(bySource[key], distinctBlocks(blocks[i])...)
 	}
+	carried := carriedLines(preps, blocks, known)
 	for key, list := range bySource {
 		slices.Sort(list)
 		bySource[key] = slices.Compact(list)
@@ -262,7 +182,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		})
 	}
 	g.Wait()
-	return snapshot{gen: gen, bp: bp, fs: fs, bySource: bySource, blocks: blocks}, nil
+	return snapshot{gen: gen, known: known, bp: bp, fs: fs, bySource: bySource, blocks: blocks}, nil
 }
 
 func placeholders(n int) string {

@@ -409,14 +409,15 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 				return err
 			}
 			defer w.closeStmts()
-			w.bp, w.foresight = snap.bp, snap.fs
-			if gen, err := readGeneration(tx); err != nil {
+			if w.gen, err = readGeneration(tx); err != nil {
 				return err
-			} else if gen != snap.gen {
-				if err := w.catchUp(preps, snap); err != nil {
+			}
+			if w.gen != snap.gen {
+				if err := w.catchUp(preps, &snap); err != nil {
 					return err
 				}
 			}
+			w.bp, w.foresight = snap.bp, snap.fs
 			for i, p := range preps {
 				fp, c, terms := *p.fp, *p.clean, p.terms
 				if w.learnedInBatch(p.item.Source, c.Blocks, true) {

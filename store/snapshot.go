@@ -1,6 +1,10 @@
 package store
 
-import "github.com/feedfold/feedfold/dedupe"
+import (
+	"slices"
+
+	"github.com/feedfold/feedfold/dedupe"
+)
 
 // snapshot is what a batch was fingerprinted with, outside the write
 // transaction: the boilerplate known then, the lines it foresaw learning,
@@ -10,8 +14,10 @@ import "github.com/feedfold/feedfold/dedupe"
 // may have moved on.
 type snapshot struct {
 	gen int64
-	bp  boilerplateSet
-	fs  foresight
+	// known holds the text hash of the batch's items already stored.
+	known map[int64][]byte
+	bp    boilerplateSet
+	fs    foresight
 	// bySource are the batch's distinct lines by source key, and blocks
 	// each prepared item's lines (nil for those not fingerprinted).
 	bySource map[int64][]uint64
@@ -19,18 +25,32 @@ type snapshot struct {
 }
 
 // catchUp runs when the write generation moved since the batch's snapshot:
-// another batch committed in between, and may have learned boilerplate
-// the batch's articles carry. It reads the boilerplate of the batch's
-// lines again, inside the transaction, and cleans and fingerprints again
-// the articles for which a line changed sides. Without it such an article
-// kept the line in its fingerprint for good: its source's count says
-// learned, so nothing in this batch learns it again and queues the
-// article. The writer then judges with the boilerplate read now.
-func (w *writer) catchUp(preps []prepared, snap snapshot) error {
-	now, err := loadBoilerplate(w.ctx, w.tx, w.store.opts.BoilerplateSources, snap.bySource, nil)
+// another batch committed in between. It takes the snapshot again inside
+// the transaction (the articles already stored, the boilerplate of the
+// batch's lines, their counts and so the lines the batch foresees
+// learning) and cleans and fingerprints again the articles for which a
+// line changed sides; snap becomes the new snapshot. The batch then goes
+// on exactly as if it had been fingerprinted after the other one: batches
+// stored side by side end as the same batches one after the other, in the
+// order they committed. Without it, an article carrying a line the other
+// batch had just learned kept the line in its fingerprint for good: its
+// source's count said learned, so nothing in this batch learned it again
+// and queued the article.
+func (w *writer) catchUp(preps []prepared, snap *snapshot) error {
+	idents := make([]int64, len(preps))
+	for i, p := range preps {
+		idents[i] = p.ident
+	}
+	known, err := knownIdentsIn(w.ctx, w.tx, idents)
 	if err != nil {
 		return err
 	}
+	tallies := newLineTallies()
+	bp, err := loadBoilerplate(w.ctx, w.tx, w.store.opts.BoilerplateSources, snap.bySource, tallies)
+	if err != nil {
+		return err
+	}
+	fs := foresee(w.store.opts, bp, carriedLines(preps, snap.blocks, known), tallies)
 	for i := range preps {
 		p := &preps[i]
 		if !p.foresaw || snap.blocks[i] == nil {
@@ -38,20 +58,13 @@ func (w *writer) catchUp(preps []prepared, snap snapshot) error {
 		}
 		key := sourceKey(p.item.Source)
 		was := func(b dedupe.Block) bool { return snap.bp.has(key, b.Hash) || snap.fs.has(key, int64(b.Hash)) }
-		is := func(b dedupe.Block) bool { return now.has(key, b.Hash) || snap.fs.has(key, int64(b.Hash)) }
-		stale := false
-		for _, b := range snap.blocks[i] {
-			if was(b) != is(b) {
-				stale = true
-				break
-			}
-		}
-		if !stale {
+		is := func(b dedupe.Block) bool { return bp.has(key, b.Hash) || fs.has(key, int64(b.Hash)) }
+		if !slices.ContainsFunc(snap.blocks[i], func(b dedupe.Block) bool { return was(b) != is(b) }) {
 			continue
 		}
 		pr := w.store.prepare(p.item.Title, p.item.Source, snap.blocks[i], is)
 		p.clean, p.fp, p.terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
 	}
-	w.bp = now
+	snap.gen, snap.known, snap.bp, snap.fs = w.gen, known, bp, fs
 	return nil
 }

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/feedfold/feedfold/feeds"
+)
+
+// Ingest stores items in one transaction and clusters the new and changed
+// ones. It implements feeds.Sink: when it returns nil, every item is
+// committed. Fingerprinting runs in parallel before the transaction opens.
+func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
+	b, err := s.stage(ctx, items)
+	if err != nil {
+		return feeds.SinkResult{}, err
+	}
+	return b.commit(ctx)
+}
+
+// stagedBatch is a batch fingerprinted by stage and waiting for its
+// commit, with the snapshot of the store it was fingerprinted against.
+type stagedBatch struct {
+	s   *Store
+	res feeds.SinkResult
+	// at maps each prepared item back to its place in the batch: expired
+	// items are not prepared.
+	preps []prepared
+	at    []int
+	snap  snapshot
+	done  bool
+}
+
+// stage does the part of storing items that needs no write lock: it looks
+// up which are stored already, and cleans and fingerprints the rest on all
+// cores. Several batches may be staged at once (the daemon stores feeds
+// side by side); nothing is written until a batch's commit.
+func (s *Store) stage(ctx context.Context, items []feeds.Item) (*stagedBatch, error) {
+	if s.write == nil {
+		return nil, errors.New("store opened read-only")
+	}
+	b := &stagedBatch{s: s, res: feeds.SinkResult{Statuses: make([]feeds.Status, len(items))}}
+	b.preps = make([]prepared, 0, len(items))
+	b.at = make([]int, 0, len(items))
+	for i, it := range items {
+		if s.expired(it) {
+			b.res.Statuses[i] = feeds.StatusExpired
+			continue
+		}
+		it.Source = strings.TrimSpace(it.Source)
+		b.preps = append(b.preps, prepared{item: it, ident: identity(it), hash: textHash(it.Text)})
+		b.at = append(b.at, i)
+	}
+	if len(b.preps) == 0 {
+		return b, nil
+	}
+	known, err := s.knownHashes(ctx, b.preps)
+	if err != nil {
+		return nil, err
+	}
+	if b.snap, err = s.fingerprintAll(ctx, b.preps, known); err != nil {
+		return nil, err
+	}
+	if s.afterFingerprint != nil {
+		s.afterFingerprint()
+	}
+	return b, nil
+}
+
+// commit writes the staged batch in one transaction and clusters its new
+// and changed items. When another batch committed after this one was
+// staged, the writer first catches up with it (catchUp), so the outcome is
+// the one the two batches give one after the other. A batch commits once.
+func (b *stagedBatch) commit(ctx context.Context) (feeds.SinkResult, error) {
+	if b.done {
+		return feeds.SinkResult{}, errors.New("store: a staged batch committed twice")
+	}
+	b.done = true
+	s, preps, res := b.s, b.preps, b.res
+	if len(preps) == 0 {
+		return res, nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	w, err := s.newWriter(ctx, tx)
+	if err != nil {
+		return feeds.SinkResult{}, err
+	}
+	defer w.closeStmts()
+	if err := w.useStoryCache(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if w.gen != b.snap.gen {
+		if err := w.catchUp(preps, &b.snap); err != nil {
+			return feeds.SinkResult{}, err
+		}
+	}
+	w.bp, w.foresight = b.snap.bp, b.snap.fs
+	if err := w.prefetchLines(preps, b.snap.known); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if err := w.prefetchDF(preps); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	for i := range preps {
+		st, err := w.put(&preps[i])
+		if err != nil {
+			return feeds.SinkResult{}, fmt.Errorf("store %s article %q (guid %q, url %q): %w",
+				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
+		}
+		res.Statuses[b.at[i]] = st
+	}
+	w.queueUnforeseen()
+	if err := w.settle(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if err := w.flushLines(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if err := w.forgetLines(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if err := w.flushDF(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	if res.NewClusters, res.Duplicates, err = w.outcome(); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	changed := slices.ContainsFunc(res.Statuses, func(st feeds.Status) bool {
+		return st == feeds.StatusNew || st == feeds.StatusUpdated
+	})
+	if err := w.commit(changed); err != nil {
+		return feeds.SinkResult{}, err
+	}
+	return res, nil
+}
