@@ -18,28 +18,7 @@ import (
 func TestTextAndTopicsMoveToTheirOwnTables(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false, 0, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version > 8 {
-			break
-		}
-		if _, err := db.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, m.version); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := atSchema(t, path, 8)
 	text := "First paragraph of the old article.\n\nSecond paragraph, with the rest of the story in it."
 	if _, err := db.Exec(`INSERT INTO articles (ident, published, source, ingested, updated, text_hash, text)
 		VALUES (1, 1700000000, 'Old Wire', 1700000000, 1700000000, x'00', ?)`, text); err != nil {
@@ -91,28 +70,7 @@ func TestTextAndTopicsMoveToTheirOwnTables(t *testing.T) {
 func TestBandKeysFoldToTheirLow32Bits(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false, 0, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version > 11 {
-			break
-		}
-		if _, err := db.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, m.version); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := atSchema(t, path, 11)
 	old := []uint64{0x123456789abcdef0, 0xfedcba9876543210, 0x7fffffff, 0x80000000, 0xffffffff80000000, 1, 0, 0xffffffffffffffff}
 	for i, h := range old {
 		if _, err := db.Exec(`INSERT INTO band_keys (key, article_id) VALUES (?, ?)`, int64(h), i+1); err != nil {
@@ -137,4 +95,33 @@ func TestBandKeysFoldToTheirLow32Bits(t *testing.T) {
 	if err := s.read.QueryRow(`SELECT COUNT(*) FROM band_keys`).Scan(&n); err != nil || n != len(old) {
 		t.Errorf("%d band keys after the upgrade (%v), want %d", n, err, len(old))
 	}
+}
+
+// atSchema opens a new database at path with the migrations up to version
+// applied, as a binary of that schema left it.
+func atSchema(t *testing.T, path string, version int) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn(path, false, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version > version {
+			break
+		}
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, m.version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
 }

@@ -55,14 +55,6 @@ func TestBatchesFingerprintedWhileAnotherWritesCatchUp(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			teach := wireItem("y", 5, true)
-			open := func(name string) *Store {
-				s, err := Open(ctx, filepath.Join(t.TempDir(), name), Options{Dedupe: dedupe.DefaultOptions()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
 			ingest := func(s *Store, items ...feeds.Item) {
 				if _, err := s.Ingest(ctx, items); err != nil {
 					t.Error(err)
@@ -70,14 +62,14 @@ func TestBatchesFingerprintedWhileAnotherWritesCatchUp(t *testing.T) {
 			}
 
 			// One after the other: the first batch, the teacher, the late one.
-			seq := open("seq.db")
+			seq := openTemp(t)
 			ingest(seq, c.before...)
 			ingest(seq, teach)
 			ingest(seq, c.late)
 
 			// Interleaved: the late batch is fingerprinted, then waits
 			// while the teacher commits.
-			both := open("both.db")
+			both := openTemp(t)
 			ingest(both, c.before...)
 			fingerprinted, release := make(chan struct{}), make(chan struct{})
 			first := true
@@ -141,4 +133,16 @@ func lateRow(t *testing.T, s *Store, guid string) lateArticle {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// openTemp opens a store of the default options in a fresh temporary
+// folder, closed when the test ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

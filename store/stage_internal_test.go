@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
 
-	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/wiregen"
 )
@@ -33,22 +31,14 @@ func TestStagedAheadEndsAsOneAfterTheOther(t *testing.T) {
 		batches = append(batches, items[start:min(start+size, len(items))])
 	}
 
-	open := func(name string) *Store {
-		s, err := Open(ctx, filepath.Join(t.TempDir(), name), Options{Dedupe: dedupe.DefaultOptions()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	seq := open("seq.db")
+	seq := openTemp(t)
 	for _, b := range batches {
 		if _, err := seq.Ingest(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	ahead := open("ahead.db")
+	ahead := openTemp(t)
 	var staged, last *stagedBatch
 	for _, b := range append(batches, nil) {
 		var next *stagedBatch
