@@ -128,8 +128,8 @@ func FuzzDecodeTopic(f *testing.F) {
 }
 
 // FuzzDecodeSignature feeds damaged signature blobs to the decoder: an
-// error or values, never a panic, and values it reads write back raw to
-// the same values.
+// error or values, never a panic, and values it reads write back, raw and
+// in the store's form, to the same values.
 func FuzzDecodeSignature(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		sig, lead, skel, facts := DefaultOptions().Fingerprint(s + " " + s).EncodedSignatures()
@@ -145,6 +145,10 @@ func FuzzDecodeSignature(f *testing.F) {
 		again, err := DecodeSignature(EncodeSignature(got))
 		if err != nil || !slices.Equal(again, got) {
 			t.Fatalf("decoded values did not read back: %v, %v", again, err)
+		}
+		stored, _, _, _ := Fingerprint{Signature: got}.EncodedSignatures()
+		if again, err := DecodeSignature(stored); err != nil || !slices.Equal(again, got) {
+			t.Fatalf("decoded values did not read back from the store's form: %v, %v", again, err)
 		}
 	})
 }

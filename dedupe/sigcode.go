@@ -1,26 +1,37 @@
 package dedupe
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
-	"math/bits"
+	"math"
 	"slices"
 )
 
-// A signature is stored in one of two forms, told apart by their length:
+// A signature is stored in one of three forms, told apart by their length
+// and first byte:
 //   - raw: its values as little-endian uint32s, a length that is a multiple
-//     of 4;
+//     of 4. Signatures made before values were cut to 16 bits.
 //   - packed: packedMagic, the number of bins as a uvarint, zero bytes to
 //     make the whole length one more than a multiple of 4, a bit per bin
-//     for the bins a shingle fell in, then those bins' values. The other
-//     bins are densified again on reading, as oph did. Short texts leave
-//     most bins empty, and a facts signature of 20 names and numbers in 32
-//     bins leaves about half: packing them kept a fingerprint row to five
-//     in a page rather than four.
-const packedMagic = 'P'
+//     for the bins a shingle fell in, then those bins' values as uint32s.
+//     Also from before the 16-bit values.
+//   - half: halfMagic, the number of bins as a uvarint, a zero byte where
+//     needed to make the head and the bin mask together odd in length, a
+//     bit per bin for the bins a shingle fell in, then those bins' values as
+//     little-endian uint16s: an odd length, never a raw one. The form every
+//     signature made now is stored in. The bins not in the mask are
+//     densified again on reading, as oph did; a signature whose bins are not
+//     known marks them all. Short texts leave most bins empty, and a facts
+//     signature of 20 names and numbers in 32 bins leaves about half.
+const (
+	packedMagic = 'P'
+	halfMagic   = 'H'
+)
 
-// EncodeSignature packs a signature as little-endian uint32s, the raw form
-// the store keeps it in when it knows nothing of its bins.
+// EncodeSignature writes a signature in the raw form, as little-endian
+// uint32s: the form that holds any values, for tools and tests that know
+// nothing of bins. The store writes EncodedSignatures instead.
 func EncodeSignature(sig []uint32) []byte {
 	out := make([]byte, 4*len(sig))
 	for i, v := range sig {
@@ -30,43 +41,64 @@ func EncodeSignature(sig []uint32) []byte {
 }
 
 // EncodedSignatures returns the fingerprint's signature, lead, skeleton
-// and facts as the store keeps them: each in the packed form when it is
-// shorter, in the raw form otherwise and for a fingerprint read back,
-// which has forgotten its bins. Both forms decode to the same values.
+// and facts as the store keeps them: in the half form, with the bins a
+// shingle fell in when the fingerprint knows them (a fingerprint read back
+// has forgotten them). All forms decode to the same values.
 func (fp Fingerprint) EncodedSignatures() (sig, lead, skel, facts []byte) {
 	return encodeFilled(fp.Signature, fp.filled[0]), encodeFilled(fp.Lead, fp.filled[1]),
 		encodeFilled(fp.Skeleton, fp.filled[2]), encodeFilled(fp.Facts, fp.filled[3])
 }
 
-// encodeFilled writes sig packed by its filled bins when that is shorter
-// and reads back to sig, and raw otherwise.
+// encodeFilled writes sig in the half form, keeping only the filled bins
+// when it knows them and they read back to sig. A value too wide for the
+// half form (a signature from before) is written raw.
 func encodeFilled(sig []uint32, filled []byte) []byte {
-	raw := EncodeSignature(sig)
-	if len(filled) != (len(sig)+7)/8 {
-		return raw
+	if len(sig) == 0 {
+		return []byte{}
 	}
-	k := 0
-	for _, b := range filled {
-		k += bits.OnesCount8(b)
+	if slices.Max(sig) > math.MaxUint16 {
+		return EncodeSignature(sig)
 	}
-	if k == 0 {
-		return raw
+	if len(filled) != (len(sig)+7)/8 || allZero(filled) {
+		return writeHalf(sig, allBins(len(sig)))
 	}
-	head := packedHead(len(sig))
-	if len(head)+len(filled)+4*k >= len(raw) {
-		return raw
+	out := writeHalf(sig, filled)
+	// The bins were handed in by oph; a form that did not read back to the
+	// same values would lose them, so every bin is kept instead.
+	if back, err := DecodeSignature(out); err != nil || !slices.Equal(back, sig) {
+		return writeHalf(sig, allBins(len(sig)))
 	}
-	out := make([]byte, 0, len(head)+len(filled)+4*k)
-	out = append(append(out, head...), filled...)
-	for i, v := range sig {
-		if filled[i/8]&(1<<(i%8)) != 0 {
-			out = binary.LittleEndian.AppendUint32(out, v)
+	return out
+}
+
+// allBins is the bin mask of a signature whose bins are not known: every
+// value is kept.
+func allBins(size int) []byte {
+	m := make([]byte, (size+7)/8)
+	for i := range size {
+		m[i/8] |= 1 << (i % 8)
+	}
+	return m
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
 		}
 	}
-	// The bins were handed in by oph; a packed form that did not read back
-	// to the same values would lose them, so the raw form is kept instead.
-	if back, err := DecodeSignature(out); err != nil || !slices.Equal(back, sig) {
-		return raw
+	return true
+}
+
+// writeHalf writes the half form of sig with the bins of mask.
+func writeHalf(sig []uint32, mask []byte) []byte {
+	head := halfHead(len(sig))
+	out := make([]byte, 0, len(head)+len(mask)+2*len(sig))
+	out = append(append(out, head...), mask...)
+	for i, v := range sig {
+		if mask[i/8]&(1<<(i%8)) != 0 {
+			out = binary.LittleEndian.AppendUint16(out, uint16(v))
+		}
 	}
 	return out
 }
@@ -83,6 +115,17 @@ func packedHead(size int) []byte {
 	return head
 }
 
+// halfHead is the half form's magic, size and padding: padded so that the
+// head and the bin mask are odd in length, and so, with values of two
+// bytes, the whole blob.
+func halfHead(size int) []byte {
+	head := binary.AppendUvarint([]byte{halfMagic}, uint64(size))
+	if (len(head)+(size+7)/8)%2 == 0 {
+		head = append(head, 0)
+	}
+	return head
+}
+
 // errSignatureLength is returned for a blob that is neither whole uint32s
 // nor a packed signature, which means the stored row was damaged.
 var errSignatureLength = errors.New("signature blob: neither whole uint32s nor a packed signature")
@@ -90,12 +133,17 @@ var errSignatureLength = errors.New("signature blob: neither whole uint32s nor a
 // errPackedSignature is what any damage to a packed signature reads as.
 var errPackedSignature = errors.New("packed signature blob: damaged (its bin mask, size or values do not agree)")
 
+// errHalfSignature is what any damage to a half-form signature reads as.
+var errHalfSignature = errors.New("signature blob of 16-bit values: damaged (its bin mask, size or values do not agree)")
+
 // DecodeSignature is the inverse of EncodeSignature and of the packed form
 // of EncodedSignatures.
 func DecodeSignature(blob []byte) ([]uint32, error) {
 	switch {
 	case len(blob) == 0:
 		return nil, nil
+	case len(blob)%2 == 1 && blob[0] == halfMagic:
+		return decodeHalf(blob)
 	case len(blob)%4 == 1 && blob[0] == packedMagic:
 		return decodePacked(blob)
 	case len(blob)%4 != 0:
@@ -136,6 +184,39 @@ func decodePacked(blob []byte) ([]uint32, error) {
 	// Bits past the last bin, or values past the last set bit, are damage.
 	if k == 0 || 4*k != len(values) || int(size)%8 != 0 && mask[n-1]>>(size%8) != 0 {
 		return nil, errPackedSignature
+	}
+	densify(sig, filled)
+	return sig, nil
+}
+
+// decodeHalf reads the half form and densifies the bins not in its mask.
+func decodeHalf(blob []byte) ([]uint32, error) {
+	size, n := binary.Uvarint(blob[1:])
+	if n <= 0 || size == 0 || size > 1<<16 {
+		return nil, errHalfSignature
+	}
+	head := halfHead(int(size))
+	n = int(size+7) / 8
+	if len(blob) < len(head)+n || !bytes.Equal(blob[:len(head)], head) {
+		return nil, errHalfSignature
+	}
+	mask, values := blob[len(head):len(head)+n], blob[len(head)+n:]
+	sig := make([]uint32, size)
+	filled := make([]bool, size)
+	k := 0
+	for i := range sig {
+		if mask[i/8]&(1<<(i%8)) == 0 {
+			continue
+		}
+		if 2*k+2 > len(values) {
+			return nil, errHalfSignature
+		}
+		sig[i], filled[i] = uint32(binary.LittleEndian.Uint16(values[2*k:])), true
+		k++
+	}
+	// Bits past the last bin, or values past the last set bit, are damage.
+	if k == 0 || 2*k != len(values) || int(size)%8 != 0 && mask[n-1]>>(size%8) != 0 {
+		return nil, errHalfSignature
 	}
 	densify(sig, filled)
 	return sig, nil

@@ -1,6 +1,7 @@
 package dedupe_test
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"testing"
@@ -8,24 +9,25 @@ import (
 	"github.com/feedfold/feedfold/dedupe"
 )
 
-// TestPackedSignaturesReadBackTheSameValues checks the store's form of a
-// fingerprint: the bins a shingle fell in are kept and the rest densified
-// again on reading, to the same values, in fewer bytes wherever bins were
-// empty.
-func TestPackedSignaturesReadBackTheSameValues(t *testing.T) {
+// TestStoredSignaturesReadBackTheSameValues checks the store's form of a
+// fingerprint: 16-bit values, of the bins a shingle fell in only, the rest
+// densified again on reading, to the same values.
+func TestStoredSignaturesReadBackTheSameValues(t *testing.T) {
 	o := dedupe.DefaultOptions()
 	short := o.Fingerprint("Harbour cranes replaced in Valletta as the Port Authority opens the new quay to 12 ships")
 	long := o.Fingerprint(strings.Join(words("quay", 3000), " "))
 	for _, c := range []struct {
 		name string
 		fp   dedupe.Fingerprint
-		// packed says which of signature, lead, skeleton and facts must
-		// come out shorter than their raw form.
-		packed [4]bool
+		// most is the most bytes each of signature, lead, skeleton and
+		// facts may take.
+		most [4]int
 	}{
-		{"headline", short, [4]bool{true, true, true, true}},
-		// Its made-up words all mask to one skeleton token: one bin.
-		{"long text", long, [4]bool{false, false, true, false}},
+		// 20 shingles in 128 bins, the lead in 16, 8 facts in 32.
+		{"headline", short, [4]int{3 + 16 + 2*20, 3 + 2 + 2*16, 3 + 4 + 2*20, 3 + 4 + 2*8}},
+		// Every bin filled: two bytes a bin and the mask; its made-up
+		// words all mask to one skeleton token, one bin.
+		{"long text", long, [4]int{3 + 16 + 2*128, 3 + 2 + 2*16, 3 + 4 + 2, 3 + 4 + 2*32}},
 	} {
 		enc := [4][]byte{}
 		enc[0], enc[1], enc[2], enc[3] = c.fp.EncodedSignatures()
@@ -34,21 +36,36 @@ func TestPackedSignaturesReadBackTheSameValues(t *testing.T) {
 			if err != nil || !slices.Equal(back, sig) {
 				t.Fatalf("%s, signature %d: read back %v (%v), want %v", c.name, i, back, err, sig)
 			}
-			raw := len(dedupe.EncodeSignature(sig))
-			if shorter := len(enc[i]) < raw; shorter != c.packed[i] {
-				t.Errorf("%s, signature %d: %d bytes against %d raw; want packed %v", c.name, i, len(enc[i]), raw, c.packed[i])
+			if len(enc[i]) > c.most[i] {
+				t.Errorf("%s, signature %d: %d bytes, want at most %d", c.name, i, len(enc[i]), c.most[i])
 			}
-			if len(enc[i]) < raw && len(enc[i])%4 != 1 {
-				t.Errorf("%s, signature %d: packed length %d could be taken for raw", c.name, i, len(enc[i]))
+			if len(enc[i])%2 != 1 {
+				t.Errorf("%s, signature %d: length %d could be taken for raw", c.name, i, len(enc[i]))
+			}
+			if slices.Max(sig) > 0xFFFF {
+				t.Errorf("%s, signature %d: a value wider than 16 bits: %d", c.name, i, slices.Max(sig))
 			}
 		}
 	}
 
-	// A fingerprint read back from the store has forgotten its bins, and
-	// is written raw.
+	// A fingerprint read back from the store has forgotten its bins: all
+	// of them are kept, and read back the same.
 	sig, _, _, _ := dedupe.Fingerprint{Signature: short.Signature}.EncodedSignatures()
-	if !slices.Equal(sig, dedupe.EncodeSignature(short.Signature)) {
-		t.Error("a fingerprint without its bins was not written raw")
+	if back, err := dedupe.DecodeSignature(sig); err != nil || !slices.Equal(back, short.Signature) || len(sig) != 3+16+2*128 {
+		t.Errorf("a fingerprint without its bins: %d bytes, read back %v (%v)", len(sig), back, err)
+	}
+
+	// Signatures of stores from before the 16-bit values still read, and
+	// one read back from them is written in the form that holds its values.
+	wide := slices.Clone(long.Signature)
+	wide[7] = 1 << 20
+	old, _, _, _ := dedupe.Fingerprint{Signature: wide}.EncodedSignatures()
+	if back, err := dedupe.DecodeSignature(old); err != nil || !slices.Equal(back, wide) {
+		t.Errorf("a signature with 32-bit values read back %v (%v)", back, err)
+	}
+	back, err := dedupe.DecodeSignature(oldPacked([]uint32{0, 1 << 30, 0, 9}, 0b1010))
+	if err != nil || len(back) != 4 || back[1] != 1<<30 || back[3] != 9 || back[0] != back[1] && back[0] != back[3] {
+		t.Errorf("an old packed signature read back %v (%v)", back, err)
 	}
 
 	// A cut or a flipped bit of the bin mask is an error, never a panic or
@@ -57,17 +74,34 @@ func TestPackedSignaturesReadBackTheSameValues(t *testing.T) {
 	packed, _, _, _ := short.EncodedSignatures()
 	for n := 1; n < len(packed); n++ {
 		if got, err := dedupe.DecodeSignature(packed[:n]); err == nil && n%4 != 0 {
-			t.Fatalf("packed signature cut to %d of %d bytes decoded: %v", n, len(packed), got)
+			t.Fatalf("signature cut to %d of %d bytes decoded: %v", n, len(packed), got)
 		}
 	}
-	head := len(packed) - 4*countDistinctValues(short.Signature) - 16
+	head := len(packed) - 2*countDistinctValues(short.Signature) - 16
 	for bit := range 128 {
 		bad := slices.Clone(packed)
 		bad[head+bit/8] ^= 1 << (bit % 8)
 		if got, err := dedupe.DecodeSignature(bad); err == nil {
-			t.Fatalf("packed signature with bin %d flipped decoded: %v", bit, got)
+			t.Fatalf("signature with bin %d flipped decoded: %v", bit, got)
 		}
 	}
+}
+
+// oldPacked writes the packed form of 32-bit values that stores made
+// before the half form: 'P', the size, padding to one more than a multiple
+// of 4, the bin mask, then the filled bins' values.
+func oldPacked(sig []uint32, mask byte) []byte {
+	out := []byte{'P', byte(len(sig))}
+	for (len(out)+1)%4 != 1 {
+		out = append(out, 0)
+	}
+	out = append(out, mask)
+	for i, v := range sig {
+		if mask&(1<<i) != 0 {
+			out = binary.LittleEndian.AppendUint32(out, v)
+		}
+	}
+	return out
 }
 
 // countDistinctValues is the number of bins a shingle fell in, for a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,4 +125,78 @@ func atSchema(t *testing.T, path string, version int) *sql.DB {
 		}
 	}
 	return db
+}
+
+// TestWideSignaturesAreFingerprintedAgain builds a database at schema 12,
+// whose signatures hold 32-bit values and whose band keys are hashed from
+// them, and checks that opening it asks for a reindex, and that after it a
+// copy arriving anew finds the stored article: with the old values it
+// could not, since no value or key would agree.
+func TestWideSignaturesAreFingerprintedAgain(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db := atSchema(t, path, 12)
+	o := dedupe.DefaultOptions()
+	text := strings.Repeat("The harbour authority of Valletta opened the new quay to twelve ships on Monday, after three years of work. ", 6)
+	fp := o.Fingerprint(text)
+	// A binary of schema 12 kept uint32(h) of a bin's least hash; this
+	// one keeps its top 16 bits, so the old value is that and some more.
+	widen := func(sig []uint32) []uint32 {
+		out := make([]uint32, len(sig))
+		for i, v := range sig {
+			out[i] = v<<16 | 0x5a5a
+		}
+		return out
+	}
+	sig, lead, skel, facts := widen(fp.Signature), widen(fp.Lead), widen(fp.Skeleton), widen(fp.Facts)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO clusters (id, size, first_published, last_published, created) VALUES (1, 1, 1700000000, 1700000000, 1700000000)`, nil},
+		{`INSERT INTO articles (id, ident, cluster_id, published, source, ingested, updated, text_hash) VALUES (1, 1, 1, 1700000000, 'Old Wire', 1700000000, 1700000000, x'00')`, nil},
+		{`INSERT INTO article_text (article_id, text) VALUES (1, ?)`, []any{text}},
+		{`INSERT INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count) VALUES (1, ?, ?, ?, ?, ?, ?)`,
+			[]any{fp.Shingles, dedupe.EncodeSignature(sig), dedupe.EncodeSignature(lead), dedupe.EncodeSignature(skel), dedupe.EncodeSignature(facts), fp.FactCount}},
+	} {
+		if _, err := db.Exec(q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	for _, k := range o.Keys(sig, lead, skel) {
+		if _, err := db.Exec(`INSERT OR IGNORE INTO band_keys (key, article_id) VALUES (?, 1)`, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path, Options{Dedupe: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	why, err := s.NeedsReindex(ctx)
+	if err != nil || !strings.Contains(why, "16-bit") {
+		t.Fatalf("NeedsReindex after the upgrade: %q, %v; want the 16-bit values named", why, err)
+	}
+	if err := s.Reindex(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var blob []byte
+	if err := s.read.QueryRow(`SELECT signature FROM fingerprints WHERE article_id = 1`).Scan(&blob); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := dedupe.DecodeSignature(blob); err != nil || !slices.Equal(back, fp.Signature) {
+		t.Fatalf("after the reindex the signature reads %v (%v), want this binary's %v", back, err, fp.Signature)
+	}
+	if _, err := s.Ingest(ctx, []feeds.Item{{Source: "New Wire", GUID: "n1", Title: "Quay opens", Text: text}}); err != nil {
+		t.Fatal(err)
+	}
+	var clusters, size int
+	if err := s.read.QueryRow(`SELECT COUNT(*), MAX(size) FROM clusters`).Scan(&clusters, &size); err != nil || clusters != 1 || size != 2 {
+		t.Errorf("a copy after the upgrade: %d clusters, the largest of %d (%v); want one of 2", clusters, size, err)
+	}
+	if problems, err := s.Verify(ctx); err != nil || len(problems) > 0 {
+		t.Errorf("verify after the upgrade: %v %v", problems, err)
+	}
 }
