@@ -156,49 +156,28 @@ func DecodeSignature(blob []byte) ([]uint32, error) {
 	return out, nil
 }
 
-// decodePacked reads the packed form and densifies the empty bins.
+// decodePacked reads the packed form, 32-bit values behind a bin mask.
 func decodePacked(blob []byte) ([]uint32, error) {
-	size, n := binary.Uvarint(blob[1:])
-	if n <= 0 || size == 0 || size > 1<<16 {
-		return nil, errPackedSignature
-	}
-	head := packedHead(int(size))
-	n = int(size+7) / 8
-	if len(blob) < len(head)+n {
-		return nil, errPackedSignature
-	}
-	mask, values := blob[len(head):len(head)+n], blob[len(head)+n:]
-	sig := make([]uint32, size)
-	filled := make([]bool, size)
-	k := 0
-	for i := range sig {
-		if mask[i/8]&(1<<(i%8)) == 0 {
-			continue
-		}
-		if 4*k+4 > len(values) {
-			return nil, errPackedSignature
-		}
-		sig[i], filled[i] = binary.LittleEndian.Uint32(values[4*k:]), true
-		k++
-	}
-	// Bits past the last bin, or values past the last set bit, are damage.
-	if k == 0 || 4*k != len(values) || int(size)%8 != 0 && mask[n-1]>>(size%8) != 0 {
-		return nil, errPackedSignature
-	}
-	densify(sig, filled)
-	return sig, nil
+	return decodeMasked(blob, packedHead, 4, errPackedSignature)
 }
 
-// decodeHalf reads the half form and densifies the bins not in its mask.
+// decodeHalf reads the half form, 16-bit values behind a bin mask.
 func decodeHalf(blob []byte) ([]uint32, error) {
+	return decodeMasked(blob, halfHead, 2, errHalfSignature)
+}
+
+// decodeMasked reads a form made of a head, a bin mask and the filled
+// bins' values of width bytes each, and densifies the other bins. Any
+// disagreement between the head, the mask and the values is damaged.
+func decodeMasked(blob []byte, headFor func(int) []byte, width int, damaged error) ([]uint32, error) {
 	size, n := binary.Uvarint(blob[1:])
 	if n <= 0 || size == 0 || size > 1<<16 {
-		return nil, errHalfSignature
+		return nil, damaged
 	}
-	head := halfHead(int(size))
+	head := headFor(int(size))
 	n = int(size+7) / 8
 	if len(blob) < len(head)+n || !bytes.Equal(blob[:len(head)], head) {
-		return nil, errHalfSignature
+		return nil, damaged
 	}
 	mask, values := blob[len(head):len(head)+n], blob[len(head)+n:]
 	sig := make([]uint32, size)
@@ -208,15 +187,20 @@ func decodeHalf(blob []byte) ([]uint32, error) {
 		if mask[i/8]&(1<<(i%8)) == 0 {
 			continue
 		}
-		if 2*k+2 > len(values) {
-			return nil, errHalfSignature
+		if width*k+width > len(values) {
+			return nil, damaged
 		}
-		sig[i], filled[i] = uint32(binary.LittleEndian.Uint16(values[2*k:])), true
+		if width == 2 {
+			sig[i] = uint32(binary.LittleEndian.Uint16(values[2*k:]))
+		} else {
+			sig[i] = binary.LittleEndian.Uint32(values[4*k:])
+		}
+		filled[i] = true
 		k++
 	}
 	// Bits past the last bin, or values past the last set bit, are damage.
-	if k == 0 || 2*k != len(values) || int(size)%8 != 0 && mask[n-1]>>(size%8) != 0 {
-		return nil, errHalfSignature
+	if k == 0 || width*k != len(values) || int(size)%8 != 0 && mask[n-1]>>(size%8) != 0 {
+		return nil, damaged
 	}
 	densify(sig, filled)
 	return sig, nil
