@@ -59,10 +59,19 @@ func main() {
 	dir := flag.String("dir", "", "folder of a finished `feedfold bench` run")
 	threshold := flag.Float64("threshold", 0.5, "Jaccard threshold the peer tunes its bands for (feedfold's copy_jaccard)")
 	asJSON := flag.Bool("json", false, "end with the results as one JSON object on the last line")
+	probe := flag.Bool("probe", false, "instead, time the parts of feedfold's own probe on the stored index")
+	cacheMB := flag.Int("cache-mb", 32, "with --probe, the page cache in MiB (feedfold's writer: sqlite.cache_mb)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "peer: --dir is required: the folder of a `feedfold bench` run")
 		os.Exit(2)
+	}
+	if *probe {
+		if err := probeBreakdown(filepath.Join(*dir, "bench.db"), *cacheMB); err != nil {
+			fmt.Fprintln(os.Stderr, "peer:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	res, err := run(*dir, *threshold)
 	if err != nil {

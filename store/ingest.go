@@ -371,16 +371,16 @@ func (w *writer) queryRow(query string, args ...any) *sql.Row {
 const maxCandidatesPerKey = 64
 
 // candidatesQuery probes each key on its own, newest first and limited, and
-// returns the union's fingerprints with their clusters.
+// returns the union's fingerprints with their clusters, which the
+// fingerprint rows carry (migration 14) so the probe reads no article row.
 func candidatesQuery(keys int) string {
 	probe := fmt.Sprintf("SELECT article_id FROM (SELECT article_id FROM band_keys WHERE key = ? ORDER BY article_id DESC LIMIT %d)", maxCandidatesPerKey)
 	probes := make([]string, keys)
 	for i := range probes {
 		probes[i] = probe
 	}
-	return `SELECT f.article_id, a.cluster_id, f.shingles, f.signature, f.skeleton, f.facts, f.fact_count
-		FROM fingerprints f JOIN articles a ON a.id = f.article_id
-		WHERE f.article_id IN (` + strings.Join(probes, " UNION ALL ") + `)`
+	return `SELECT f.article_id, f.cluster_id, f.shingles, f.signature, f.skeleton, f.facts, f.fact_count
+		FROM fingerprints f WHERE f.article_id IN (` + strings.Join(probes, " UNION ALL ") + `)`
 }
 
 // Candidates implements dedupe.CandidateLookup inside the transaction, so an
@@ -608,8 +608,8 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error
 // and its band keys.
 func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement) error {
 	sig, lead, skel, facts := fp.EncodedSignatures()
-	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, shingles, signature, lead, skeleton, facts, fact_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, cluster_id, shingles, signature, lead, skeleton, facts, fact_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, pl.cluster, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
 	if err == nil {
 		err = w.exec(`INSERT OR REPLACE INTO topics (article_id, terms) VALUES (?, ?)`, id, dedupe.EncodeTopic(pl.topic))
 	}

@@ -200,3 +200,56 @@ func TestWideSignaturesAreFingerprintedAgain(t *testing.T) {
 		t.Errorf("verify after the upgrade: %v %v", problems, err)
 	}
 }
+
+// TestFingerprintsCarryTheirCluster builds a database at schema 13 and
+// checks that opening it copies each article's cluster beside its
+// fingerprint, that the copy follows a change of cluster made by any
+// statement, and that verify reports a copy out of step.
+func TestFingerprintsCarryTheirCluster(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db := atSchema(t, path, 13)
+	for _, q := range []string{
+		`INSERT INTO clusters (id, size, first_published, last_published, created) VALUES (7, 1, 1700000000, 1700000000, 1700000000), (8, 0, 1700000000, 1700000000, 1700000000)`,
+		`INSERT INTO articles (id, ident, cluster_id, published, source, ingested, updated, text_hash) VALUES (1, 1, 7, 1700000000, 'Old Wire', 1700000000, 1700000000, x'00')`,
+		`INSERT INTO fingerprints (article_id, shingles, signature, lead) VALUES (1, 0, x'', x'')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path, Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	carried := func() int64 {
+		t.Helper()
+		var c sql.NullInt64
+		if err := s.read.QueryRow(`SELECT cluster_id FROM fingerprints WHERE article_id = 1`).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c.Int64
+	}
+	if got := carried(); got != 7 {
+		t.Fatalf("after the upgrade the fingerprint carries cluster %d, want 7", got)
+	}
+	if _, err := s.write.Exec(`UPDATE articles SET cluster_id = 8 WHERE cluster_id = 7`); err != nil {
+		t.Fatal(err)
+	}
+	if got := carried(); got != 8 {
+		t.Fatalf("after a merge's statement the fingerprint carries cluster %d, want 8", got)
+	}
+	if _, err := s.write.Exec(`UPDATE fingerprints SET cluster_id = 7`); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, "fingerprints out of their cluster") }) {
+		t.Errorf("verify with a fingerprint out of step: %v; want it named", problems)
+	}
+}

@@ -10,20 +10,21 @@ import (
 // a query counting what breaks it. They are the store's promise after any
 // crash: a transaction either happened whole or not at all.
 var invariants = map[string]string{
-	"articles without a cluster":       `SELECT COUNT(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL`,
-	"clusters without articles":        `SELECT COUNT(*) FROM clusters c WHERE NOT EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id)`,
-	"clusters with a wrong size":       `SELECT COUNT(*) FROM clusters c WHERE size != (SELECT COUNT(*) FROM articles WHERE cluster_id = c.id)`,
-	"clusters with a wrong time range": `SELECT COUNT(*) FROM clusters c WHERE first_published != (SELECT MIN(published) FROM articles WHERE cluster_id = c.id) OR last_published != (SELECT MAX(published) FROM articles WHERE cluster_id = c.id)`,
-	"articles without a fingerprint":   `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints WHERE article_id = a.id)`,
-	"articles without text":            `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_text WHERE article_id = a.id)`,
-	"text of missing articles":         `SELECT COUNT(*) FROM article_text t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
-	"articles without a topic":         `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM topics WHERE article_id = a.id)`,
-	"topics of missing articles":       `SELECT COUNT(*) FROM topics t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
-	"fingerprints of missing articles": `SELECT COUNT(*) FROM fingerprints f WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = f.article_id)`,
-	"band keys of missing articles":    `SELECT COUNT(*) FROM band_keys b WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = b.article_id)`,
-	"matches of missing articles":      `SELECT COUNT(*) FROM matches m WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = m.article_id) OR NOT EXISTS (SELECT 1 FROM articles WHERE id = m.other_id)`,
-	"copies in different clusters":     `SELECT COUNT(*) FROM matches m JOIN articles a ON a.id = m.article_id JOIN articles b ON b.id = m.other_id WHERE m.kind = 'copy' AND a.cluster_id != b.cluster_id`,
-	"filler marks out of step":         `SELECT COUNT(*) FROM articles a WHERE filler != EXISTS (SELECT 1 FROM matches m WHERE m.kind = 'template' AND (m.article_id = a.id OR m.other_id = a.id))`,
+	"articles without a cluster":        `SELECT COUNT(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL`,
+	"clusters without articles":         `SELECT COUNT(*) FROM clusters c WHERE NOT EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id)`,
+	"clusters with a wrong size":        `SELECT COUNT(*) FROM clusters c WHERE size != (SELECT COUNT(*) FROM articles WHERE cluster_id = c.id)`,
+	"clusters with a wrong time range":  `SELECT COUNT(*) FROM clusters c WHERE first_published != (SELECT MIN(published) FROM articles WHERE cluster_id = c.id) OR last_published != (SELECT MAX(published) FROM articles WHERE cluster_id = c.id)`,
+	"articles without a fingerprint":    `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints WHERE article_id = a.id)`,
+	"articles without text":             `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_text WHERE article_id = a.id)`,
+	"text of missing articles":          `SELECT COUNT(*) FROM article_text t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
+	"articles without a topic":          `SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM topics WHERE article_id = a.id)`,
+	"topics of missing articles":        `SELECT COUNT(*) FROM topics t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
+	"fingerprints of missing articles":  `SELECT COUNT(*) FROM fingerprints f WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = f.article_id)`,
+	"fingerprints out of their cluster": `SELECT COUNT(*) FROM fingerprints f JOIN articles a ON a.id = f.article_id WHERE f.cluster_id IS NOT a.cluster_id`,
+	"band keys of missing articles":     `SELECT COUNT(*) FROM band_keys b WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = b.article_id)`,
+	"matches of missing articles":       `SELECT COUNT(*) FROM matches m WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = m.article_id) OR NOT EXISTS (SELECT 1 FROM articles WHERE id = m.other_id)`,
+	"copies in different clusters":      `SELECT COUNT(*) FROM matches m JOIN articles a ON a.id = m.article_id JOIN articles b ON b.id = m.other_id WHERE m.kind = 'copy' AND a.cluster_id != b.cluster_id`,
+	"filler marks out of step":          `SELECT COUNT(*) FROM articles a WHERE filler != EXISTS (SELECT 1 FROM matches m WHERE m.kind = 'template' AND (m.article_id = a.id OR m.other_id = a.id))`,
 }
 
 // storyInvariants hold when stories are switched on.
