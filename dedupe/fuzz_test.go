@@ -146,6 +146,19 @@ func FuzzDecodeSignature(f *testing.F) {
 		if err != nil || !slices.Equal(again, got) {
 			t.Fatalf("decoded values did not read back: %v, %v", again, err)
 		}
+		// Narrowing keeps the top 16 bits of a 32-bit form's values and
+		// leaves the half form as it is.
+		if narrow, err := NarrowSignature(b); err != nil {
+			t.Fatalf("a signature that decodes did not narrow: %v", err)
+		} else if back, err := DecodeSignature(narrow); err != nil || len(back) != len(got) {
+			t.Fatalf("a narrowed signature did not read back: %v", err)
+		} else if len(b)%2 == 0 || b[0] != halfMagic {
+			for i := range got {
+				if back[i] != got[i]>>valueShift {
+					t.Fatalf("bin %d narrowed to %d from %d", i, back[i], got[i])
+				}
+			}
+		}
 		stored, _, _, _ := Fingerprint{Signature: got}.EncodedSignatures()
 		if again, err := DecodeSignature(stored); err != nil || !slices.Equal(again, got) {
 			t.Fatalf("decoded values did not read back from the store's form: %v, %v", again, err)

@@ -158,26 +158,29 @@ func DecodeSignature(blob []byte) ([]uint32, error) {
 
 // decodePacked reads the packed form, 32-bit values behind a bin mask.
 func decodePacked(blob []byte) ([]uint32, error) {
-	return decodeMasked(blob, packedHead, 4, errPackedSignature)
+	sig, _, err := decodeMasked(blob, packedHead, 4, errPackedSignature)
+	return sig, err
 }
 
 // decodeHalf reads the half form, 16-bit values behind a bin mask.
 func decodeHalf(blob []byte) ([]uint32, error) {
-	return decodeMasked(blob, halfHead, 2, errHalfSignature)
+	sig, _, err := decodeMasked(blob, halfHead, 2, errHalfSignature)
+	return sig, err
 }
 
 // decodeMasked reads a form made of a head, a bin mask and the filled
-// bins' values of width bytes each, and densifies the other bins. Any
-// disagreement between the head, the mask and the values is damaged.
-func decodeMasked(blob []byte, headFor func(int) []byte, width int, damaged error) ([]uint32, error) {
+// bins' values of width bytes each, and densifies the other bins; it also
+// returns the mask. Any disagreement between the head, the mask and the
+// values is damaged.
+func decodeMasked(blob []byte, headFor func(int) []byte, width int, damaged error) ([]uint32, []byte, error) {
 	size, n := binary.Uvarint(blob[1:])
 	if n <= 0 || size == 0 || size > 1<<16 {
-		return nil, damaged
+		return nil, nil, damaged
 	}
 	head := headFor(int(size))
 	n = int(size+7) / 8
 	if len(blob) < len(head)+n || !bytes.Equal(blob[:len(head)], head) {
-		return nil, damaged
+		return nil, nil, damaged
 	}
 	mask, values := blob[len(head):len(head)+n], blob[len(head)+n:]
 	sig := make([]uint32, size)
@@ -188,7 +191,7 @@ func decodeMasked(blob []byte, headFor func(int) []byte, width int, damaged erro
 			continue
 		}
 		if width*k+width > len(values) {
-			return nil, damaged
+			return nil, nil, damaged
 		}
 		if width == 2 {
 			sig[i] = uint32(binary.LittleEndian.Uint16(values[2*k:]))
@@ -200,10 +203,42 @@ func decodeMasked(blob []byte, headFor func(int) []byte, width int, damaged erro
 	}
 	// Bits past the last bin, or values past the last set bit, are damage.
 	if k == 0 || width*k != len(values) || int(size)%8 != 0 && mask[n-1]>>(size%8) != 0 {
-		return nil, damaged
+		return nil, nil, damaged
 	}
 	densify(sig, filled)
-	return sig, nil
+	return sig, mask, nil
+}
+
+// NarrowSignature rewrites a stored signature of 32-bit values, in either
+// form older versions wrote, as this version would have made it: the top
+// 16 bits of each value, in the half form. Taking the top bits commutes
+// with taking a bin's least hash and with densification, so the result is
+// exactly what fingerprinting the same text gives now, and a store can be
+// brought up to date without fingerprinting its articles again. A
+// signature already in the half form, or empty, comes back unchanged.
+func NarrowSignature(blob []byte) ([]byte, error) {
+	var sig []uint32
+	var mask []byte
+	var err error
+	switch {
+	case len(blob) == 0:
+		return []byte{}, nil
+	case len(blob)%2 == 1 && blob[0] == halfMagic:
+		_, err = DecodeSignature(blob)
+		return blob, err
+	case len(blob)%4 == 1 && blob[0] == packedMagic:
+		sig, mask, err = decodeMasked(blob, packedHead, 4, errPackedSignature)
+	default:
+		sig, err = DecodeSignature(blob)
+		mask = allBins(len(sig))
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range sig {
+		sig[i] >>= valueShift
+	}
+	return writeHalf(sig, mask), nil
 }
 
 // binMask is filled as a bit per bin, the first bin in the lowest bit.

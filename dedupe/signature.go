@@ -310,11 +310,20 @@ func mix64(x uint64) uint64 {
 // much to an estimated Jaccard: nothing a threshold notices. It halves the
 // stored fingerprint, the largest part of the index.
 func oph(hashes []uint64, size int) ([]uint32, []byte) {
+	return ophKeeping(hashes, size, valueShift)
+}
+
+// valueShift is how many low bits of a bin's 32-bit least hash oph drops.
+// Versions before schema 13 dropped none (NarrowSignature converts).
+const valueShift = 16
+
+// ophKeeping is oph keeping each bin's least hash shifted right by shift.
+func ophKeeping(hashes []uint64, size int, shift uint) ([]uint32, []byte) {
 	sig := make([]uint32, size)
 	filled := make([]bool, size)
 	for _, h := range hashes {
 		bin, _ := bits.Mul64(h, uint64(size))
-		v := uint32(h) >> 16
+		v := uint32(h) >> shift
 		if !filled[bin] || v < sig[bin] {
 			sig[bin] = v
 			filled[bin] = true

@@ -271,6 +271,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
+		if step := goSteps[m.version]; step != nil {
+			if err := step(s, ctx, tx); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied) VALUES (?, ?)`, m.version, s.now().Unix()); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}

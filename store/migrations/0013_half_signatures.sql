@@ -1,6 +1,6 @@
--- Signatures keep 16 bits of each bin's minimum (oph in
--- dedupe/signature.go), which halves the stored fingerprint. Values stored
--- before hold 32 bits and never equal the new ones, and band keys are
--- hashed from the values, so stored articles are fingerprinted again once.
-INSERT OR REPLACE INTO meta (key, value)
-    SELECT 'reindex', 'schema 13 keeps 16-bit signature values' WHERE EXISTS (SELECT 1 FROM articles);
+-- Signatures keep the top 16 bits of each bin's least hash (oph in
+-- dedupe/signature.go), which halves the stored fingerprint. Taking the top
+-- bits commutes with taking the least, so the stored 32-bit signatures are
+-- narrowed in place, exactly, and the band keys hashed again from the new
+-- values: Go work, done by narrowSignatures in store/narrow.go right after
+-- this file, in the same transaction. No article is fingerprinted again.
