@@ -127,8 +127,8 @@ func halfHead(size int) []byte {
 }
 
 // errSignatureLength is returned for a blob that is neither whole uint32s
-// nor a packed signature, which means the stored row was damaged.
-var errSignatureLength = errors.New("signature blob: neither whole uint32s nor a packed signature")
+// nor one of the masked forms, which means the stored row was damaged.
+var errSignatureLength = errors.New("signature blob: neither whole uint32s nor a signature behind a bin mask")
 
 // errPackedSignature is what any damage to a packed signature reads as.
 var errPackedSignature = errors.New("packed signature blob: damaged (its bin mask, size or values do not agree)")
@@ -136,8 +136,8 @@ var errPackedSignature = errors.New("packed signature blob: damaged (its bin mas
 // errHalfSignature is what any damage to a half-form signature reads as.
 var errHalfSignature = errors.New("signature blob of 16-bit values: damaged (its bin mask, size or values do not agree)")
 
-// DecodeSignature is the inverse of EncodeSignature and of the packed form
-// of EncodedSignatures.
+// DecodeSignature is the inverse of EncodeSignature and of
+// EncodedSignatures, and reads the packed form older versions wrote.
 func DecodeSignature(blob []byte) ([]uint32, error) {
 	switch {
 	case len(blob) == 0:
