@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,22 +32,24 @@ func probeBreakdown(path string, cacheMB int) error {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	o := dedupe.DefaultOptions()
-	rows, err := db.Query(`SELECT signature, lead, skeleton FROM fingerprints WHERE shingles >= ? ORDER BY article_id DESC LIMIT ?`, o.MinShingles, probeSample)
+	rows, err := db.Query(`SELECT article_id, signature, lead, skeleton FROM fingerprints WHERE shingles >= ? ORDER BY article_id DESC LIMIT ?`, o.MinShingles, probeSample)
 	if err != nil {
 		return fmt.Errorf("read signatures from %s: %w", path, err)
 	}
 	var keysets [][]any
 	for rows.Next() {
+		var id int64
 		var s, l, k []byte
-		if err := rows.Scan(&s, &l, &k); err != nil {
+		if err := rows.Scan(&id, &s, &l, &k); err != nil {
 			rows.Close()
-			return err
+			return fmt.Errorf("read signatures from %s: %w", path, err)
 		}
 		ds, e1 := dedupe.DecodeSignature(s)
 		dl, e2 := dedupe.DecodeSignature(l)
 		dk, e3 := dedupe.DecodeSignature(k)
-		if e1 != nil || e2 != nil || e3 != nil {
-			continue
+		if err := errors.Join(e1, e2, e3); err != nil {
+			rows.Close()
+			return fmt.Errorf("%s, article %d: %w", path, id, err)
 		}
 		args := []any{}
 		for _, key := range o.Keys(ds, dl, dk) {
