@@ -243,14 +243,6 @@ type writer struct {
 	memberTouched map[int64]memberEntry
 	// gen is the write generation the batch began at.
 	gen int64
-	// keys is the key filter valid for this batch, nil when the probe
-	// seeks every key (see keyfilter.go); indexed says the batch wrote
-	// band keys, which must move the generation on even when no item
-	// changed, or another process's filter would miss them.
-	keys    *bloom
-	indexed bool
-	// probeKeys is reused by Candidates for the keys the filter lets by.
-	probeKeys []int64
 	// lines are the line counts the batch has read and changed, by
 	// {block, source key}; flushLines writes them.
 	lines map[[2]int64]*lineCount
@@ -283,21 +275,12 @@ func (w *writer) useStoryCache() error {
 	return nil
 }
 
-// useKeyFilter lets the writer's probes skip the keys the key filter knows
-// are absent, once useStoryCache has read the generation; articles is how
-// many the batch will probe.
-func (w *writer) useKeyFilter(articles int) error {
-	f, err := w.store.keyFilter.begin(w, w.gen, articles)
-	w.keys = f
-	return err
-}
-
 // commit bumps the write generation when the batch changed anything and
 // commits, then hands the stories the batch touched to the cache; a batch
 // whose commit fails leaves the cache dropped.
 func (w *writer) commit(changed bool) error {
 	gen := w.gen
-	if changed || w.indexed {
+	if changed {
 		var err error
 		if gen, err = bumpGeneration(w.tx); err != nil {
 			w.store.storyCache.drop()
@@ -308,7 +291,6 @@ func (w *writer) commit(changed bool) error {
 		w.store.storyCache.drop()
 		return fmt.Errorf("commit: %w", err)
 	}
-	w.store.keyFilter.commit(w.keys, gen)
 	if w.storyBase != nil {
 		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched)
 	} else {
@@ -405,23 +387,6 @@ func candidatesQuery(keys int) string {
 // article sees the ones stored earlier in the same batch.
 func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 	defer w.store.clock.indexQuery.since(time.Now())
-	if w.keys != nil {
-		w.probeKeys = w.probeKeys[:0]
-		for _, k := range keys {
-			if w.keys.mayHave(k) {
-				w.probeKeys = append(w.probeKeys, k)
-			}
-		}
-		if checkCaches && len(w.probeKeys) < len(keys) {
-			if err := w.checkKeyFilter(keys); err != nil {
-				return nil, err
-			}
-		}
-		keys = w.probeKeys
-		if len(keys) == 0 {
-			return nil, nil
-		}
-	}
 	args := make([]any, len(keys))
 	for i, k := range keys {
 		args[i] = k
@@ -851,24 +816,6 @@ func (w *writer) index(id int64, keys []int64) error {
 	q := `INSERT OR IGNORE INTO band_keys (key, article_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(keys)), ",")
 	if err := w.exec(q, args...); err != nil {
 		return fmt.Errorf("index: %w", err)
-	}
-	w.indexed = true
-	if w.keys == nil {
-		return nil
-	}
-	for _, k := range keys {
-		w.keys.add(k)
-	}
-	if w.keys.full() {
-		// Rebuilt from the table, which now holds these keys too, at
-		// twice the size: the rebuilds cost a scan of the index each time
-		// it doubles.
-		f, err := loadBloom(w, 2*w.keys.capacity)
-		if err != nil {
-			return err
-		}
-		w.store.keyFilter.replace(w.keys, f)
-		w.keys = f
 	}
 	return nil
 }

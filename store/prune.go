@@ -41,8 +41,6 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 	res.BytesBefore = s.fileBytes()
 	s.storyCache.drop()
 	defer s.storyCache.drop()
-	s.keyFilter.drop()
-	defer s.keyFilter.drop()
 	removed := map[int64]bool{}
 	for {
 		var n, clusters, stories int

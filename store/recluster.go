@@ -362,8 +362,6 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	// the generation, in any other process.
 	s.storyCache.drop()
 	defer s.storyCache.drop()
-	s.keyFilter.drop()
-	defer s.keyFilter.drop()
 	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range reset {
 			if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -98,9 +98,6 @@ func (b *stagedBatch) commit(ctx context.Context) (feeds.SinkResult, error) {
 	if err := w.useStoryCache(); err != nil {
 		return feeds.SinkResult{}, err
 	}
-	if err := w.useKeyFilter(len(preps)); err != nil {
-		return feeds.SinkResult{}, err
-	}
 	if w.gen != b.snap.gen {
 		if err := w.catchUp(preps, &b.snap); err != nil {
 			return feeds.SinkResult{}, err

@@ -52,8 +52,6 @@ type Store struct {
 	clock stageClock
 	// storyCache keeps decoded stories between ingest batches.
 	storyCache storyCache
-	// keyFilter lets the LSH probe skip band keys that are not stored.
-	keyFilter keyFilter
 	// writeMu serializes this process's ingest batches from their first
 	// statement to the story cache taking in what they did: SQLite lets one
 	// writer in at a time anyway, but the cache is handed over after the
