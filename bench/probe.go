@@ -57,7 +57,11 @@ func probeBreakdown(path string, cacheMB int) error {
 		}
 		keysets = append(keysets, args)
 	}
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		return fmt.Errorf("read signatures from %s: %w", path, err)
+	}
 	if len(keysets) == 0 {
 		return fmt.Errorf("%s: no article long enough to be indexed", path)
 	}
