@@ -8,11 +8,12 @@
 //
 // The peer is given what suits it: every signature added, one Index call,
 // then every query. feedfold's index works online, each article queried
-// and then inserted inside its batch's transaction, on disk, and probes 48
-// band keys (32 on the full signature, 8 on the lead, 8 on the skeleton)
-// where the peer probes its own band count on the full signature only. The
-// ratio is therefore the price of persistence and of online use, not of a
-// like-for-like algorithm.
+// and then inserted inside its batch's transaction, its keys in memory and
+// its candidates' signatures read from disk, and probes 48 band keys (32 on
+// the full signature, 8 on the lead, 8 on the skeleton) where the peer
+// probes its own band count on the full signature only. The ratio is
+// therefore the price of online use and of reading the candidates from the
+// store, not of a like-for-like algorithm.
 package main
 
 import (

@@ -68,6 +68,11 @@ type Options struct {
 	// boilerplate for it to count as boilerplate everywhere: "Share this
 	// article" need not be learned again at every site.
 	BoilerplateSources int `yaml:"boilerplate_sources"`
+	// MatchWindow is how many of the newest articles, by arrival, a new
+	// article is checked against for copies. Copies arrive close in time,
+	// and the window bounds the band index, which is kept in memory at
+	// about 400 bytes an article, however large the store grows.
+	MatchWindow int `yaml:"match_window"`
 }
 
 // The sizes of the skeleton and facts signatures. They are fixed rather
@@ -77,6 +82,10 @@ const (
 	SkeletonBands = 8
 	FactsSize     = 32
 )
+
+// DefaultMatchWindow is the match window feedfold ships with: about a
+// week of a thousand busy feeds, in some 40 MB.
+const DefaultMatchWindow = 100_000
 
 // DefaultOptions returns the settings feedfold ships with.
 func DefaultOptions() Options {
@@ -97,6 +106,7 @@ func DefaultOptions() Options {
 		TemplateFacts:         0.3,
 		BoilerplateArticles:   3,
 		BoilerplateSources:    2,
+		MatchWindow:           DefaultMatchWindow,
 	}
 }
 
@@ -116,6 +126,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("lead_bands %d: must be at least 1 and divide lead_size %d", o.LeadBands, o.LeadSize)
 	case o.LeadSize > 0 && o.LeadShingles < 1:
 		return fmt.Errorf("lead_shingles %d: want at least 1", o.LeadShingles)
+	case o.MatchWindow < 1000:
+		return fmt.Errorf("match_window %d: want at least 1000 articles", o.MatchWindow)
 	case o.MinShingles < 1:
 		return fmt.Errorf("min_shingles %d: want at least 1", o.MinShingles)
 	case !(o.CopyJaccard > 0 && o.CopyJaccard <= 1):
@@ -392,8 +404,9 @@ func appendBandKeys(dst []int64, sig []uint32, bands int, kind uint64) []int64 {
 }
 
 // bandKey keeps the low 32 bits of a band's hash, as a signed number: the
-// store writes such a key in 4 bytes instead of 8, which made the band-key
-// index a fifth smaller. The price is chance collisions: at a million
+// store keeps such a key in 4 bytes instead of 8, which made the band-key
+// index a fifth smaller when it was a table, and lets the in-memory one
+// hold a key and its article in 8 bytes. The price is chance collisions: at a million
 // articles of 48 keys, a probe of 48 keys meets about half an unrelated
 // article, whose signature the candidate check then turns away.
 // Migration 0012 folds the keys of older stores the same way.

@@ -89,11 +89,13 @@ func (r *DropReport) Add(o DropReport) {
 }
 
 // batchItems is how many items go to the Sink in one transaction. Each
-// commit rewrites every index page its inserts touched, and band keys land
-// on random pages, so larger batches share pages: ingesting 10,000 articles
-// into a 100,000-article store wrote 9.9 GB with 512 and 3.0 GB with 2048,
-// and ran 24% faster. A crash redoes at most one batch.
-const batchItems = 2048
+// commit rewrites every index page its inserts touched, so larger batches
+// share pages: when band keys were stored on random pages, ingesting 10,000
+// articles into a 100,000-article store wrote 9.9 GB with 512 and 3.0 GB
+// with 2048. With the band index in memory, 1024 ran as fast as 2048 and
+// holds half as much on the heap (a batch and the next one staged), which
+// the memory target needs. A crash redoes at most one batch.
+const batchItems = 1024
 
 // dropFile is a file found in a drop folder, with the folder it belongs to.
 type dropFile struct {

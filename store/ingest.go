@@ -243,6 +243,8 @@ type writer struct {
 	memberTouched map[int64]memberEntry
 	// gen is the write generation the batch began at.
 	gen int64
+	// keys is the batch's view of the band index, opened on first use.
+	keys *keyTx
 	// lines are the line counts the batch has read and changed, by
 	// {block, source key}; flushLines writes them.
 	lines map[[2]int64]*lineCount
@@ -255,8 +257,9 @@ func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0)
-		FROM clusters`).Scan(&w.firstCluster, &w.docs)
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0),
+		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0)
+		FROM clusters`).Scan(&w.firstCluster, &w.docs, &w.gen)
 	if err != nil {
 		return nil, fmt.Errorf("begin batch: %w", err)
 	}
@@ -291,12 +294,20 @@ func (w *writer) commit(changed bool) error {
 		w.store.storyCache.drop()
 		return fmt.Errorf("commit: %w", err)
 	}
+	w.commitKeys(gen)
 	if w.storyBase != nil {
 		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched)
 	} else {
 		w.store.storyCache.drop()
 	}
 	return nil
+}
+
+// commitKeys hands the batch's index changes to the index once the batch
+// has committed at generation gen.
+func (w *writer) commitKeys(gen int64) {
+	defer w.store.clock.indexInsert.add(time.Now())
+	w.keys.commit(gen)
 }
 
 // outcome counts, at the end of a batch, the clusters it created that
@@ -370,28 +381,36 @@ func (w *writer) queryRow(query string, args ...any) *sql.Row {
 // time, so the newest are the ones worth checking.
 const maxCandidatesPerKey = 64
 
-// candidatesQuery probes each key on its own, newest first and limited, and
-// returns the union's fingerprints with their clusters, which the
-// fingerprint rows carry (migration 14) so the probe reads no article row.
-func candidatesQuery(keys int) string {
-	probe := fmt.Sprintf("SELECT article_id FROM (SELECT article_id FROM band_keys WHERE key = ? ORDER BY article_id DESC LIMIT %d)", maxCandidatesPerKey)
-	probes := make([]string, keys)
-	for i := range probes {
-		probes[i] = probe
-	}
+// candidatesQuery reads n candidates' fingerprints with their clusters,
+// which the fingerprint rows carry (migration 14) so the probe reads no
+// article row.
+func candidatesQuery(n int) string {
 	return `SELECT f.article_id, f.cluster_id, f.shingles, f.signature, f.skeleton, f.facts, f.fact_count
-		FROM fingerprints f WHERE f.article_id IN (` + strings.Join(probes, " UNION ALL ") + `)`
+		FROM fingerprints f WHERE f.article_id IN (` + placeholders(n) + `) ORDER BY f.article_id`
+}
+
+// keyView returns the batch's view of the band index, opening it on first
+// use.
+func (w *writer) keyView() *keyTx {
+	if w.keys == nil {
+		w.keys = w.store.keys.begin(w.gen, w.opts.MatchWindow)
+	}
+	return w.keys
 }
 
 // Candidates implements dedupe.CandidateLookup inside the transaction, so an
 // article sees the ones stored earlier in the same batch.
 func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 	defer w.store.clock.indexQuery.since(time.Now())
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
+	ids, err := w.keyView().candidates(w.ctx, w.store.read, w.opts, keys, maxCandidatesPerKey)
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
-	st, err := w.stmt(sqlFor(&candidatesSQL, len(keys), candidatesQuery))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	st, err := w.stmt(sqlFor(&candidatesSQL, len(ids), candidatesQuery))
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +419,7 @@ func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []dedupe.Candidate
+	out := make([]dedupe.Candidate, 0, len(ids))
 	for rows.Next() {
 		var c dedupe.Candidate
 		var cluster sql.NullInt64
@@ -803,29 +822,21 @@ func (w *writer) refreshCluster(id int64) error {
 	return nil
 }
 
-// index writes an article's band keys in one statement.
+// index puts an article's band keys in the batch's view of the index;
+// one without keys still moves the match window on.
 func (w *writer) index(id int64, keys []int64) error {
-	if len(keys) == 0 {
-		return nil
+	if len(keys) > 0 {
+		defer w.store.clock.indexInsert.since(time.Now())
 	}
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k, id)
-	}
-	defer w.store.clock.indexInsert.since(time.Now())
-	q := `INSERT OR IGNORE INTO band_keys (key, article_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(keys)), ",")
-	if err := w.exec(q, args...); err != nil {
+	if err := w.keyView().add(id, keys); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
 }
 
-// unindex takes article id's band keys out of the index.
+// unindex takes article id's band keys out of the batch's view of the
+// index.
 func (w *writer) unindex(id int64, keys []int64) error {
-	for _, k := range keys {
-		if err := w.exec(`DELETE FROM band_keys WHERE key = ?1 AND article_id = ?2`, k, id); err != nil {
-			return fmt.Errorf("unindex article %d: %w", id, err)
-		}
-	}
+	w.keyView().remove(id, keys)
 	return nil
 }

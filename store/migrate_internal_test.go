@@ -208,20 +208,12 @@ func TestWideSignaturesAreNarrowedInPlace(t *testing.T) {
 		if got := storedSignature(t, s); !slices.Equal(got, fp.Signature) {
 			t.Fatalf("after the upgrade the signature reads %v, want this binary's %v", got, fp.Signature)
 		}
-		var keys []int64
-		rows, err := s.read.Query(`SELECT key FROM band_keys WHERE article_id = 1 ORDER BY key`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var k int64
-			rows.Scan(&k)
-			keys = append(keys, k)
-		}
-		rows.Close()
-		want := slices.Compact(slices.Sorted(slices.Values(fp.Keys)))
-		if !slices.Equal(keys, want) {
-			t.Fatalf("after the upgrade the band keys are %v, want this binary's %v", keys, want)
+		// The band index is no table any more (migration 15): it is built in
+		// memory from the narrowed signatures, and the copy below finds the
+		// old article through it.
+		var tables int
+		if err := s.read.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'band_keys'`).Scan(&tables); err != nil || tables != 0 {
+			t.Fatalf("band_keys after the upgrade: %d tables, %v; want it dropped", tables, err)
 		}
 		if _, err := s.Ingest(ctx, []feeds.Item{{Source: "New Wire", GUID: "n1", Title: "Quay opens", Text: text}}); err != nil {
 			t.Fatal(err)

@@ -238,7 +238,6 @@ type Stats struct {
 	LargestSize   int   `json:"largest_cluster"`
 	Stories       int   `json:"stories"`
 	MultiStories  int   `json:"stories_with_several_clusters"`
-	BandKeys      int   `json:"band_keys"`
 	Feeds         int   `json:"feeds"`
 	DatabaseBytes int64 `json:"database_bytes"`
 	// Tables is the space each table and index takes, largest first: what
@@ -258,10 +257,9 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT COALESCE(MAX(size), 0) FROM clusters),
 		(SELECT COUNT(*) FROM stories),
 		(SELECT COUNT(*) FROM (SELECT story_id FROM clusters WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) >= 2)),
-		(SELECT COUNT(*) FROM band_keys),
 		(SELECT COUNT(*) FROM feed_state),
 		(SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())`).
-		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.Stories, &st.MultiStories, &st.BandKeys, &st.Feeds, &st.DatabaseBytes)
+		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.Stories, &st.MultiStories, &st.Feeds, &st.DatabaseBytes)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}

@@ -354,7 +354,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	reset := []string{
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
-		`DELETE FROM band_keys`, `DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
+		`DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
 		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
 		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
@@ -362,17 +362,22 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	// the generation, in any other process.
 	s.storyCache.drop()
 	defer s.storyCache.drop()
+	var gen int64
 	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range reset {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
 		}
-		_, err := bumpGeneration(tx)
+		var err error
+		gen, err = bumpGeneration(tx)
 		return err
 	}); err != nil {
 		return fmt.Errorf("reindex: reset: %w", err)
 	}
+	// No article is filed any more, so none may be a candidate until it is
+	// filed again, in order, as when the articles first came in.
+	s.keys.startEmpty(gen)
 	done := 0
 	for last := int64(0); ; {
 		rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.title, t.text, a.published FROM articles a JOIN article_text t ON t.article_id = a.id
@@ -403,11 +408,13 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		if err != nil {
 			return err
 		}
+		var bw *writer
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			w, err := s.newWriter(ctx, tx)
 			if err != nil {
 				return err
 			}
+			bw = w
 			defer w.closeStmts()
 			if w.gen, err = readGeneration(tx); err != nil {
 				return err
@@ -443,14 +450,16 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			if err := w.flushLines(); err != nil {
 				return err
 			}
-			if _, err := bumpGeneration(tx); err != nil {
+			if gen, err = bumpGeneration(tx); err != nil {
 				return err
 			}
 			return w.flushDF()
 		})
 		if err != nil {
+			s.keys.drop()
 			return fmt.Errorf("reindex articles after %d: %w", ids[0]-1, err)
 		}
+		bw.commitKeys(gen)
 		done += len(ids)
 		if progress != nil {
 			progress(done, total)

@@ -52,6 +52,8 @@ type Store struct {
 	clock stageClock
 	// storyCache keeps decoded stories between ingest batches.
 	storyCache storyCache
+	// keys is the band index, in memory (keyindex.go).
+	keys keyIndex
 	// writeMu serializes this process's ingest batches from their first
 	// statement to the story cache taking in what they did: SQLite lets one
 	// writer in at a time anyway, but the cache is handed over after the

@@ -384,16 +384,15 @@ func TestSpaceSplitsIndexFromArticles(t *testing.T) {
 		got[ts.Name] = ts
 	}
 	// 120 articles of about 400 words hold more than 120 × 2 KB of text,
-	// which has a table of its own,
-	// and every article has 48 band keys.
+	// which has a table of its own; the fingerprints are index.
 	if a := got["article_text"]; a.Index || a.Bytes < 120*2000 {
 		t.Errorf("article_text: %+v, want at least 240 kB, not counted as index", a)
 	}
 	if a := got["articles"]; a.Index || a.Bytes == 0 {
 		t.Errorf("articles: %+v, want not counted as index", a)
 	}
-	if b := got["band_keys"]; !b.Index || b.Bytes == 0 {
-		t.Errorf("band_keys: %+v, want counted as index", b)
+	if f := got["fingerprints"]; !f.Index || f.Bytes == 0 {
+		t.Errorf("fingerprints: %+v, want counted as index", f)
 	}
 }
 

@@ -11,10 +11,12 @@ import (
 // and story filing, whose cost must stay flat as the store grows.
 type Timings struct {
 	// IndexQuery is the time spent probing band keys for candidates and
-	// reading the candidates' signatures; IndexQueries counts the probes.
+	// reading the candidates' signatures, building the in-memory index
+	// included; IndexQueries counts the probes.
 	IndexQuery   time.Duration
 	IndexQueries int64
-	// IndexInsert is the time spent writing band keys; IndexInserts
+	// IndexInsert is the time spent adding band keys to a batch's view of
+	// the index and handing them to the index at commit; IndexInserts
 	// counts the articles whose keys were written.
 	IndexInsert  time.Duration
 	IndexInserts int64
@@ -40,6 +42,11 @@ type stageClock struct {
 
 type stageTotal struct {
 	total, count atomic.Int64
+}
+
+// add adds the time from start to now without counting a call.
+func (t *stageTotal) add(start time.Time) {
+	t.total.Add(int64(time.Since(start)))
 }
 
 // since adds the time from start to now; deferred with time.Now() as its

@@ -21,7 +21,6 @@ var invariants = map[string]string{
 	"topics of missing articles":        `SELECT COUNT(*) FROM topics t WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = t.article_id)`,
 	"fingerprints of missing articles":  `SELECT COUNT(*) FROM fingerprints f WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = f.article_id)`,
 	"fingerprints out of their cluster": `SELECT COUNT(*) FROM fingerprints f JOIN articles a ON a.id = f.article_id WHERE f.cluster_id IS NOT a.cluster_id`,
-	"band keys of missing articles":     `SELECT COUNT(*) FROM band_keys b WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = b.article_id)`,
 	"matches of missing articles":       `SELECT COUNT(*) FROM matches m WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = m.article_id) OR NOT EXISTS (SELECT 1 FROM articles WHERE id = m.other_id)`,
 	"copies in different clusters":      `SELECT COUNT(*) FROM matches m JOIN articles a ON a.id = m.article_id JOIN articles b ON b.id = m.other_id WHERE m.kind = 'copy' AND a.cluster_id != b.cluster_id`,
 	"filler marks out of step":          `SELECT COUNT(*) FROM articles a WHERE filler != EXISTS (SELECT 1 FROM matches m WHERE m.kind = 'template' AND (m.article_id = a.id OR m.other_id = a.id))`,

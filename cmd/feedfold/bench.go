@@ -97,8 +97,8 @@ func printBench(w io.Writer, r bench.Result) error {
 		{"peak RSS", fmt.Sprintf("%.0f MB", r.PeakRSSMB), "whole run"},
 		{"database", fmt.Sprintf("%.0f bytes/article", r.DBBytesPerArticle), ""},
 		{"index", fmt.Sprintf("%.0f bytes/article", r.IndexBytesPerArticle), "every table and index but the articles"},
-		{"LSH probe", fmt.Sprintf("%.1f s", r.IndexQuerySeconds), "band-key lookups and candidate reads"},
-		{"LSH insert", fmt.Sprintf("%.1f s", r.IndexInsertSeconds), "band-key writes"},
+		{"LSH probe", fmt.Sprintf("%.1f s", r.IndexQuerySeconds), "band-key lookups in memory and candidate reads"},
+		{"LSH insert", fmt.Sprintf("%.1f s", r.IndexInsertSeconds), "band keys into the index in memory"},
 		{"stories", fmt.Sprintf("%.1f s", r.StoriesSeconds), "filing articles in stories"},
 	}
 	for _, name := range []string{"stories", "clusters", "show"} {

@@ -43,7 +43,7 @@ func TestBenchShort(t *testing.T) {
 	if st.Articles != 400 || st.Clusters < 78 || st.Clusters > 90 {
 		t.Errorf("stored %d articles in %d clusters, want 400 in about 80", st.Articles, st.Clusters)
 	}
-	for _, want := range []string{"ingest", "floor", "peak RSS", "feedfold stories", "feedfold show", "band_keys"} {
+	for _, want := range []string{"ingest", "floor", "peak RSS", "feedfold stories", "feedfold show", "fingerprints"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
