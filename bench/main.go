@@ -80,7 +80,7 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("%d signatures of %s\n", res.Signatures, *dir)
-	fmt.Printf("%-34s %8.2f s (insert %.2f s, query %.2f s)\n", "feedfold, SQLite on disk, online:",
+	fmt.Printf("%-34s %8.2f s (insert %.2f s, query %.2f s)\n", "feedfold, online, candidates on disk:",
 		res.OursSeconds, res.OursInsertSeconds, res.OursQuerySeconds)
 	fmt.Printf("%-34s %8.2f s (insert+index %.2f s, query %.2f s; k=%d l=%d; %.1f candidates/query; heap %.0f MB)\n",
 		"ekzhu/minhash-lsh, in memory:", res.PeerSeconds, res.PeerInsertSeconds, res.PeerQuerySeconds, res.PeerK, res.PeerL, res.PeerCandidates, res.PeerHeapMB)

@@ -13,8 +13,8 @@ import (
 
 // keyIndex is the LSH band index: which articles carry each band key. It is
 // kept in memory and never written to the database, because probing 48
-// keys through SQLite's B-tree was most of what an article cost once the
-// store grew (docs/benchmarks.md). The stored signatures are its source of
+// keys through SQLite's B-tree, and writing them, was the part of an
+// article's cost that grew with the store (docs/benchmarks.md). The stored signatures are its source of
 // truth: a process builds it from them the first time it probes, and again
 // whenever another process or a prune has written since.
 //
