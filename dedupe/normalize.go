@@ -8,6 +8,7 @@
 package dedupe
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -58,8 +59,17 @@ func Normalize(text string) string {
 		b.WriteRune(unicode.ToLower(foldRune(r)))
 	}
 	// Lower-casing can leave characters that now compose ("y" and a
-	// combining ring): normalize again, so Normalize is idempotent.
-	return nfkc(b.String())
+	// combining ring), and normalizing can bring a capital back ("ϓ",
+	// left alone beside a byte that is not UTF-8 until that byte became
+	// U+FFFD, turns into "Ύ"): normalize and fold again until neither
+	// changes anything, so Normalize is idempotent. Real text settles in
+	// one round.
+	fold := func(r rune) rune { return unicode.ToLower(foldRune(r)) }
+	out := nfkc(b.String())
+	for round := 0; round < 4 && strings.ContainsFunc(out, func(r rune) bool { return fold(r) != r }); round++ {
+		out = nfkc(strings.Map(fold, out))
+	}
+	return out
 }
 
 func nfkc(text string) string {
@@ -112,9 +122,14 @@ func scanTokens(text string, emit func(tok []byte, kind tokenKind)) {
 		}
 		// Lower-casing can make a normalized token unnormalized: "Y" and a
 		// combining ring stay apart under NFKC, "y" and the ring compose.
-		// Normalizing again keeps a token what tokenizing it again gives.
-		if wide && !norm.NFKC.IsNormal(buf) {
+		// And normalizing can bring a capital back: beside a byte that is
+		// not UTF-8 the text's NFKC leaves "ϓ" alone, and the token's
+		// turns it into "Ύ". Normalizing and lower-casing until neither
+		// changes anything keeps a token what tokenizing it again gives;
+		// real text settles in one round.
+		for round := 0; wide && round < 4 && !norm.NFKC.IsNormal(buf); round++ {
 			buf = norm.NFKC.Append(buf[:0:0], buf...)
+			buf = bytes.ToLower(buf)
 		}
 		kind := plainToken
 		switch {
