@@ -36,7 +36,7 @@ const defaultMemoryLimit = 130 << 20
 // takes at its fullest (store.IndexBytes): it lives on the heap for the
 // whole run and is never garbage, so without the room the collector would
 // run ever more often as it filled. At 100,000 articles that made ingest a
-// sixth slower and story filing half again as slow. A limit set with
+// third slower and story filing half again as slow. A limit set with
 // GOMEMLIMIT, or none, is left alone.
 func makeRoomForIndex(cfg *config.Config) {
 	if debug.SetMemoryLimit(-1) == defaultMemoryLimit {
