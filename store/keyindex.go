@@ -248,15 +248,15 @@ func (x *keyIndex) apply(t *keyTx, gen int64) {
 			}
 		}
 		if len(sh.recent) >= recentLimit {
-			x.merge(sh, floor)
+			sh.merge(floor)
 		}
 	}
 	x.gen = gen
 }
 
-// merge sorts a shard's tail into its sorted part, dropping entries that
-// fell out of the window or were removed; the caller holds x.mu.
-func (x *keyIndex) merge(sh *keyShard, floor int64) {
+// merge sorts the shard's tail into its sorted part, dropping entries that
+// fell out of the window or were removed; the caller holds the index's mu.
+func (sh *keyShard) merge(floor int64) {
 	// Both the sorted part and its gone entries are in order: one pass
 	// drops them.
 	sorted, g := sh.sorted[:0], 0

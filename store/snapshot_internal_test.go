@@ -149,20 +149,10 @@ func openTemp(t *testing.T) *Store {
 // batches left it, without building it anew.
 func indexedKeys(t *testing.T, s *Store, id int64) int {
 	t.Helper()
-	x := &s.keys
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.built {
-		t.Fatal("the band index is not built after ingest")
-	}
 	n := 0
-	for i := range x.shards {
-		for _, part := range [][]uint64{x.shards[i].sorted, x.shards[i].recent} {
-			for _, e := range part {
-				if !x.shards[i].isGone(e) && int64(uint32(e)) == id {
-					n++
-				}
-			}
+	for _, e := range liveEntries(t, &s.keys, int64(s.opts.MatchWindow)) {
+		if int64(uint32(e)) == id {
+			n++
 		}
 	}
 	return n
