@@ -15,14 +15,15 @@ import (
 // probes for: the ones a new copy is likeliest to meet.
 const probeSample = 3000
 
-// probeBreakdown times the two parts of feedfold's LSH probe on a finished
+// probeBreakdown times the parts of feedfold's LSH probe on a finished
 // bench store, each the median of three passes after a warm-up pass, for
 // the band keys of the newest articles: the key lookups in memory (48
 // keys, each its 64 newest, in a Go map standing in for the store's band
-// index, which this module cannot reach), and the
-// candidates' fingerprint rows read after them, which carry their cluster
-// (migration 14). It says where the probe's time goes without profiling a
-// whole run.
+// index, which this module cannot reach); the candidates' fingerprint
+// rows read after them, which carry their cluster (migration 14); and the
+// probe as feedfold makes it, through dedupe's Match, which reads the
+// rows only of the candidates whose sketches may match. It says where the
+// probe's time goes without profiling a whole run.
 func probeBreakdown(path string, cacheMB int) error {
 	db, err := sql.Open("sqlite", fmt.Sprintf("file:%s?mode=ro&_pragma=cache_size(-%d)", path, cacheMB<<10))
 	if err != nil {
@@ -40,6 +41,8 @@ func probeBreakdown(path string, cacheMB int) error {
 	}
 	index := map[int64][]int64{}
 	var keysets [][]int64
+	var fps []dedupe.Fingerprint
+	sketches := map[int64]dedupe.Sketch{}
 	for rows.Next() {
 		var id int64
 		var s, l, k []byte
@@ -59,6 +62,8 @@ func probeBreakdown(path string, cacheMB int) error {
 			index[key] = append(index[key], id)
 		}
 		keysets = append(keysets, keys)
+		fps = append(fps, dedupe.Fingerprint{Shingles: o.MinShingles, Signature: ds, Skeleton: dk, Keys: keys})
+		sketches[id] = dedupe.NewSketch(ds, dk)
 	}
 	err = rows.Err()
 	rows.Close()
@@ -69,6 +74,7 @@ func probeBreakdown(path string, cacheMB int) error {
 		return fmt.Errorf("%s: no article long enough to be indexed", path)
 	}
 	keysets = keysets[max(0, len(keysets)-probeSample):]
+	fps = fps[max(0, len(fps)-probeSample):]
 	lookup := func(keys []int64) []any {
 		var ids []int64
 		for _, k := range keys {
@@ -109,15 +115,39 @@ func probeBreakdown(path string, cacheMB int) error {
 		}
 		return n, rows.Close()
 	}
+	// matched reads the rows Match asks for: those of the candidates its
+	// sketches do not rule out.
+	matched := func(fp dedupe.Fingerprint) (int, error) {
+		n := 0
+		_, _, err := o.Match(fp, lookupFunc(func(keys []int64, skip func(dedupe.Sketch) bool) ([]dedupe.Candidate, error) {
+			args := slices.DeleteFunc(lookup(keys), func(id any) bool { return skip(sketches[id.(int64)]) })
+			if len(args) == 0 {
+				return nil, nil
+			}
+			var err error
+			n, err = read(args)
+			return nil, err
+		}))
+		return n, err
+	}
 	parts := []struct {
-		name string
-		rows bool
-	}{{"key lookups in memory", false}, {"+ fingerprint rows: the probe", true}}
+		name  string
+		rows  bool
+		match bool
+	}{{"key lookups in memory", false, false}, {"+ every candidate's row", true, false}, {"+ rows past the sketches: the probe", true, true}}
 	fmt.Printf("the probe, for the %d newest indexed articles, %d MiB page cache (median of 3 passes after a warm-up):\n", len(keysets), cacheMB)
 	for _, p := range parts {
 		pass := func() (time.Duration, int, error) {
 			start, found := time.Now(), 0
-			for _, keys := range keysets {
+			for i, keys := range keysets {
+				if p.match {
+					n, err := matched(fps[i])
+					if err != nil {
+						return 0, 0, err
+					}
+					found += n
+					continue
+				}
 				args := lookup(keys)
 				if !p.rows || len(args) == 0 {
 					found += len(args)
@@ -147,4 +177,11 @@ func probeBreakdown(path string, cacheMB int) error {
 		fmt.Printf("  %-34s %7.1f µs a probe, %.1f rows\n", p.name, float64(times[1].Nanoseconds())/1e3/float64(len(keysets)), float64(found)/float64(len(keysets)))
 	}
 	return nil
+}
+
+// lookupFunc makes a function a dedupe.CandidateLookup.
+type lookupFunc func(keys []int64, skip func(dedupe.Sketch) bool) ([]dedupe.Candidate, error)
+
+func (f lookupFunc) Candidates(keys []int64, skip func(dedupe.Sketch) bool) ([]dedupe.Candidate, error) {
+	return f(keys, skip)
 }

@@ -158,14 +158,16 @@ func (m *memIndex) find(i int) int {
 	return i
 }
 
-func (m *memIndex) Candidates(keys []int64) ([]dedupe.Candidate, error) {
+func (m *memIndex) Candidates(keys []int64, skip func(dedupe.Sketch) bool) ([]dedupe.Candidate, error) {
 	seen := map[int]bool{}
 	var out []dedupe.Candidate
 	for _, k := range keys {
 		for _, id := range m.byKey[k] {
 			if !seen[id] {
 				seen[id] = true
-				out = append(out, dedupe.Candidate{ID: int64(id), Cluster: int64(m.find(id)), Fingerprint: m.fps[id]})
+				if fp := m.fps[id]; !skip(dedupe.NewSketch(fp.Signature, fp.Skeleton)) {
+					out = append(out, dedupe.Candidate{ID: int64(id), Cluster: int64(m.find(id)), Fingerprint: fp})
+				}
 			}
 		}
 	}

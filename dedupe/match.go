@@ -17,9 +17,11 @@ type Candidate struct {
 }
 
 // CandidateLookup finds the stored articles indexed under any of keys. The
-// store implements it with an index probe; dedupe never sees SQL.
+// store implements it with an index probe; dedupe never sees SQL. A lookup
+// that holds stored articles' sketches may leave out those for which skip
+// says true: they cannot match, so reading them would be wasted.
 type CandidateLookup interface {
-	Candidates(keys []int64) ([]Candidate, error)
+	Candidates(keys []int64, skip func(Sketch) bool) ([]Candidate, error)
 }
 
 // Kind is what a comparison found two articles to be.
@@ -148,7 +150,7 @@ func (o Options) Match(fp Fingerprint, lookup CandidateLookup) (copies, template
 	if len(fp.Keys) == 0 {
 		return nil, nil, nil
 	}
-	cands, err := lookup.Candidates(fp.Keys)
+	cands, err := lookup.Candidates(fp.Keys, func(s Sketch) bool { return o.cannotMatch(fp, s) })
 	if err != nil {
 		return nil, nil, fmt.Errorf("look up candidates: %w", err)
 	}

@@ -400,9 +400,9 @@ func (w *writer) keyView() *keyTx {
 
 // Candidates implements dedupe.CandidateLookup inside the transaction, so an
 // article sees the ones stored earlier in the same batch.
-func (w *writer) Candidates(keys []int64) ([]dedupe.Candidate, error) {
+func (w *writer) Candidates(keys []int64, skip func(dedupe.Sketch) bool) ([]dedupe.Candidate, error) {
 	defer w.store.clock.indexQuery.since(time.Now())
-	ids, err := w.keyView().candidates(w.ctx, w.store.read, w.opts, keys, maxCandidatesPerKey)
+	ids, err := w.keyView().candidates(w.ctx, w.store.read, w.opts, keys, maxCandidatesPerKey, skip)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -661,7 +661,7 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 			w.membersChanged(story)
 		}
 	}
-	return w.index(id, fp.Keys)
+	return w.index(id, fp)
 }
 
 // detach takes an article out of the index, its matches and its cluster,
@@ -822,13 +822,15 @@ func (w *writer) refreshCluster(id int64) error {
 	return nil
 }
 
-// index puts an article's band keys in the batch's view of the index;
-// one without keys still moves the match window on.
-func (w *writer) index(id int64, keys []int64) error {
-	if len(keys) > 0 {
+// index puts an article's band keys and sketch in the batch's view of the
+// index; one without keys still moves the match window on.
+func (w *writer) index(id int64, fp dedupe.Fingerprint) error {
+	var sketch dedupe.Sketch
+	if len(fp.Keys) > 0 {
 		defer w.store.clock.indexInsert.since(time.Now())
+		sketch = dedupe.NewSketch(fp.Signature, fp.Skeleton)
 	}
-	if err := w.keyView().add(id, keys); err != nil {
+	if err := w.keyView().add(id, fp.Keys, sketch); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil

@@ -64,7 +64,7 @@ func TestHotKeysAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.closeStmts()
-	cands, err := w.Candidates(fp.Keys)
+	cands, err := w.Candidates(fp.Keys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,9 @@ type keyIndex struct {
 	// reaches back MatchWindow ids from it.
 	newest int64
 	shards [keyShards]keyShard
+	// sketches are the window's articles' sketches, which let a probe
+	// pass over candidates that cannot match unread.
+	sketches sketchRing
 }
 
 const (
@@ -64,10 +67,10 @@ func (sh *keyShard) isGone(e uint64) bool {
 
 // IndexBytes is what the band index takes in memory at its fullest, with
 // o's match window and bands: 8 bytes a key, plus a tenth for the shards'
-// tails and their growth.
+// tails and their growth, and a sketch an article.
 func IndexBytes(o dedupe.Options) int64 {
 	keys := int64(o.Bands + o.LeadBands + dedupe.SkeletonBands)
-	return int64(o.MatchWindow) * keys * 8 * 11 / 10
+	return int64(o.MatchWindow) * (keys*8*11/10 + int64(sketchBytes(o.SignatureSize)))
 }
 
 func keyEntry(key uint32, id uint32) uint64 { return uint64(key)<<32 | uint64(id) }
@@ -87,6 +90,7 @@ func (x *keyIndex) reset(built bool, gen int64) {
 	for i := range x.shards {
 		x.shards[i] = keyShard{}
 	}
+	x.sketches = sketchRing{}
 }
 
 // startEmpty marks the index as holding what the database holds at gen,
@@ -101,7 +105,7 @@ func (x *keyIndex) startEmpty(gen int64) {
 func (x *keyIndex) begin(gen int64, window int) *keyTx {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	t := &keyTx{index: x, gen: gen, window: int64(window), adds: map[uint32][]uint32{}, removed: map[uint64]struct{}{}}
+	t := &keyTx{index: x, gen: gen, window: int64(window), adds: map[uint32][]uint32{}, removed: map[uint64]struct{}{}, sketches: map[uint32]dedupe.Sketch{}}
 	t.loaded = x.built && x.gen == gen
 	return t
 }
@@ -158,6 +162,7 @@ func (x *keyIndex) load(ctx context.Context, db *sql.DB, o dedupe.Options, gen i
 			sh := &x.shards[shardOf(uint32(key))]
 			sh.sorted = append(sh.sorted, keyEntry(uint32(key), uint32(id)))
 		}
+		x.sketches.put(uint32(id), dedupe.NewSketch(s, k), int(window))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("build the band index: %w", err)
@@ -231,6 +236,9 @@ func (x *keyIndex) apply(t *keyTx, gen int64) {
 				sh.gone = slices.Insert(sh.gone, i, e)
 			}
 		}
+	}
+	for id, s := range t.sketches {
+		x.sketches.put(id, s, int(t.window))
 	}
 	x.newest = max(x.newest, t.newest)
 	floor := x.newest - t.window
@@ -310,14 +318,21 @@ type keyTx struct {
 	// out, whether the index or the batch had them.
 	adds    map[uint32][]uint32
 	removed map[uint64]struct{}
+	// sketches are the sketches of the articles the batch indexed, and an
+	// empty one (unknown) for those it took out.
+	sketches map[uint32]dedupe.Sketch
 }
 
-// add indexes article id under keys.
-func (t *keyTx) add(id int64, keys []int64) error {
+// add indexes article id under keys, with its sketch (which may be empty,
+// and then is unknown).
+func (t *keyTx) add(id int64, keys []int64, sketch dedupe.Sketch) error {
 	if id > math.MaxUint32 {
 		return fmt.Errorf("article id %d is beyond the band index's 32-bit ids", id)
 	}
 	t.newest = max(t.newest, id)
+	if len(keys) > 0 {
+		t.sketches[uint32(id)] = sketch
+	}
 	for _, k := range keys {
 		key := uint32(k)
 		delete(t.removed, keyEntry(key, uint32(id)))
@@ -330,6 +345,7 @@ func (t *keyTx) add(id int64, keys []int64) error {
 
 // remove takes article id out from under keys.
 func (t *keyTx) remove(id int64, keys []int64) {
+	t.sketches[uint32(id)] = dedupe.Sketch{}
 	for _, k := range keys {
 		key := uint32(k)
 		if ids := t.adds[key]; len(ids) > 0 {
@@ -340,8 +356,9 @@ func (t *keyTx) remove(id int64, keys []int64) {
 }
 
 // candidates returns, sorted and without repeats, the articles indexed
-// under any of keys: under each key its limit newest within the window.
-func (t *keyTx) candidates(ctx context.Context, db *sql.DB, o dedupe.Options, keys []int64, limit int) ([]int64, error) {
+// under any of keys: under each key its limit newest within the window,
+// less those whose sketch is known and skip (when not nil) turns away.
+func (t *keyTx) candidates(ctx context.Context, db *sql.DB, o dedupe.Options, keys []int64, limit int, skip func(dedupe.Sketch) bool) ([]int64, error) {
 	x := t.index
 	if !t.loaded {
 		if err := x.load(ctx, db, o, t.gen, t.window); err != nil {
@@ -369,7 +386,21 @@ func (t *keyTx) candidates(ctx context.Context, db *sql.DB, o dedupe.Options, ke
 		}
 	}
 	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	ids = slices.Compact(ids)
+	if skip == nil {
+		return ids, nil
+	}
+	// Turned away after the per-key limits, so that the articles left are
+	// exactly those a probe without sketches would have matched.
+	return slices.DeleteFunc(ids, func(id int64) bool {
+		s, ok := t.sketches[uint32(id)]
+		if ok {
+			ok = len(s.Signature) > 0
+		} else {
+			s, ok = x.sketches.get(uint32(id))
+		}
+		return ok && skip(s)
+	}), nil
 }
 
 // commit hands a committed batch's changes to the index, now at gen. A

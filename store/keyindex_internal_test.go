@@ -69,7 +69,9 @@ func (p *plainIndex) candidates(keys []int64, window int64, limit int) []int64 {
 // batches of additions, removals and re-additions, some committed and some
 // abandoned, and checks every probe against a plain set of keys: the
 // window, the newest-first limit per key, merges of the shards' tails and
-// removals from their sorted parts all show in what a probe returns.
+// removals from their sorted parts all show in what a probe returns. Each
+// article carries a sketch, new at every indexing, and probes turn away a
+// third of the sketches: a stale or lost sketch shows as well.
 func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(testSeed(t), 1))
@@ -91,19 +93,30 @@ func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 	x.startEmpty(0)
 	committed := &plainIndex{keys: map[uint32]map[int64]bool{}}
 	held := map[int64][]int64{} // the keys each article is indexed under
+	marks := map[int64]uint16{} // the mark each article's sketch carries
+	sketch := func() (dedupe.Sketch, uint16) {
+		m := uint16(rng.Uint32())
+		return dedupe.Sketch{Signature: []byte{byte(m), byte(m >> 8)}}, m
+	}
+	skip := func(s dedupe.Sketch) bool { return (uint16(s.Signature[0])|uint16(s.Signature[1])<<8)%3 == 0 }
+	unskipped := func(ids []int64, marks map[int64]uint16) []int64 {
+		return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return marks[id]%3 == 0 })
+	}
 	next, gen := int64(1), int64(0)
 	for batch := range 120 {
 		tx := x.begin(gen, window)
 		model := committed.clone()
-		heldTx := maps.Clone(held)
+		heldTx, marksTx := maps.Clone(held), maps.Clone(marks)
 		for range 40 {
 			switch r := rng.IntN(10); {
 			case r < 5: // a new article
 				id, keys := next, someKeys()
 				next += 1 + int64(rng.IntN(3)) // ids have gaps where articles were removed
-				if err := tx.add(id, keys); err != nil {
+				sk, mark := sketch()
+				if err := tx.add(id, keys, sk); err != nil {
 					t.Fatal(err)
 				}
+				marksTx[id] = mark
 				model.newest = max(model.newest, id)
 				for _, k := range keys {
 					if model.keys[uint32(k)] == nil {
@@ -122,9 +135,11 @@ func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 				delete(heldTx, id)
 				if rng.IntN(2) == 0 {
 					keys := someKeys()
-					if err := tx.add(id, keys); err != nil {
+					sk, mark := sketch()
+					if err := tx.add(id, keys, sk); err != nil {
 						t.Fatal(err)
 					}
+					marksTx[id] = mark
 					for _, k := range keys {
 						if model.keys[uint32(k)] == nil {
 							model.keys[uint32(k)] = map[int64]bool{}
@@ -135,12 +150,20 @@ func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 				}
 			default: // a probe
 				keys := someKeys()
-				got, err := tx.candidates(context.Background(), nil, dedupe.Options{}, keys, limit)
+				got, err := tx.candidates(context.Background(), nil, dedupe.Options{}, keys, limit, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if want := model.candidates(keys, window, limit); !slices.Equal(got, want) {
+				want := model.candidates(keys, window, limit)
+				if !slices.Equal(got, want) {
 					t.Fatalf("batch %d: probe of %v found %v, want %v", batch, keys, got, want)
+				}
+				got, err = tx.candidates(context.Background(), nil, dedupe.Options{}, keys, limit, skip)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := unskipped(want, marksTx); !slices.Equal(got, want) {
+					t.Fatalf("batch %d: probe of %v with sketches found %v, want %v", batch, keys, got, want)
 				}
 			}
 		}
@@ -149,7 +172,7 @@ func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 		}
 		gen++
 		tx.commit(gen)
-		committed, held = model, heldTx
+		committed, held, marks = model, heldTx, marksTx
 	}
 	// Every key at the end, through a fresh view.
 	tx := x.begin(gen, window)
@@ -157,8 +180,8 @@ func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 		t.Fatal("the index is not at the generation of the last commit")
 	}
 	for _, k := range pool {
-		got, _ := tx.candidates(context.Background(), nil, dedupe.Options{}, []int64{k}, limit)
-		if want := committed.candidates([]int64{k}, window, limit); !slices.Equal(got, want) {
+		got, _ := tx.candidates(context.Background(), nil, dedupe.Options{}, []int64{k}, limit, skip)
+		if want := unskipped(committed.candidates([]int64{k}, window, limit), marks); !slices.Equal(got, want) {
 			t.Fatalf("at the end, key %d finds %v, want %v", k, got, want)
 		}
 	}
@@ -238,6 +261,23 @@ func TestBandIndexBuiltAgainIsTheOneKeptUpToDate(t *testing.T) {
 	}
 	if rebuilt := liveEntries(t, &fresh, window); !slices.Equal(live, rebuilt) {
 		t.Fatalf("the index kept up to date holds %d entries, the one built from the database %d", len(live), len(rebuilt))
+	}
+	// And every indexed article's sketch is the one of its stored
+	// signatures: a stale sketch would skip a candidate wrongly.
+	known := 0
+	for _, e := range live {
+		id := uint32(e)
+		kept, ok := s.keys.sketches.get(id)
+		built, bok := fresh.sketches.get(id)
+		if ok != bok || !slices.Equal(kept.Signature, built.Signature) || !slices.Equal(kept.Skeleton, built.Skeleton) {
+			t.Fatalf("article %d: the sketch kept up to date is %v (known %v), the one built from the database %v (known %v)", id, kept, ok, built, bok)
+		}
+		if ok {
+			known++
+		}
+	}
+	if known == 0 {
+		t.Fatal("no indexed article has a sketch")
 	}
 }
 

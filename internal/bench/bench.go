@@ -98,6 +98,10 @@ type Checkpoint struct {
 	ArticlesPerSec    float64 `json:"articles_per_sec"`
 	RSSMB             float64 `json:"rss_mb"`
 	DBBytesPerArticle float64 `json:"db_bytes_per_article"`
+	// The stages' microseconds per article over the same half, so that
+	// a rate that falls can be traced to the stage that grew.
+	IndexQueryUS float64 `json:"index_query_us"`
+	StoriesUS    float64 `json:"stories_us"`
 }
 
 type Machine struct {
@@ -303,6 +307,7 @@ type benchMark struct {
 	elapsed time.Duration
 	rssMB   float64
 	dbBytes int64
+	timings store.Timings
 }
 
 func (b *benchSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
@@ -311,7 +316,7 @@ func (b *benchSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkR
 		return res, err
 	}
 	b.stored += len(items)
-	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal")}
+	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal"), timings: b.store.Timings()}
 	b.marks = append(b.marks, m)
 	// The rate over the last five batches, or since the start.
 	prev := benchMark{}
@@ -345,11 +350,14 @@ func (b *benchSink) checkpoints(total int) []Checkpoint {
 				from = p
 			}
 		}
+		n := float64(m.stored - from.stored)
 		out = append(out, Checkpoint{
 			Articles:          m.stored,
-			ArticlesPerSec:    float64(m.stored-from.stored) / (m.elapsed - from.elapsed).Seconds(),
+			ArticlesPerSec:    n / (m.elapsed - from.elapsed).Seconds(),
 			RSSMB:             m.rssMB,
 			DBBytesPerArticle: float64(m.dbBytes) / float64(m.stored),
+			IndexQueryUS:      float64((m.timings.IndexQuery - from.timings.IndexQuery).Microseconds()) / n,
+			StoriesUS:         float64((m.timings.Stories - from.timings.Stories).Microseconds()) / n,
 		})
 	}
 	return out
