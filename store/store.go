@@ -105,7 +105,7 @@ func dsn(p string, readOnly bool, cacheMB, mmapMB int) string {
 	}
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
-		q.Add("_pragma", "cache_size(-16384)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readerCacheMB<<10))
 	} else {
 		// 32 MiB (sqlite.cache_mb) of page cache for the one writer: with
 		// SQLite's default 2 MiB, candidate probes and index inserts spill
@@ -336,3 +336,10 @@ func (s *Store) checkFingerprintSettings(ctx context.Context, record bool) error
 	}
 	return nil
 }
+
+// readerCacheMB is each reading connection's page cache in MiB. Readers
+// look up known items and line counts while a batch is staged, and serve
+// the reviewing commands, all short lookups that the OS's file cache
+// serves nearly as well; the four connections' caches at 16 MiB each were
+// RSS the writer's index and page cache needed more.
+const readerCacheMB = 4
