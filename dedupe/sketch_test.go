@@ -1,30 +1,12 @@
 package dedupe_test
 
 import (
-	"os"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 )
-
-// testSeed returns the seed a random test runs with: FEEDFOLD_TEST_SEED
-// when set, to replay a failure, else a new one. It logs it either way.
-func testSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("FEEDFOLD_TEST_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("FEEDFOLD_TEST_SEED %q: want a number", v)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (replay with FEEDFOLD_TEST_SEED=%d)", seed, seed)
-	return seed
-}
 
 // A sketch may only skip a stored article that Compare would call
 // unrelated, whatever rule would have matched it: copies by Jaccard, by
@@ -32,7 +14,7 @@ func testSeed(t *testing.T) uint64 {
 // it must skip most of the pairs that share next to nothing, or it saves
 // nothing.
 func TestSketchNeverSkipsAMatch(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	o := dedupe.DefaultOptions()
 	corpus := wiregen.TemplatedCorpus(seed, 30, 4, 10, 40)
 	var fps []dedupe.Fingerprint

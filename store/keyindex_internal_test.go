@@ -5,32 +5,14 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 )
-
-// testSeed returns the seed a random test runs with: FEEDFOLD_TEST_SEED
-// when set, to replay a failure, else a new one. It logs it either way.
-func testSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("FEEDFOLD_TEST_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("FEEDFOLD_TEST_SEED %q: want a number", v)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (replay with FEEDFOLD_TEST_SEED=%d)", seed, seed)
-	return seed
-}
 
 // plainIndex is what the band index must answer, kept the plain way: a
 // set of articles per key.
@@ -74,7 +56,7 @@ func (p *plainIndex) candidates(keys []int64, window int64, limit int) []int64 {
 // third of the sketches: a stale or lost sketch shows as well.
 func TestKeyIndexAnswersAsAPlainSetOfKeys(t *testing.T) {
 	t.Parallel()
-	rng := rand.New(rand.NewPCG(testSeed(t), 1))
+	rng := rand.New(rand.NewPCG(testenv.Seed(t), 1))
 	const window, limit = 700, 6
 	// A small pool of keys, so that keys are shared, spread over every
 	// shard by their top byte as hashed keys are.
