@@ -20,7 +20,8 @@ import (
 //
 // It holds the articles of the match window only, the newest
 // dedupe.Options.MatchWindow by id, so its memory is bounded however large
-// the store grows: 48 keys of 8 bytes an article.
+// the store grows: 48 keys of 8 bytes an article, and its sketch
+// (sketchRing).
 //
 // Entries are key<<32 | article id, kept in shards by the key's top byte.
 // Each shard is a sorted slice and a short unsorted tail of recent entries
