@@ -328,14 +328,19 @@ func (w *writer) flushLines() error {
 			args = append(args, k[0], k[1], c.articles, storedMembers(c.members, c.seen), c.learned, c.seen)
 			c.dirty, c.stored = false, true
 		}
-		_, err := w.tx.ExecContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members, learned, seen) VALUES `+placeholdersN(len(part), 6)+`
-			ON CONFLICT (block, source) DO UPDATE SET articles = excluded.articles, members = excluded.members,
-				learned = excluded.learned, seen = excluded.seen`, args...)
+		err := w.exec(sqlFor(&lineCountsSQL, len(part), lineCountsUpsert), args...)
 		if err != nil {
 			return fmt.Errorf("record line counts: %w", err)
 		}
 	}
 	return nil
+}
+
+// lineCountsUpsert writes n line counts in one statement.
+func lineCountsUpsert(n int) string {
+	return `INSERT INTO block_counts (block, source, articles, members, learned, seen) VALUES ` + placeholdersN(n, 6) + `
+		ON CONFLICT (block, source) DO UPDATE SET articles = excluded.articles, members = excluded.members,
+			learned = excluded.learned, seen = excluded.seen`
 }
 
 // lineWindow is how many articles a line not yet learned as boilerplate

@@ -221,12 +221,17 @@ type writer struct {
 	// lines each carries by {source key, blocks}.
 	foresight  foresight
 	foreseeing map[int64]foreseen
-	// df holds the stored document frequencies looked up so far, dfAdded
-	// and docsAdded what the batch adds to them and to docs.
+	// df holds the document frequencies of the terms looked up so far, as
+	// stored plus what the batch added; dfAdded and docsAdded are what the
+	// batch adds to the stored frequencies and to docs.
 	df        map[uint64]int
 	dfAdded   map[uint64]int
 	docs      int
 	docsAdded int
+	// idfByDF holds the IDF of small document frequencies at idfDocs
+	// documents (see idfNow).
+	idfByDF [1024]float64
+	idfDocs int
 	// stmts caches prepared statements for the transaction: parsing SQL
 	// anew for each of the dozen statements per article cost a fifth of
 	// ingest time.
@@ -241,6 +246,9 @@ type writer struct {
 	// as the regroup's neighbourhood reads them (see membercache.go).
 	memberBase    map[int64][]memberRow
 	memberTouched map[int64]memberEntry
+	// terms is the batch's view of the story-term index, nil when the
+	// batch did not begin with the story cache (its probes go to SQL).
+	terms *termView
 	// gen is the write generation the batch began at.
 	gen int64
 	// keys is the batch's view of the band index, opened on first use.
@@ -274,7 +282,17 @@ func (w *writer) useStoryCache() error {
 		return err
 	}
 	w.gen = gen
-	w.storyBase, w.memberBase = w.store.storyCache.begin(gen)
+	var terms *storyTermIndex
+	w.storyBase, w.memberBase, terms = w.store.storyCache.begin(gen)
+	if !w.store.stories.Enabled {
+		return nil
+	}
+	if terms == nil {
+		if terms, err = w.loadStoryTerms(); err != nil {
+			return err
+		}
+	}
+	w.terms = newTermView(terms)
 	return nil
 }
 
@@ -296,7 +314,7 @@ func (w *writer) commit(changed bool) error {
 	}
 	w.commitKeys(gen)
 	if w.storyBase != nil {
-		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched)
+		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()))
 	} else {
 		w.store.storyCache.drop()
 	}

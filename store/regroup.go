@@ -89,8 +89,7 @@ func (w *writer) neighbourhood(ids []int64) (*members, error) {
 	if err := w.lookUpDF(terms); err != nil {
 		return nil, err
 	}
-	docs := w.docs + w.docsAdded
-	idf := func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) }
+	idf := w.idfNow()
 	m := &members{}
 	for _, r := range all {
 		t := r.topic.Reweigh(idf)

@@ -72,15 +72,42 @@ func (w *writer) vectorize(counts dedupe.TopicCounts, count bool) (dedupe.Topic,
 	if err := w.lookUpDF(counts.Terms.Terms()); err != nil {
 		return dedupe.Topic{}, err
 	}
-	docs := w.docs + w.docsAdded
-	t := dedupe.NewTopic(counts, func(t uint64) float64 { return dedupe.IDF(w.df[t]+w.dfAdded[t], docs) })
+	t := dedupe.NewTopic(counts, w.idfNow())
 	if count {
 		for t := range counts.Terms {
+			w.df[t]++
 			w.dfAdded[t]++
 		}
 		w.docsAdded++
 	}
 	return t, nil
+}
+
+// idfNow returns the IDF of a looked-up term with the document
+// frequencies of now. IDF depends on a term only through its frequency,
+// and the regroup weighs some thousand pool terms an article, most of
+// them rare, so the values of small frequencies are kept until the
+// document count moves.
+func (w *writer) idfNow() func(uint64) float64 {
+	docs := w.docs + w.docsAdded
+	if w.idfDocs != docs {
+		w.idfDocs = docs
+		clear(w.idfByDF[:])
+	}
+	return func(t uint64) float64 {
+		df := w.df[t]
+		if df >= len(w.idfByDF) {
+			return dedupe.IDF(df, docs)
+		}
+		// IDF is never 0: a term's frequency is at most the document
+		// count, and the prior adds to the count alone.
+		if v := w.idfByDF[df]; v != 0 {
+			return v
+		}
+		v := dedupe.IDF(df, docs)
+		w.idfByDF[df] = v
+		return v
+	}
 }
 
 // flushDF writes the batch's document frequencies.
@@ -222,6 +249,11 @@ func (w *writer) saveStory(old, s storyRow) error {
 	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(top.Terms), 3), args...); err != nil {
 		return fmt.Errorf("index story %d: %w", s.id, err)
 	}
+	if w.terms != nil {
+		for _, t := range top.Terms {
+			w.terms.add(t, termEntry{first: s.first, story: s.id})
+		}
+	}
 	return nil
 }
 
@@ -232,6 +264,9 @@ func (w *writer) unlistStory(old storyRow) error {
 	for _, t := range old.topic.Top(dedupe.IndexTerms).Terms {
 		if err := w.exec(`DELETE FROM story_terms WHERE term = ? AND first_published = ? AND story_id = ?`, int64(t), old.first, old.id); err != nil {
 			return fmt.Errorf("unindex story %d: %w", old.id, err)
+		}
+		if w.terms != nil {
+			w.terms.remove(t, termEntry{first: old.first, story: old.id})
 		}
 	}
 	return nil
@@ -321,6 +356,44 @@ func storyTermsQuery(n int) string {
 	return strings.Join(probes, " UNION ALL ")
 }
 
+// listedStories runs storyTermsQuery: the stories listed under each of
+// terms first published between from and to, each story once, in the order
+// first met.
+func (w *writer) listedStories(terms []uint64, from, to int64) ([]int64, error) {
+	// One statement for all the terms, each probed on its own, newest
+	// first and bounded: a statement per term cost more in the driver
+	// than in SQLite.
+	q, err := w.stmt(sqlFor(&storyTermsSQL, len(terms), storyTermsQuery))
+	if err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
+	args := make([]any, 0, 3*len(terms))
+	for _, t := range terms {
+		args = append(args, int64(t), from, to)
+	}
+	rows, err := q.QueryContext(w.ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
+	defer rows.Close()
+	seen := map[int64]bool{}
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("story candidates: %w", err)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("story candidates: %w", err)
+	}
+	return ids, nil
+}
+
 // storyCandidates returns the stories listed under the strongest terms of
 // v whose first article is within the window of published, each term's
 // newest first and bounded, so the cost does not grow with the store.
@@ -334,36 +407,17 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	// chains every related article together.
 	window := int64(so.Window.Seconds())
 	terms := v.Top(dedupe.IndexTerms).Terms
-	// One statement for all the terms, each probed on its own, newest
-	// first and bounded: a statement per term cost more in the driver
-	// than in SQLite.
-	q, err := w.stmt(sqlFor(&storyTermsSQL, len(terms), storyTermsQuery))
-	if err != nil {
-		return nil, fmt.Errorf("story candidates: %w", err)
-	}
-	args := make([]any, 0, 3*len(terms))
-	for _, t := range terms {
-		args = append(args, int64(t), published-window, published+window)
-	}
-	rows, err := q.QueryContext(w.ctx, args...)
-	if err != nil {
-		return nil, fmt.Errorf("story candidates: %w", err)
-	}
-	seen := map[int64]bool{}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("story candidates: %w", err)
+	ids, ok := w.terms.probe(terms, published-window, published+window, maxStoriesPerTerm)
+	if !ok || checkCaches {
+		listed, err := w.listedStories(terms, published-window, published+window)
+		if err != nil {
+			return nil, err
 		}
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+		if ok && !slices.Equal(ids, listed) {
+			return nil, fmt.Errorf("story cache: the story index in memory lists %v under terms %v from %d to %d, the database %v",
+				ids, terms, published-window, published+window, listed)
 		}
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("story candidates: %w", err)
+		ids = listed
 	}
 	out := make([]dedupe.StoryCandidate, 0, len(ids))
 	var missing []any
@@ -383,7 +437,7 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}
-	rows, err = byID.QueryContext(w.ctx, missing...)
+	rows, err := byID.QueryContext(w.ctx, missing...)
 	if err != nil {
 		return nil, fmt.Errorf("story candidates: %w", err)
 	}

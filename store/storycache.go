@@ -39,31 +39,42 @@ type storyCache struct {
 	members    map[int64][]memberRow
 	memberUsed map[int64]int64
 	memberRows int
+	// terms is the recent part of story_terms (storyterms.go), nil until
+	// a batch loads it.
+	terms *storyTermIndex
 }
 
-// begin returns the stories and their members valid at generation gen:
-// the cache's when it was filled at gen, none otherwise.
-func (c *storyCache) begin(gen int64) (map[int64]storyRow, map[int64][]memberRow) {
+// begin returns the stories, their members and the story-term index valid
+// at generation gen: the cache's when it was filled at gen, none (and a nil
+// index) otherwise.
+func (c *storyCache) begin(gen int64) (map[int64]storyRow, map[int64][]memberRow, *storyTermIndex) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil || c.gen != gen {
 		c.rows, c.used, c.gen = map[int64]storyRow{}, map[int64]int64{}, gen
 		c.members, c.memberUsed, c.memberRows = map[int64][]memberRow{}, map[int64]int64{}, 0
+		c.terms = nil
 	}
 	c.batch++
-	return c.rows, c.members
+	return c.rows, c.members, c.terms
 }
 
 // commit takes in what a committed batch read and wrote (a zero id marks a
-// deleted story) and the generation the batch left the database at. The
-// batch's overlay was read against the cache, so it is consistent with it.
-func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int64]memberEntry) {
+// deleted story), its view of the story-term index (nil for none), and the
+// generation the batch left the database at. The batch's overlay was read
+// against the cache, so it is consistent with it.
+func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int64]memberEntry, terms *termView, window int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil {
 		return
 	}
 	c.commitMembers(members)
+	c.terms = nil
+	if terms != nil {
+		terms.commit(window)
+		c.terms = terms.base
+	}
 	for id, s := range batch {
 		if s.id == 0 {
 			delete(c.rows, id)
@@ -122,6 +133,7 @@ func (c *storyCache) drop() {
 	defer c.mu.Unlock()
 	c.rows, c.used = nil, nil
 	c.members, c.memberUsed, c.memberRows = nil, nil, 0
+	c.terms = nil
 }
 
 // readGeneration returns the database's write generation.
