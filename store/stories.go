@@ -69,7 +69,15 @@ func (w *writer) prefetchDF(preps []prepared) error {
 // set: the IDF an article sees is that of the articles before it, however
 // they were batched, so the result depends on arrival order only.
 func (w *writer) vectorize(counts dedupe.TopicCounts, count bool) (dedupe.Topic, error) {
-	if err := w.lookUpDF(counts.Terms.Terms()); err != nil {
+	// prefetchDF has looked up nearly every term already: list only the
+	// rest, without sorting the article's terms to do so.
+	var missing []uint64
+	for t := range counts.Terms {
+		if _, ok := w.df[t]; !ok {
+			missing = append(missing, t)
+		}
+	}
+	if err := w.lookUpDF(missing); err != nil {
 		return dedupe.Topic{}, err
 	}
 	t := dedupe.NewTopic(counts, w.idfNow())
