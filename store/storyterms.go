@@ -51,9 +51,11 @@ const termSpanWindows = 4
 func (w *writer) loadStoryTerms() (*storyTermIndex, error) {
 	span := termSpanWindows * int64(w.store.stories.Window.Seconds())
 	// The newest story's last article (an index probe) stands for the
-	// newest first-published time, which the table keeps no index of.
+	// newest first-published time, which the table keeps no index of. A
+	// story dated in the future (a feed's wrong clock) is passed over: the
+	// horizon set by it would send every probe to the table.
 	var newest int64
-	if err := w.queryRow(`SELECT COALESCE(MAX(last_published), 0) FROM stories`).Scan(&newest); err != nil {
+	if err := w.queryRow(`SELECT COALESCE(MAX(last_published), 0) FROM stories WHERE last_published <= ?`, w.now+span).Scan(&newest); err != nil {
 		return nil, fmt.Errorf("load story index: %w", err)
 	}
 	idx := &storyTermIndex{horizon: newest - span, newest: newest, terms: map[uint64][]termEntry{}}
@@ -148,18 +150,23 @@ func (v *termView) probe(terms []uint64, from, to int64, limit int) (ids []int64
 
 // commit folds the batch's changed lists into the index, and moves the
 // horizon up once the newest story is twice the span above it, so that
-// memory holds a span of recent stories at any store size.
-func (v *termView) commit(window int64) {
+// memory holds a span of recent stories at any store size. Stories first
+// published more than a span after now (Unix seconds) do not count as
+// the newest, as in loadStoryTerms.
+func (v *termView) commit(window, now int64) {
 	idx := v.base
+	span := termSpanWindows * window
 	for t, l := range v.touched {
 		if len(l) == 0 {
 			delete(idx.terms, t)
 			continue
 		}
 		idx.terms[t] = l
-		idx.newest = max(idx.newest, l[0].first)
+		i, _ := slices.BinarySearchFunc(l, termEntry{first: now + span, story: math.MaxInt64}, newerEntry)
+		if i < len(l) {
+			idx.newest = max(idx.newest, l[i].first)
+		}
 	}
-	span := termSpanWindows * window
 	if idx.newest-idx.horizon < 2*span {
 		return
 	}
