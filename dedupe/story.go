@@ -297,23 +297,21 @@ type termWeight struct {
 }
 
 // strongest makes a vector of the n heaviest of all (ties to the smaller
-// term), sorted by term and at unit length. It reorders all.
+// term), sorted by term and at unit length. It reorders all. Terms must be
+// distinct.
+//
+// It runs for every article filed and for every neighbour a regroup weighs
+// again, a few dozen times an article, so it selects the n heaviest
+// instead of sorting by weight, and sorts by term only when the input was
+// not in term order already (a pool is).
 func strongest(all []termWeight, n int) Vector {
-	// All of them are kept when there are no more than n: only the order
-	// by term below matters then.
 	if len(all) > n {
-		slices.SortFunc(all, func(a, b termWeight) int {
-			if a.w != b.w {
-				if a.w > b.w {
-					return -1
-				}
-				return 1
-			}
-			return cmp.Compare(a.t, b.t)
-		})
-		all = all[:n]
+		all = keepHeaviest(all, n)
 	}
-	slices.SortFunc(all, func(a, b termWeight) int { return cmp.Compare(a.t, b.t) })
+	byTerm := func(a, b termWeight) int { return cmp.Compare(a.t, b.t) }
+	if !slices.IsSortedFunc(all, byTerm) {
+		slices.SortFunc(all, byTerm)
+	}
 	v := Vector{Terms: make([]uint64, len(all)), Weights: make([]float32, len(all))}
 	var norm float64
 	for _, x := range all {
@@ -327,6 +325,58 @@ func strongest(all []termWeight, n int) Vector {
 		}
 	}
 	return v
+}
+
+// heavier reports whether a ranks before b: the greater weight, and of
+// equal weights the smaller term.
+func heavier(a, b termWeight) bool {
+	return a.w > b.w || (a.w == b.w && a.t < b.t)
+}
+
+// keepHeaviest keeps the n heaviest of all (n < len(all)), in the order
+// they came, at the front of all, and returns them.
+func keepHeaviest(all []termWeight, n int) []termWeight {
+	var buf [64]termWeight
+	nth := nthHeaviest(append(buf[:0], all...), n-1)
+	out := all[:0]
+	for _, x := range all {
+		if !heavier(nth, x) && len(out) < n {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// nthHeaviest returns the element of a that ranks k-th by heavier,
+// counting from 0, by quickselect; it reorders a.
+func nthHeaviest(a []termWeight, k int) termWeight {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		p := a[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for heavier(a[i], p) {
+				i++
+			}
+			for heavier(p, a[j]) {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }
 
 // Cosine is the cosine similarity of two vectors.

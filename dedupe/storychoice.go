@@ -180,6 +180,19 @@ type StoryCandidate struct {
 	Articles int
 }
 
+// byStoryID returns cands in id order, the order ties are broken in,
+// leaving the caller's slice as it is. The store lists them in that order
+// already, so they are copied and sorted only when they are not.
+func byStoryID(cands []StoryCandidate) []StoryCandidate {
+	byID := func(a, b StoryCandidate) int { return cmp.Compare(a.ID, b.ID) }
+	if slices.IsSortedFunc(cands, byID) {
+		return cands
+	}
+	cands = slices.Clone(cands)
+	slices.SortFunc(cands, byID)
+	return cands
+}
+
 // StoryChoice is the story an article joins, 0 for a new one, with the
 // figures that decided it, for explain.
 type StoryChoice struct {
@@ -205,8 +218,7 @@ func (o StoryOptions) Choose(t Topic, published int64, cands []StoryCandidate) S
 		return best
 	}
 	window := int64(o.Window / time.Second)
-	cands = slices.Clone(cands)
-	slices.SortFunc(cands, func(a, b StoryCandidate) int { return cmp.Compare(a.ID, b.ID) })
+	cands = byStoryID(cands)
 	nearest, vetoed := 0.0, 0
 	for _, c := range cands {
 		if c.Last < published-window {
@@ -272,8 +284,7 @@ func (o StoryOptions) ChooseMerge(s StoryCandidate, size int, cands []StoryCandi
 		return best
 	}
 	window := int64(o.Window / time.Second)
-	cands = slices.Clone(cands)
-	slices.SortFunc(cands, func(a, b StoryCandidate) int { return cmp.Compare(a.ID, b.ID) })
+	cands = byStoryID(cands)
 	nearest, vetoed, compared := 0.0, 0, 0
 	for _, c := range cands {
 		if c.ID == s.ID || c.Articles < mergeArticles || c.Last < s.Last-window || s.Last < c.Last-window {

@@ -80,7 +80,9 @@ func (w *writer) neighbourhood(ids []int64) (*members, error) {
 		}
 	}
 	all := make([]row, 0, len(read))
-	var terms []uint64
+	// The frequencies of most pool terms are known already: the batch
+	// looked them up for earlier articles.
+	var missing []uint64
 	for _, mr := range read {
 		r := row{cluster: mr.cluster, story: mr.story, published: mr.published}
 		if r.topic, err = dedupe.DecodeTopic(mr.topic); err != nil {
@@ -88,12 +90,14 @@ func (w *writer) neighbourhood(ids []int64) (*members, error) {
 		}
 		all = append(all, r)
 		for _, p := range r.topic.Pool {
-			terms = append(terms, p.Term)
+			if _, ok := w.df[p.Term]; !ok {
+				missing = append(missing, p.Term)
+			}
 		}
 	}
 	// Weigh every member by the document frequencies of now, so that
 	// which of them arrived first does not change how alike they are.
-	if err := w.lookUpDF(terms); err != nil {
+	if err := w.lookUpDF(missing); err != nil {
 		return nil, err
 	}
 	idf := w.idfNow()

@@ -439,6 +439,8 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 		}
 	}
 	if len(missing) == 0 {
+		// In id order, as below and as dedupe compares them.
+		slices.SortFunc(out, func(a, b dedupe.StoryCandidate) int { return cmp.Compare(a.ID, b.ID) })
 		return out, nil
 	}
 	byID, err := w.stmt(`SELECT id, articles, first_published, last_published, centroid FROM stories WHERE id IN (` + placeholders(len(missing)) + `)`)
