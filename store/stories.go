@@ -240,36 +240,52 @@ func (w *writer) saveStory(old, s storyRow) error {
 		return fmt.Errorf("update story %d: %w", s.id, err)
 	}
 	w.storyTouched[s.id] = s
-	top := s.topic.Top(dedupe.IndexTerms)
-	if old.id != 0 && old.first == s.first && slices.Equal(old.topic.Top(dedupe.IndexTerms).Terms, top.Terms) {
-		return nil // listed as it was
-	}
-	if err := w.unlistStory(old); err != nil {
+	top := s.topic.Top(dedupe.IndexTerms).Terms
+	listed := top
+	if old.id != 0 && old.first == s.first {
+		// Listed at the same time as before: a grown story's strongest
+		// terms change one or two at a time, so only those rows change.
+		was := old.topic.Top(dedupe.IndexTerms).Terms
+		if slices.Equal(was, top) {
+			return nil // listed as it was
+		}
+		if err := w.unlistTerms(old, slices.DeleteFunc(slices.Clone(was), func(t uint64) bool { return slices.Contains(top, t) })); err != nil {
+			return err
+		}
+		listed = slices.DeleteFunc(slices.Clone(top), func(t uint64) bool { return slices.Contains(was, t) })
+	} else if err := w.unlistStory(old); err != nil {
 		return err
 	}
-	args := make([]any, 0, 3*len(top.Terms))
-	for _, t := range top.Terms {
-		args = append(args, int64(t), s.first, s.id)
-	}
-	if len(top.Terms) == 0 {
+	if len(listed) == 0 {
 		return nil
 	}
-	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(top.Terms), 3), args...); err != nil {
+	args := make([]any, 0, 3*len(listed))
+	for _, t := range listed {
+		args = append(args, int64(t), s.first, s.id)
+	}
+	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(listed), 3), args...); err != nil {
 		return fmt.Errorf("index story %d: %w", s.id, err)
 	}
 	if w.terms != nil {
-		for _, t := range top.Terms {
+		for _, t := range listed {
 			w.terms.add(t, termEntry{first: s.first, story: s.id})
 		}
 	}
 	return nil
 }
 
+// unlistStory takes story old out of story_terms: every term it is listed
+// under at its first-published time.
 func (w *writer) unlistStory(old storyRow) error {
 	if old.id == 0 {
 		return nil
 	}
-	for _, t := range old.topic.Top(dedupe.IndexTerms).Terms {
+	return w.unlistTerms(old, old.topic.Top(dedupe.IndexTerms).Terms)
+}
+
+// unlistTerms takes story old's rows under terms out of story_terms.
+func (w *writer) unlistTerms(old storyRow, terms []uint64) error {
+	for _, t := range terms {
 		if err := w.exec(`DELETE FROM story_terms WHERE term = ? AND first_published = ? AND story_id = ?`, int64(t), old.first, old.id); err != nil {
 			return fmt.Errorf("unindex story %d: %w", old.id, err)
 		}
