@@ -647,13 +647,15 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 	sig, lead, skel, facts := fp.EncodedSignatures()
 	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, cluster_id, shingles, signature, lead, skeleton, facts, fact_count)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, pl.cluster, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	topic := dedupe.EncodeTopic(pl.topic)
 	if err == nil {
-		err = w.exec(`INSERT OR REPLACE INTO topics (article_id, terms) VALUES (?, ?)`, id, dedupe.EncodeTopic(pl.topic))
+		err = w.exec(`INSERT OR REPLACE INTO topics (article_id, terms) VALUES (?, ?)`, id, topic)
 	}
 	if err != nil {
 		return fmt.Errorf("write fingerprint: %w", err)
 	}
-	if err := w.fileInStory(pl.cluster, pl.topic, published, len(pl.templates) > 0); err != nil {
+	member := memberRow{cluster: pl.cluster, article: id, published: published, filler: len(pl.templates) > 0, topic: topic}
+	if err := w.fileInStory(member, pl.topic); err != nil {
 		return err
 	}
 	if err := w.recordMatches(id, pl.copies); err != nil {

@@ -39,13 +39,32 @@ type memberEntry struct {
 // so the neighbourhood reads them again. Every statement that moves a
 // cluster between stories, an article between clusters, or changes an
 // article's time, filler mark or topic calls it for the stories it
-// touches; saveStory calls it for every story it writes.
+// touches (memberJoined, for an article that joins its cluster's story,
+// keeps the members it knows instead).
 func (w *writer) membersChanged(ids ...int64) {
 	for _, id := range ids {
 		if id != 0 {
 			w.memberTouched[id] = memberEntry{stale: true}
 		}
 	}
+}
+
+// memberJoined adds row m to the members of story m.story when the batch
+// knows them, keeping them in cluster and article order, and otherwise
+// marks them changed. Filing a copy in its cluster's story is most of
+// ingest, and reading that story's members again from the database after
+// each was most of what the regroup read.
+func (w *writer) memberJoined(m memberRow) {
+	rows, fresh := w.cachedMembers(m.story)
+	if !fresh {
+		w.membersChanged(m.story)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(rows, m, func(a, b memberRow) int {
+		return cmp.Or(cmp.Compare(a.cluster, b.cluster), cmp.Compare(a.article, b.article))
+	})
+	// The rows may be the cache's own: the batch changes a copy.
+	w.memberTouched[m.story] = memberEntry{rows: slices.Insert(slices.Clip(rows), i, m)}
 }
 
 // articleChanged marks the story of article id's cluster as changed, for

@@ -217,9 +217,12 @@ func (w *writer) cachedStory(id int64) (storyRow, bool) {
 
 // saveStory writes s and re-lists it in the index under its strongest
 // terms at its new time, replacing old's entries.
+//
+// Writing a story's row changes none of its members' rows; deleting it
+// takes its clusters out, so their story's members change.
 func (w *writer) saveStory(old, s storyRow) error {
-	w.membersChanged(s.id)
 	if s.articles <= 0 {
+		w.membersChanged(s.id)
 		if err := w.unlistStory(old); err != nil {
 			return err
 		}
@@ -313,6 +316,7 @@ func (w *writer) joinStory(id int64, v dedupe.Topic, published int64) error {
 // leaveStory takes an article with topic v out of story id, deleting the
 // story when it was the last.
 func (w *writer) leaveStory(id int64, v dedupe.Topic) error {
+	w.membersChanged(id)
 	old, err := w.loadStory(id)
 	if err != nil {
 		return err
@@ -498,18 +502,23 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 // wording, and so their strongest terms, yet each is its own news. Without
 // this, the shipped labelled set put every blurb of a template in one
 // story, and story precision fell from 0.98 to 0.80.
-func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, filler bool) error {
+//
+// m is the article's row as the regroup's neighbourhood reads it (its
+// story aside), and v its topic.
+func (w *writer) fileInStory(m memberRow, v dedupe.Topic) error {
 	if !w.store.stories.Enabled {
 		return nil
 	}
 	defer w.store.clock.stories.since(time.Now())
+	cluster, published, filler := m.cluster, m.published, m.filler
 	story, err := w.storyOf(cluster)
 	if err != nil {
 		return err
 	}
-	// The article has just joined cluster, and so its story's members.
-	w.membersChanged(story)
 	if story != 0 {
+		// The article has just joined cluster, and so its story's members.
+		m.story = story
+		w.memberJoined(m)
 		if err := w.joinStory(story, v, published); err != nil {
 			return err
 		}
@@ -536,6 +545,7 @@ func (w *writer) fileInStory(cluster int64, v dedupe.Topic, published int64, fil
 	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, story, cluster); err != nil {
 		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
 	}
+	// The cluster's articles, this one among them, joined the story.
 	w.membersChanged(story)
 	if filler {
 		return nil
