@@ -312,6 +312,12 @@ func strongest(all []termWeight, n int) Vector {
 	if !slices.IsSortedFunc(all, byTerm) {
 		slices.SortFunc(all, byTerm)
 	}
+	return unitVector(all)
+}
+
+// unitVector makes a vector of all, in term order, at unit length; the
+// norm is summed in term order, so the same terms give the same bits.
+func unitVector(all []termWeight) Vector {
 	v := Vector{Terms: make([]uint64, len(all)), Weights: make([]float32, len(all))}
 	var norm float64
 	for _, x := range all {

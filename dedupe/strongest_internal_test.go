@@ -2,7 +2,6 @@ package dedupe
 
 import (
 	"cmp"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -27,19 +26,7 @@ func strongestBySorting(all []termWeight, n int) Vector {
 		all = all[:n]
 	}
 	slices.SortFunc(all, func(a, b termWeight) int { return cmp.Compare(a.t, b.t) })
-	v := Vector{Terms: make([]uint64, len(all)), Weights: make([]float32, len(all))}
-	var norm float64
-	for _, x := range all {
-		norm += x.w * x.w
-	}
-	norm = math.Sqrt(norm)
-	for i, x := range all {
-		v.Terms[i] = x.t
-		if norm > 0 {
-			v.Weights[i] = float32(x.w / norm)
-		}
-	}
-	return v
+	return unitVector(all)
 }
 
 // TestStrongestSelectsAsSortingDoes compares strongest with the sort it
