@@ -314,7 +314,7 @@ func (w *writer) commit(changed bool) error {
 	}
 	w.commitKeys(gen)
 	if w.storyBase != nil {
-		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()), w.now)
+		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()))
 	} else {
 		w.store.storyCache.drop()
 	}

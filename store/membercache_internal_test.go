@@ -16,13 +16,13 @@ func TestMemberCacheKeepsWhatABatchReadAndForgetsWhatItChanged(t *testing.T) {
 		}
 		return out
 	}
-	c.commit(1, nil, map[int64]memberEntry{1: {rows: rows(1, 2)}, 2: {rows: rows(2, 3)}}, nil, 0, 0)
+	c.commit(1, nil, map[int64]memberEntry{1: {rows: rows(1, 2)}, 2: {rows: rows(2, 3)}}, nil, 0)
 
 	_, members, _ := c.begin(1)
 	if len(members[1]) != 2 || len(members[2]) != 3 {
 		t.Fatalf("after the first batch: %d and %d rows cached for stories 1 and 2, want 2 and 3", len(members[1]), len(members[2]))
 	}
-	c.commit(2, nil, map[int64]memberEntry{2: {stale: true}}, nil, 0, 0)
+	c.commit(2, nil, map[int64]memberEntry{2: {stale: true}}, nil, 0)
 	_, members, _ = c.begin(2)
 	if _, ok := members[2]; ok {
 		t.Fatal("story 2, changed by the second batch, is still served from the cache")
@@ -37,9 +37,9 @@ func TestMemberCacheKeepsWhatABatchReadAndForgetsWhatItChanged(t *testing.T) {
 	}
 
 	// Past the limit, what the last batch used stays and the rest goes.
-	c.commit(5, nil, map[int64]memberEntry{10: {rows: rows(10, memberRowLimit/2)}}, nil, 0, 0)
+	c.commit(5, nil, map[int64]memberEntry{10: {rows: rows(10, memberRowLimit/2)}}, nil, 0)
 	c.begin(5)
-	c.commit(5, nil, map[int64]memberEntry{11: {rows: rows(11, memberRowLimit/2+1)}}, nil, 0, 0)
+	c.commit(5, nil, map[int64]memberEntry{11: {rows: rows(11, memberRowLimit/2+1)}}, nil, 0)
 	_, members, _ = c.begin(5)
 	if _, ok := members[10]; ok {
 		t.Error("past the row limit, a story the last batch did not use was kept")

@@ -37,7 +37,17 @@ type storyTermIndex struct {
 	// row from; newest the latest it holds a row at.
 	horizon, newest int64
 	terms           map[uint64][]termEntry
+	// entries counts the entries held, and limit bounds them (see
+	// termEntryLimit; tests set less).
+	entries, limit int
 }
+
+// termEntryLimit bounds the entries the index holds whatever the dates: a
+// burst of stories within one span (a monitor of many thousand feeds), or
+// a corpus dated years ahead, would otherwise keep them all. Past it the
+// horizon moves up until half the limit is left, so the newest stories stay
+// in memory. 2^18 entries are about 6 MB.
+const termEntryLimit = 1 << 18
 
 // termSpanWindows is how many story windows of first-published time the
 // index keeps below its newest story. A probe reaches one window below the
@@ -51,14 +61,12 @@ const termSpanWindows = 4
 func (w *writer) loadStoryTerms() (*storyTermIndex, error) {
 	span := termSpanWindows * int64(w.store.stories.Window.Seconds())
 	// The newest story's last article (an index probe) stands for the
-	// newest first-published time, which the table keeps no index of. A
-	// story dated in the future (a feed's wrong clock) is passed over: the
-	// horizon set by it would send every probe to the table.
+	// newest first-published time, which the table keeps no index of.
 	var newest int64
-	if err := w.queryRow(`SELECT COALESCE(MAX(last_published), 0) FROM stories WHERE last_published <= ?`, w.now+span).Scan(&newest); err != nil {
+	if err := w.queryRow(`SELECT COALESCE(MAX(last_published), 0) FROM stories`).Scan(&newest); err != nil {
 		return nil, fmt.Errorf("load story index: %w", err)
 	}
-	idx := &storyTermIndex{horizon: newest - span, newest: newest, terms: map[uint64][]termEntry{}}
+	idx := &storyTermIndex{horizon: newest - span, newest: newest, terms: map[uint64][]termEntry{}, limit: termEntryLimit}
 	rows, err := w.tx.QueryContext(w.ctx, `SELECT term, first_published, story_id FROM story_terms WHERE first_published >= ?`, idx.horizon)
 	if err != nil {
 		return nil, fmt.Errorf("load story index: %w", err)
@@ -70,6 +78,7 @@ func (w *writer) loadStoryTerms() (*storyTermIndex, error) {
 			return nil, fmt.Errorf("load story index: %w", err)
 		}
 		idx.terms[uint64(t)] = append(idx.terms[uint64(t)], termEntry{first, story})
+		idx.entries++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load story index: %w", err)
@@ -77,6 +86,7 @@ func (w *writer) loadStoryTerms() (*storyTermIndex, error) {
 	for _, list := range idx.terms {
 		slices.SortFunc(list, newerEntry)
 	}
+	idx.bound()
 	return idx, nil
 }
 
@@ -150,27 +160,47 @@ func (v *termView) probe(terms []uint64, from, to int64, limit int) (ids []int64
 
 // commit folds the batch's changed lists into the index, and moves the
 // horizon up once the newest story is twice the span above it, so that
-// memory holds a span of recent stories at any store size. Stories first
-// published more than a span after now (Unix seconds) do not count as
-// the newest, as in loadStoryTerms.
-func (v *termView) commit(window, now int64) {
+// memory holds a span of recent stories, and past the entry limit.
+func (v *termView) commit(window int64) {
 	idx := v.base
 	span := termSpanWindows * window
 	for t, l := range v.touched {
+		idx.entries += len(l) - len(idx.terms[t])
 		if len(l) == 0 {
 			delete(idx.terms, t)
 			continue
 		}
 		idx.terms[t] = l
-		i, _ := slices.BinarySearchFunc(l, termEntry{first: now + span, story: math.MaxInt64}, newerEntry)
-		if i < len(l) {
-			idx.newest = max(idx.newest, l[i].first)
-		}
+		idx.newest = max(idx.newest, l[0].first)
 	}
-	if idx.newest-idx.horizon < 2*span {
+	if idx.newest-idx.horizon >= 2*span {
+		idx.cut(idx.newest - span)
+	}
+	idx.bound()
+}
+
+// bound moves the horizon up past the entry limit until half of it is
+// left: just above the first-published time of the entry that many from
+// the newest.
+func (idx *storyTermIndex) bound() {
+	if idx.entries <= idx.limit {
 		return
 	}
-	idx.horizon = idx.newest - span
+	firsts := make([]int64, 0, idx.entries)
+	for _, l := range idx.terms {
+		for _, e := range l {
+			firsts = append(firsts, e.first)
+		}
+	}
+	slices.Sort(firsts)
+	keep := idx.limit / 2
+	idx.cut(firsts[len(firsts)-1-keep] + 1)
+}
+
+// cut drops the entries first published before horizon and makes it the
+// index's horizon.
+func (idx *storyTermIndex) cut(horizon int64) {
+	idx.horizon = max(idx.horizon, horizon)
 	for t, l := range idx.terms {
 		// Entries run newest first: cut those below the horizon.
 		i, _ := slices.BinarySearchFunc(l, termEntry{first: idx.horizon, story: math.MinInt64}, newerEntry)
@@ -180,5 +210,6 @@ func (v *termView) commit(window, now int64) {
 		case i < len(l):
 			idx.terms[t] = slices.Clip(l[:i])
 		}
+		idx.entries -= len(l) - i
 	}
 }

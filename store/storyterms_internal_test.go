@@ -40,13 +40,15 @@ func (m termModel) probe(terms []uint64, from, to int64, limit int) []int64 {
 // of the table with the same random listings, unlistings and commits, and
 // checks that every probe the index answers is the model's answer, that it
 // declines exactly the probes reaching below its horizon, and that the
-// horizon does move up, so memory stays bounded, but never past the
-// present for a story dated ahead.
+// horizon does move up, with time and past the entry limit, so memory stays
+// bounded.
 func TestStoryTermIndexProbesAsTheTableDoes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(testenv.Seed(t), 2))
 	const window, limit = 100, 4
 	model := termModel{}
-	idx := &storyTermIndex{horizon: 0, terms: map[uint64][]termEntry{}}
+	// A limit the run passes now and then, as a burst of stories or a
+	// corpus dated ahead of the clock would.
+	idx := &storyTermIndex{horizon: 0, terms: map[uint64][]termEntry{}, limit: 120}
 	view := newTermView(idx)
 	// Time moves forward, with stragglers: a story is first published up
 	// to two windows before the newest.
@@ -59,10 +61,6 @@ func TestStoryTermIndexProbesAsTheTableDoes(t *testing.T) {
 		case op < 5:
 			now += int64(rng.IntN(3))
 			e := termEntry{first: now - int64(rng.IntN(2*window)), story: int64(rng.IntN(400))}
-			if rng.IntN(200) == 0 {
-				// A feed with a wrong clock: a story dated far ahead.
-				e.first = now + 100*window
-			}
 			view.add(term, e)
 			model[[3]int64{int64(term), e.first, e.story}] = true
 		case op < 7:
@@ -93,9 +91,13 @@ func TestStoryTermIndexProbesAsTheTableDoes(t *testing.T) {
 				t.Fatalf("step %d: probe of terms %v from %d to %d: index %v, table %v", step, terms, at-window, at+window, got, want)
 			}
 		default:
-			view.commit(window, now)
-			if idx.horizon > now {
-				t.Fatalf("step %d: the horizon moved to %d, past the present %d: a story dated ahead set it", step, idx.horizon, now)
+			view.commit(window)
+			held := 0
+			for _, l := range idx.terms {
+				held += len(l)
+			}
+			if held != idx.entries || held > idx.limit {
+				t.Fatalf("step %d: the index holds %d entries, counts %d, limit %d", step, held, idx.entries, idx.limit)
 			}
 			horizons[idx.horizon] = true
 			view = newTermView(idx)
