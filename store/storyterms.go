@@ -208,7 +208,8 @@ func (idx *storyTermIndex) cut(horizon int64) {
 		case i == 0:
 			delete(idx.terms, t)
 		case i < len(l):
-			idx.terms[t] = slices.Clip(l[:i])
+			// A copy, so that the entries cut are freed with the old list.
+			idx.terms[t] = slices.Clone(l[:i])
 		}
 		idx.entries -= len(l) - i
 	}
