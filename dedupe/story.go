@@ -269,16 +269,6 @@ func isTitleCase(title string) bool {
 	return words >= 3 && lower <= allowed
 }
 
-// Terms returns the terms of counts, sorted, for document-frequency lookups.
-func (c TermCounts) Terms() []uint64 {
-	out := make([]uint64, 0, len(c))
-	for t := range c {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // Vectorize weighs counts by inverse document frequency, with sublinear
 // term frequency (1 + ln tf), keeps the ArticleTerms strongest and
 // normalizes to unit length.

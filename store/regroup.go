@@ -28,18 +28,17 @@ func (w *writer) regroupAround(id int64, cands []dedupe.StoryCandidate) error {
 			ids = append(ids, c.ID)
 			total += c.Articles
 			// A story merged away since cands were listed has no rows.
-			if s, ok := w.cachedStory(c.ID); !ok || s.id != 0 {
+			if cand, ok := w.cachedStory(c.ID); !ok || cand.id != 0 {
 				live++
 			}
 		}
 	}
-	// A cluster holds one article or more, so this many articles are
-	// surely too many clusters; the bound keeps a large story from being
-	// read whole on every article it takes in. One article alone is
-	// already its own story.
-	// Each story holds a cluster or more, so more stories than the limit
-	// are surely too many clusters too: at 10,000 bench articles two
-	// regroups in five stopped there, after reading every member.
+	// A cluster holds one article or more, and a story one cluster or
+	// more, so this many articles or live stories are surely too many
+	// clusters: the bound keeps a large story from being read whole on
+	// every article it takes in, and at 10,000 bench articles two regroups
+	// in five stopped on the stories' count, which needs no read. One
+	// article alone is already its own story.
 	if total > 4*dedupe.RegroupLimit || total <= 1 || live > dedupe.RegroupLimit {
 		return nil
 	}
@@ -80,24 +79,25 @@ func (w *writer) neighbourhood(ids []int64) (*members, error) {
 		}
 	}
 	all := make([]row, 0, len(read))
-	// The frequencies of most pool terms are known already: the batch
-	// looked them up for earlier articles.
-	var missing []uint64
 	for _, mr := range read {
 		r := row{cluster: mr.cluster, story: mr.story, published: mr.published}
 		if r.topic, err = dedupe.DecodeTopic(mr.topic); err != nil {
 			return nil, fmt.Errorf("topic of article %d in cluster %d: %w", mr.article, r.cluster, err)
 		}
 		all = append(all, r)
-		for _, p := range r.topic.Pool {
-			if _, ok := w.df[p.Term]; !ok {
-				missing = append(missing, p.Term)
-			}
-		}
 	}
 	// Weigh every member by the document frequencies of now, so that
 	// which of them arrived first does not change how alike they are.
-	if err := w.lookUpDF(missing); err != nil {
+	poolTerms := func(yield func(uint64) bool) {
+		for _, r := range all {
+			for _, p := range r.topic.Pool {
+				if !yield(p.Term) {
+					return
+				}
+			}
+		}
+	}
+	if err := w.lookUpDF(poolTerms); err != nil {
 		return nil, err
 	}
 	idf := w.idfNow()

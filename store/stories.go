@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,10 +21,12 @@ import (
 const maxStoriesPerTerm = 16
 
 // lookUpDF loads the stored document frequencies of terms the batch has
-// not looked up yet.
-func (w *writer) lookUpDF(terms []uint64) error {
+// not looked up yet. Most terms it is given are known already, so it takes
+// them as they come (a map's keys, a pool's terms) rather than as a slice
+// built and sorted for it.
+func (w *writer) lookUpDF(terms iter.Seq[uint64]) error {
 	var missing []any
-	for _, t := range terms {
+	for t := range terms {
 		if _, ok := w.df[t]; !ok {
 			missing = append(missing, int64(t))
 			w.df[t] = 0
@@ -55,13 +59,18 @@ func (w *writer) lookUpDF(terms []uint64) error {
 // otherwise look up an article at a time. The stored frequencies do not
 // change until the batch ends (flushDF), so reading them early is exact.
 func (w *writer) prefetchDF(preps []prepared) error {
-	var terms []uint64
-	for _, p := range preps {
-		if p.fp != nil {
-			terms = append(terms, p.terms.Terms.Terms()...)
+	return w.lookUpDF(func(yield func(uint64) bool) {
+		for _, p := range preps {
+			if p.fp == nil {
+				continue
+			}
+			for t := range p.terms.Terms {
+				if !yield(t) {
+					return
+				}
+			}
 		}
-	}
-	return w.lookUpDF(terms)
+	})
 }
 
 // vectorize turns an article's term counts into its topic with the
@@ -69,15 +78,7 @@ func (w *writer) prefetchDF(preps []prepared) error {
 // set: the IDF an article sees is that of the articles before it, however
 // they were batched, so the result depends on arrival order only.
 func (w *writer) vectorize(counts dedupe.TopicCounts, count bool) (dedupe.Topic, error) {
-	// prefetchDF has looked up nearly every term already: list only the
-	// rest, without sorting the article's terms to do so.
-	var missing []uint64
-	for t := range counts.Terms {
-		if _, ok := w.df[t]; !ok {
-			missing = append(missing, t)
-		}
-	}
-	if err := w.lookUpDF(missing); err != nil {
+	if err := w.lookUpDF(maps.Keys(counts.Terms)); err != nil {
 		return dedupe.Topic{}, err
 	}
 	t := dedupe.NewTopic(counts, w.idfNow())

@@ -91,7 +91,8 @@ func (w *writer) loadStoryTerms() (*storyTermIndex, error) {
 }
 
 // termView is a batch's view of the story-term index: the committed index
-// and, copied on first change, the lists of the terms the batch changed.
+// and, copied on the batch's first change of each, the lists of the terms
+// the batch changed, which it then changes in place.
 type termView struct {
 	base    *storyTermIndex
 	touched map[uint64][]termEntry
@@ -109,17 +110,25 @@ func (v *termView) list(term uint64) []termEntry {
 	return v.base.terms[term]
 }
 
+// own returns term's list for the batch to change: the committed list is
+// copied the first time, so a batch that rolls back leaves it as it was.
+func (v *termView) own(term uint64) []termEntry {
+	if l, ok := v.touched[term]; ok {
+		return l
+	}
+	l := slices.Clone(v.base.terms[term])
+	v.touched[term] = l
+	return l
+}
+
 // add lists story under term, as INSERT OR IGNORE does.
 func (v *termView) add(term uint64, e termEntry) {
 	if e.first < v.base.horizon {
 		return
 	}
-	l := v.list(term)
-	i, found := slices.BinarySearchFunc(l, e, newerEntry)
-	if found {
-		return
+	if i, found := slices.BinarySearchFunc(v.list(term), e, newerEntry); !found {
+		v.touched[term] = slices.Insert(v.own(term), i, e)
 	}
-	v.touched[term] = slices.Insert(slices.Clone(l), i, e)
 }
 
 // remove takes story's entry under term out, if it is there.
@@ -127,12 +136,9 @@ func (v *termView) remove(term uint64, e termEntry) {
 	if e.first < v.base.horizon {
 		return
 	}
-	l := v.list(term)
-	i, found := slices.BinarySearchFunc(l, e, newerEntry)
-	if !found {
-		return
+	if i, found := slices.BinarySearchFunc(v.list(term), e, newerEntry); found {
+		v.touched[term] = slices.Delete(v.own(term), i, i+1)
 	}
-	v.touched[term] = slices.Delete(slices.Clone(l), i, i+1)
 }
 
 // probe returns, term by term, the stories listed under each of terms
