@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 )
@@ -203,6 +204,7 @@ type lineCount struct {
 // writes them back in key order: an upsert per line per article was a
 // fifth of ingest, each on a random page of the largest index.
 func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) error {
+	defer w.store.clock.lines.add(time.Now())
 	distinct := distinctBlocks(blocks)
 	if len(distinct) == 0 {
 		return nil
@@ -237,6 +239,7 @@ func (w *writer) countBlocks(id int64, source string, blocks []dedupe.Block) err
 // countBlocks still reads any it finds missing (an article cleaned again in
 // the batch).
 func (w *writer) prefetchLines(preps []prepared, known map[int64][]byte) error {
+	defer w.store.clock.lines.add(time.Now())
 	bySource := map[int64][]uint64{}
 	var sources []int64
 	for _, p := range preps {
@@ -307,6 +310,7 @@ func (w *writer) loadLines(source int64, blocks []uint64) error {
 // flushLines writes the counts the batch changed, in key order, a few
 // hundred rows a statement.
 func (w *writer) flushLines() error {
+	defer w.store.clock.lines.add(time.Now())
 	keys := make([][2]int64, 0, len(w.lines))
 	for k, c := range w.lines {
 		if c.dirty {
@@ -352,6 +356,7 @@ const lineWindow = 100_000
 // forgetLines drops, every quarter window, the counts of lines not learned
 // and not seen within the window: a scan of a table the sweep keeps small.
 func (w *writer) forgetLines() error {
+	defer w.store.clock.lines.add(time.Now())
 	if len(w.added) == 0 {
 		return nil
 	}

@@ -308,10 +308,12 @@ func (w *writer) commit(changed bool) error {
 			return err
 		}
 	}
+	start := time.Now()
 	if err := w.tx.Commit(); err != nil {
 		w.store.storyCache.drop()
 		return fmt.Errorf("commit: %w", err)
 	}
+	w.store.clock.commit.add(start)
 	w.commitKeys(gen)
 	if w.storyBase != nil {
 		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()))

@@ -100,6 +100,8 @@ func printBench(w io.Writer, r bench.Result) error {
 		{"LSH probe", fmt.Sprintf("%.1f s", r.IndexQuerySeconds), "band-key lookups in memory and candidate reads"},
 		{"LSH insert", fmt.Sprintf("%.1f s", r.IndexInsertSeconds), "band keys into the index in memory"},
 		{"stories", fmt.Sprintf("%.1f s", r.StoriesSeconds), "filing articles in stories"},
+		{"line counts", fmt.Sprintf("%.1f s", r.LinesSeconds), "counting lines to learn boilerplate from"},
+		{"commits", fmt.Sprintf("%.1f s", r.CommitSeconds), "SQLite writing each batch's changed pages"},
 	}
 	for _, name := range []string{"stories", "clusters", "show"} {
 		if ms, ok := r.ReadsMS[name]; ok {
@@ -113,9 +115,13 @@ func printBench(w io.Writer, r bench.Result) error {
 	var cps [][]string
 	for _, c := range r.Checkpoints {
 		cps = append(cps, []string{strconv.Itoa(c.Articles), fmt.Sprintf("%.0f", c.ArticlesPerSec),
-			fmt.Sprintf("%.0f", c.RSSMB), fmt.Sprintf("%.0f", c.DBBytesPerArticle)})
+			fmt.Sprintf("%.0f", c.RSSMB), fmt.Sprintf("%.0f", c.DBBytesPerArticle),
+			fmt.Sprintf("%.0f", c.IndexQueryUS), fmt.Sprintf("%.0f", c.StoriesUS),
+			fmt.Sprintf("%.0f", c.LinesUS), fmt.Sprintf("%.0f", c.CommitUS)})
 	}
-	if err := writeTable(w, []string{"STORED", "ARTICLES/S", "RSS MB", "DB BYTES/ARTICLE"}, cps); err != nil {
+	// The stages' columns are microseconds an article over the second half
+	// of the way to the checkpoint, as the rate is.
+	if err := writeTable(w, []string{"STORED", "ARTICLES/S", "RSS MB", "DB BYTES/ARTICLE", "PROBE µs", "STORIES µs", "LINES µs", "COMMIT µs"}, cps); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)

@@ -21,7 +21,10 @@ func TestBenchShort(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &fields); err != nil {
 		t.Fatalf("last line is not one JSON object: %v\n%s", err, out)
 	}
-	for _, k := range []string{"articles", "seconds", "articles_per_sec", "floor_articles_per_sec", "peak_rss_mb", "index_bytes_per_article"} {
+	// Every stage measured apart ran: 400 new articles are probed, filed
+	// in stories, have their lines counted and are committed.
+	for _, k := range []string{"articles", "seconds", "articles_per_sec", "floor_articles_per_sec", "peak_rss_mb", "index_bytes_per_article",
+		"index_query_seconds", "stories_seconds", "lines_seconds", "commit_seconds"} {
 		v, ok := fields[k].(float64)
 		if !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, fields[k])
@@ -31,6 +34,11 @@ func TestBenchShort(t *testing.T) {
 	json.Unmarshal([]byte(lines[len(lines)-1]), &res)
 	if res.Articles != 400 {
 		t.Errorf("articles = %d, want 400", res.Articles)
+	}
+	if n := len(res.Checkpoints); n == 0 {
+		t.Errorf("no checkpoint")
+	} else if c := res.Checkpoints[n-1]; c.Articles != 400 || c.LinesUS <= 0 || c.CommitUS <= 0 || c.StoriesUS <= 0 {
+		t.Errorf("last checkpoint %+v, want 400 articles and every stage's µs positive", c)
 	}
 	// Articles are all stored once: 80 stories of 5 reprints make 80
 	// clusters, and the summary table names every stage.
@@ -43,7 +51,7 @@ func TestBenchShort(t *testing.T) {
 	if st.Articles != 400 || st.Clusters < 78 || st.Clusters > 90 {
 		t.Errorf("stored %d articles in %d clusters, want 400 in about 80", st.Articles, st.Clusters)
 	}
-	for _, want := range []string{"ingest", "floor", "peak RSS", "feedfold stories", "feedfold show", "fingerprints"} {
+	for _, want := range []string{"ingest", "floor", "peak RSS", "feedfold stories", "feedfold show", "fingerprints", "line counts", "commits", "COMMIT µs"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

@@ -83,6 +83,8 @@ type Result struct {
 	IndexQuerySeconds  float64 `json:"index_query_seconds"`
 	IndexInsertSeconds float64 `json:"index_insert_seconds"`
 	StoriesSeconds     float64 `json:"stories_seconds"`
+	LinesSeconds       float64 `json:"lines_seconds"`
+	CommitSeconds      float64 `json:"commit_seconds"`
 	// ReadsMS are median milliseconds of the reviewing commands, run
 	// in-process against the finished store, each opening it anew.
 	ReadsMS map[string]float64 `json:"reads_ms"`
@@ -102,6 +104,8 @@ type Checkpoint struct {
 	// a rate that falls can be traced to the stage that grew.
 	IndexQueryUS float64 `json:"index_query_us"`
 	StoriesUS    float64 `json:"stories_us"`
+	LinesUS      float64 `json:"lines_us"`
+	CommitUS     float64 `json:"commit_us"`
 }
 
 type Machine struct {
@@ -219,6 +223,7 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	res.FloorRatio = res.ArticlesPerSec / res.FloorArticlesPerSec
 	res.Checkpoints = sink.checkpoints(articles)
 	res.IndexQuerySeconds, res.IndexInsertSeconds, res.StoriesSeconds = t.IndexQuery.Seconds(), t.IndexInsert.Seconds(), t.Stories.Seconds()
+	res.LinesSeconds, res.CommitSeconds = t.Lines.Seconds(), t.Commit.Seconds()
 	res.PeakRSSMB = peakRSSMB()
 	if err := s.Close(); err != nil {
 		return res, err
@@ -358,6 +363,8 @@ func (b *benchSink) checkpoints(total int) []Checkpoint {
 			DBBytesPerArticle: float64(m.dbBytes) / float64(m.stored),
 			IndexQueryUS:      float64((m.timings.IndexQuery - from.timings.IndexQuery).Microseconds()) / n,
 			StoriesUS:         float64((m.timings.Stories - from.timings.Stories).Microseconds()) / n,
+			LinesUS:           float64((m.timings.Lines - from.timings.Lines).Microseconds()) / n,
+			CommitUS:          float64((m.timings.Commit - from.timings.Commit).Microseconds()) / n,
 		})
 	}
 	return out
