@@ -61,8 +61,8 @@ func (c *storyCache) begin(gen int64) (map[int64]storyRow, map[int64][]memberRow
 
 // commit takes in what a committed batch read and wrote (a zero id marks a
 // deleted story), its view of the story-term index (nil for none) with the
-// story window, and the generation the batch left the database at. The batch's overlay was read against the cache, so it is
-// consistent with it.
+// story window, and the generation the batch left the database at. The
+// batch's overlay was read against the cache, so it is consistent with it.
 func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int64]memberEntry, terms *termView, window int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
