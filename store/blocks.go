@@ -59,8 +59,10 @@ func newBoilerplateSet() boilerplateSet {
 // for their sources. blocks maps a source key to the blocks of its articles.
 // When tallies is not nil it also receives, from the same index seeks, the
 // counts of the blocks not yet boilerplate: what a batch needs to foresee
-// what it will learn.
-func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[int64][]uint64, tallies *lineTallies) (boilerplateSet, error) {
+// what it will learn. Those counted once are found through once (see
+// oncelines.go) as it held the database at gen; when it did not, tallies
+// is marked partial.
+func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[int64][]uint64, tallies *lineTallies, once *onceIndex, gen int64) (boilerplateSet, error) {
 	set := newBoilerplateSet()
 	// Without tallies, only what is boilerplate is read.
 	learnedOnly, globalOnly := ` AND learned = 1`, ` AND sources >= ?`
@@ -108,6 +110,11 @@ func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[
 				return set, fmt.Errorf("look up boilerplate: %w", err)
 			}
 		}
+		if tallies != nil {
+			if err := tallies.addOnce(ctx, q, once, gen, source, list, set); err != nil {
+				return set, err
+			}
+		}
 	}
 	return set, nil
 }
@@ -124,7 +131,7 @@ func (s *Store) prepare(title, source string, blocks []dedupe.Block, isBoilerpla
 // the boilerplate known now, read outside any batch.
 func (s *Store) prepareNow(ctx context.Context, title, source, text string) (dedupe.Prepared, error) {
 	blocks := dedupe.Blocks(text)
-	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)}, nil)
+	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, map[int64][]uint64{sourceKey(source): distinctBlocks(blocks)}, nil, nil, 0)
 	if err != nil {
 		return dedupe.Prepared{}, err
 	}
@@ -161,7 +168,7 @@ func (w *writer) lookUp(sources, texts []string) error {
 		slices.Sort(list)
 		bySource[key] = slices.Compact(list)
 	}
-	bp, err := loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, bySource, nil)
+	bp, err := loadBoilerplate(w.ctx, w.tx, w.opts.BoilerplateSources, bySource, nil, nil, 0)
 	if err != nil {
 		return err
 	}
@@ -304,18 +311,48 @@ func (w *writer) loadLines(source int64, blocks []uint64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
+	// The rest may have been counted once.
+	var rest []uint64
+	for _, b := range missing {
+		if c := w.lines[[2]int64{b.(int64), source}]; !c.stored {
+			rest = append(rest, uint64(b.(int64)))
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	if err := w.onceReady(); err != nil {
+		return err
+	}
+	seen, _, err := w.store.once.lookUp(w.ctx, w.tx, w.gen, source, rest)
+	if err != nil {
+		return fmt.Errorf("count lines: %w", err)
+	}
+	for block, at := range seen {
+		c := w.lines[[2]int64{block, source}]
+		c.articles, c.members, c.seen = 1, idBytes(at), at
+	}
 	return nil
 }
 
 // flushLines writes the counts the batch changed, in key order, a few
-// hundred rows a statement.
+// hundred rows a statement: lines new and counted once to once_lines, the
+// others to block_counts.
 func (w *writer) flushLines() error {
 	defer w.store.clock.lines.add(time.Now())
 	keys := make([][2]int64, 0, len(w.lines))
+	var once [][2]int64
 	for k, c := range w.lines {
-		if c.dirty {
+		switch {
+		case !c.dirty:
+		case c.articles == 1 && !c.stored:
+			once = append(once, k)
+		default:
 			keys = append(keys, k)
 		}
+	}
+	if err := w.flushOnce(once); err != nil {
+		return err
 	}
 	slices.SortFunc(keys, func(a, b [2]int64) int {
 		if a[0] != b[0] {
@@ -370,8 +407,12 @@ func (w *writer) forgetLines() error {
 	if newest-swept < window/4 {
 		return nil
 	}
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM block_counts WHERE learned = 0 AND seen < ?`, newest-window); err != nil {
+	cutoff := newest - window
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM block_counts WHERE learned = 0 AND seen < ?`, cutoff); err != nil {
 		return fmt.Errorf("forget old line counts: %w", err)
+	}
+	if err := w.forgetOnce(cutoff); err != nil {
+		return err
 	}
 	if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO meta (key, value) VALUES ('lines_swept', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(newest, 10)); err != nil {
@@ -403,21 +444,41 @@ func (w *writer) learn(key, block int64, members []byte) error {
 			w.queueIDs(block, c.members)
 		}
 	}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT source, members, seen FROM block_counts WHERE block = ? AND learned = 0`, block)
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT source, members, seen, learned FROM block_counts WHERE block = ?`, block)
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)
 	}
 	defer rows.Close()
+	counted := map[int64]bool{}
 	for rows.Next() {
 		var source, seen int64
-		if err := rows.Scan(&source, &members, &seen); err != nil {
+		var learned bool
+		if err := rows.Scan(&source, &members, &seen, &learned); err != nil {
 			return fmt.Errorf("learn boilerplate: %w", err)
 		}
-		if _, inBatch := w.lines[[2]int64{block, source}]; !inBatch {
+		counted[source] = true
+		if _, inBatch := w.lines[[2]int64{block, source}]; !inBatch && !learned {
 			w.queueIDs(block, readMembers(members, seen))
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("learn boilerplate: %w", err)
+	}
+	// And the sources that counted it once, where block_counts has no row
+	// to say more.
+	if err := w.onceReady(); err != nil {
+		return err
+	}
+	once, err := w.store.once.sourcesOf(w.ctx, w.tx, block)
+	if err != nil {
+		return fmt.Errorf("learn boilerplate: %w", err)
+	}
+	for source, seen := range once {
+		if _, inBatch := w.lines[[2]int64{block, source}]; !inBatch && !counted[source] {
+			w.queueIDs(block, idBytes(seen))
+		}
+	}
+	return nil
 }
 
 // maxMembers bounds the article ids kept per line while it is counted.

@@ -37,8 +37,10 @@ func TestLinesNotSeenAgainAreForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The last sweep ran at most a quarter window ago.
-	err = s.read.QueryRow(`SELECT (SELECT COUNT(*) FROM block_counts WHERE learned = 0 AND seen < ?1),
-		(SELECT COUNT(*) FROM block_counts WHERE learned = 0), (SELECT COUNT(*) FROM block_counts WHERE learned = 1)`,
+	err = s.read.QueryRow(`SELECT (SELECT COUNT(*) FROM block_counts WHERE learned = 0 AND seen < ?1)
+			+ (SELECT COUNT(*) FROM once_lines WHERE seen < ?1),
+		(SELECT COUNT(*) FROM block_counts WHERE learned = 0) + (SELECT COUNT(*) FROM once_lines),
+		(SELECT COUNT(*) FROM block_counts WHERE learned = 1)`,
 		newest-s.lineWindow-s.lineWindow/4-20).Scan(&stale, &kept, &learned)
 	if err != nil {
 		t.Fatal(err)

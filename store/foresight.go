@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/feedfold/feedfold/dedupe"
 )
 
@@ -35,6 +38,38 @@ func (f foresight) has(source, block int64) bool {
 type lineTallies struct {
 	articles map[[2]int64]int64
 	sources  map[int64]int64
+	// partial says the lines counted once could not be looked up: the
+	// index of once_lines did not hold the database the tallies were read
+	// from, so the foresight is to be taken again inside the transaction.
+	partial bool
+}
+
+// addOnce adds to the tallies the lines of source among blocks that
+// once_lines holds, those with no count read from block_counts and not
+// learned (set).
+func (t *lineTallies) addOnce(ctx context.Context, q queryer, once *onceIndex, gen, source int64, blocks []uint64, set boilerplateSet) error {
+	var rest []uint64
+	for _, b := range blocks {
+		k := [2]int64{source, int64(b)}
+		if _, counted := t.articles[k]; !counted && !set.learned[k] {
+			rest = append(rest, b)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	seen, ok, err := once.lookUp(ctx, q, gen, source, rest)
+	if err != nil {
+		return fmt.Errorf("look up boilerplate: %w", err)
+	}
+	if !ok {
+		t.partial = true
+		return nil
+	}
+	for b := range seen {
+		t.articles[[2]int64{source, b}] = 1
+	}
+	return nil
 }
 
 func newLineTallies() *lineTallies {

@@ -162,7 +162,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		bySource[key] = slices.Compact(list)
 	}
 	tallies := newLineTallies()
-	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource, tallies)
+	bp, err := loadBoilerplate(ctx, s.read, s.opts.BoilerplateSources, bySource, tallies, &s.once, gen)
 	if err != nil {
 		return snapshot{}, err
 	}
@@ -182,7 +182,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		})
 	}
 	g.Wait()
-	return snapshot{gen: gen, known: known, bp: bp, fs: fs, bySource: bySource, blocks: blocks}, nil
+	return snapshot{gen: gen, known: known, bp: bp, fs: fs, bySource: bySource, blocks: blocks, partial: tallies.partial}, nil
 }
 
 func placeholders(n int) string {
@@ -259,6 +259,11 @@ type writer struct {
 	// lineSources lists, by block, the sources whose count of it is in
 	// lines.
 	lineSources map[int64][]int64
+	// onceAdded are the rows the batch wrote to once_lines, and onceCutoff
+	// the sweep it made there (0 for none): the index takes them in when
+	// the batch commits.
+	onceAdded  []onceRow
+	onceCutoff int64
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -315,6 +320,7 @@ func (w *writer) commit(changed bool) error {
 	}
 	w.store.clock.commit.add(start)
 	w.commitKeys(gen)
+	w.store.once.apply(w.gen, gen, w.onceAdded, w.onceCutoff)
 	if w.storyBase != nil {
 		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()))
 	} else {

@@ -242,8 +242,7 @@ func (w *writer) restory(id int64) (bool, error) {
 
 // pruneBlockCounts takes the removed articles out of the counts of lines
 // not yet learned as boilerplate, as if they had never come, and drops the
-// lines no article is left to carry: lines seen once are most of the
-// table. Such a line lists every article counted for it, since it is
+// lines no article is left to carry, in once_lines and in block_counts. Such a line lists every article counted for it, since it is
 // learned before its list is full.
 func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) error {
 	if len(removed) == 0 {
@@ -280,6 +279,9 @@ func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) er
 		}
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("prune line counts: %w", err)
+		}
+		if err := pruneOnce(ctx, tx, removed); err != nil {
+			return err
 		}
 		for _, c := range changes {
 			if len(c.members) == 0 {
@@ -327,4 +329,32 @@ func (s *Store) fileBytes() int64 {
 		}
 	}
 	return n
+}
+
+// pruneOnce drops the rows of once_lines counted by removed articles.
+func pruneOnce(ctx context.Context, tx *sql.Tx, removed map[int64]bool) error {
+	rows, err := tx.QueryContext(ctx, `SELECT segment, block, source, seen FROM once_lines`)
+	if err != nil {
+		return fmt.Errorf("prune line counts: %w", err)
+	}
+	var gone []onceRow
+	for rows.Next() {
+		var r onceRow
+		if err := rows.Scan(&r.segment, &r.block, &r.source, &r.seen); err != nil {
+			rows.Close()
+			return fmt.Errorf("prune line counts: %w", err)
+		}
+		if removed[r.seen] {
+			gone = append(gone, r)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("prune line counts: %w", err)
+	}
+	for _, r := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM once_lines WHERE segment = ? AND block = ? AND source = ?`, r.segment, r.block, r.source); err != nil {
+			return fmt.Errorf("prune line counts: %w", err)
+		}
+	}
+	return nil
 }

@@ -355,7 +355,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
 		`DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
-		`DELETE FROM block_counts`, `DELETE FROM boilerplate`,
+		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM boilerplate`,
 		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
 	// Every story is rebuilt: what the cache holds is gone, here and, by
@@ -419,7 +419,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			if w.gen, err = readGeneration(tx); err != nil {
 				return err
 			}
-			if w.gen != snap.gen {
+			if snap.stale(w.gen) {
 				if err := w.catchUp(preps, &snap); err != nil {
 					return err
 				}
@@ -460,6 +460,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			return fmt.Errorf("reindex articles after %d: %w", ids[0]-1, err)
 		}
 		bw.commitKeys(gen)
+		s.once.apply(bw.gen, gen, bw.onceAdded, bw.onceCutoff)
 		done += len(ids)
 		if progress != nil {
 			progress(done, total)

@@ -22,10 +22,21 @@ type snapshot struct {
 	// each prepared item's lines (nil for those not fingerprinted).
 	bySource map[int64][]uint64
 	blocks   [][]dedupe.Block
+	// partial says the counts of lines seen once were not read with the
+	// rest (see lineTallies): the writer takes the snapshot again.
+	partial bool
 }
 
-// catchUp runs when the write generation moved since the batch's snapshot:
-// another batch committed in between. It takes the snapshot again inside
+// stale reports whether the batch must take its snapshot again inside
+// the transaction, at write generation gen (see catchUp).
+func (snap *snapshot) stale(gen int64) bool {
+	return snap.gen != gen || snap.partial
+}
+
+// catchUp runs when the write generation moved since the batch's snapshot
+// (another batch committed in between), or when the snapshot could not
+// read the lines counted once (the first batch of a process, or one staged
+// as another committed). It takes the snapshot again inside
 // the transaction (the articles already stored, the boilerplate of the
 // batch's lines, their counts and so the lines the batch foresees
 // learning) and cleans and fingerprints again the articles for which a
@@ -45,8 +56,11 @@ func (w *writer) catchUp(preps []prepared, snap *snapshot) error {
 	if err != nil {
 		return err
 	}
+	if err := w.onceReady(); err != nil {
+		return err
+	}
 	tallies := newLineTallies()
-	bp, err := loadBoilerplate(w.ctx, w.tx, w.store.opts.BoilerplateSources, snap.bySource, tallies)
+	bp, err := loadBoilerplate(w.ctx, w.tx, w.store.opts.BoilerplateSources, snap.bySource, tallies, &w.store.once, w.gen)
 	if err != nil {
 		return err
 	}
@@ -65,6 +79,6 @@ func (w *writer) catchUp(preps []prepared, snap *snapshot) error {
 		pr := w.store.prepare(p.item.Title, p.item.Source, snap.blocks[i], is)
 		p.clean, p.fp, p.terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
 	}
-	snap.gen, snap.known, snap.bp, snap.fs = w.gen, known, bp, fs
+	snap.gen, snap.known, snap.bp, snap.fs, snap.partial = w.gen, known, bp, fs, tallies.partial
 	return nil
 }

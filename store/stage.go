@@ -98,7 +98,7 @@ func (b *stagedBatch) commit(ctx context.Context) (feeds.SinkResult, error) {
 	if err := w.useStoryCache(); err != nil {
 		return feeds.SinkResult{}, err
 	}
-	if w.gen != b.snap.gen {
+	if b.snap.stale(w.gen) {
 		if err := w.catchUp(preps, &b.snap); err != nil {
 			return feeds.SinkResult{}, err
 		}

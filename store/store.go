@@ -54,6 +54,8 @@ type Store struct {
 	storyCache storyCache
 	// keys is the band index, in memory (keyindex.go).
 	keys keyIndex
+	// once finds the lines counted once (oncelines.go).
+	once onceIndex
 	// writeMu serializes this process's ingest batches from their first
 	// statement to the story cache taking in what they did: SQLite lets one
 	// writer in at a time anyway, but the cache is handed over after the
