@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -95,6 +96,7 @@ func TestExtractionOnRealPages(t *testing.T) {
 	}
 	out := map[string]map[string]string{}
 	var sum float64
+	dated := 0
 	for key, want := range truth {
 		raw, err := os.ReadFile(filepath.Join(dir, "html", key+".html.gz"))
 		if err != nil {
@@ -110,6 +112,9 @@ func TestExtractionOnRealPages(t *testing.T) {
 		}
 		it, _ := feeds.ExtractPage(data, "text/html") // a page with no main text scores 0
 		out[key] = map[string]string{"articleBody": it.Text}
+		if !it.Published.IsZero() {
+			dated++
+		}
 		got, exp := bag(it.Text), bag(want.ArticleBody)
 		var tp, np, nt int
 		for w, n := range got {
@@ -129,6 +134,12 @@ func TestExtractionOnRealPages(t *testing.T) {
 	if f1 < 0.955 {
 		t.Errorf("mean word F1 %.4f on real pages, want at least 0.955", f1)
 	}
+	// Every one of these pages declares or shows its date (all 78 were
+	// dated with go-dateparser linked, and are with deps/dateparser).
+	t.Logf("%d of %d pages dated", dated, len(truth))
+	if dated < len(truth)*95/100 {
+		t.Errorf("%d of %d real pages dated, want at least 95%%", dated, len(truth))
+	}
 	if path := os.Getenv("FEEDFOLD_EXTRACTION_OUT"); path != "" {
 		data, err := json.Marshal(out)
 		if err != nil {
@@ -136,6 +147,51 @@ func TestExtractionOnRealPages(t *testing.T) {
 		}
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestExtractPageDatesThePage checks that a page's date is read from
+// where pages put it: its metadata, or only its byline, in English or in
+// another language, and that a page without one is left undated rather
+// than given a wrong date. The bylines in Italian, Spanish, French and
+// Portuguese and the abbreviated month reach go-htmldate's last search,
+// deps/dateparser: with go-dateparser itself they were dated to the first
+// of January of their year.
+func TestExtractPageDatesThePage(t *testing.T) {
+	body := `<article><h1>Harbour works begin</h1><p>%s</p>` +
+		strings.Repeat(`<p>The council said the harbour works would take two years and close the ferry quay for most of it.</p>`, 6) +
+		`</article>`
+	page := func(head, byline string) []byte {
+		return []byte(`<html><head><title>Harbour works begin</title>` + head + `</head><body>` + fmt.Sprintf(body, byline) + `</body></html>`)
+	}
+	for _, c := range []struct {
+		name string
+		page []byte
+		want string
+	}{
+		{"metadata", page(`<meta property="article:published_time" content="2024-03-03T08:00:00Z">`, "By a staff writer"), "2024-03-03"},
+		{"byline in English", page("", `Published March 3, 2024, by a staff writer`), "2024-03-03"},
+		{"byline in German", page("", `Veröffentlicht am 3. März 2024`), "2024-03-03"},
+		{"no date at all", page("", "By a staff writer"), ""},
+		{"byline in Italian", page("", `Pubblicato il 7 giugno 2020`), "2020-06-07"},
+		{"byline in Spanish", page("", `Publicado el 12 de diciembre de 2021`), "2021-12-12"},
+		{"byline in French, with a time", page("", `Publié le 1er août 2022 à 10h30`), "2022-08-01"},
+		{"byline in Portuguese", page("", `Publicado em 5 de março de 2023`), "2023-03-05"},
+		{"byline in Dutch", page("", `Gepubliceerd op 9 mei 2019`), "2019-05-09"},
+		{"byline with an ordinal", page("", `Posted on the 3rd of March, 2024`), "2024-03-03"},
+		{"abbreviated month and a time", page("", `Updated Sept. 21, 2023 at 10:30 am`), "2023-09-21"},
+	} {
+		it, err := feeds.ExtractPage(c.page, "text/html")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got := ""
+		if !it.Published.IsZero() {
+			got = it.Published.Format("2006-01-02")
+		}
+		if got != c.want {
+			t.Errorf("%s: page dated %q, want %q", c.name, got, c.want)
 		}
 	}
 }
