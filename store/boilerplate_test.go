@@ -316,7 +316,7 @@ func TestReindexRebuildsEverythingFromText(t *testing.T) {
 	}
 	for _, q := range []string{
 		`UPDATE fingerprints SET skeleton = x'', facts = x'', fact_count = 0`,
-		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM boilerplate`,
+		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM once_filters`, `DELETE FROM boilerplate`,
 		`INSERT INTO meta (key, value) VALUES ('reindex', 'test upgrade')`,
 	} {
 		if _, err := db.Exec(q); err != nil {

@@ -3,7 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -26,6 +29,8 @@ import (
 // To find a line without knowing its segment, each process keeps a small
 // filter per segment (onceIndex) that says which segments may hold a block.
 // It may say yes wrongly, which costs a seek, and never says no wrongly.
+// A full segment's filter is kept in once_filters, written once, so that a
+// process reads the rows of the newest segment only.
 
 // onceSegmentRows is how many rows a segment of once_lines takes before the
 // next is begun: its pages (about 2 MB) are what a batch writes to, and its
@@ -105,32 +110,159 @@ type onceRow struct {
 	segment, block, source, seen int64
 }
 
-// load builds the index from once_lines as q sees it, which must be the
-// database at generation gen with nothing of the batch written yet.
+// load builds the index as q sees the database, which must be at
+// generation gen with nothing of the batch written yet: the filters kept
+// for full segments (once_filters), and the rows of the segments without
+// one, the newest among them, found a segment at a time.
 func (x *onceIndex) load(ctx context.Context, q queryer, gen int64) error {
-	rows, err := q.QueryContext(ctx, `SELECT segment, block, seen FROM once_lines`)
+	kept, err := x.keptFilters(ctx, q)
 	if err != nil {
-		return fmt.Errorf("read lines counted once: %w", err)
+		return err
 	}
-	defer rows.Close()
 	var segments []*onceSegment
-	for rows.Next() {
-		var segment, block, seen int64
-		if err := rows.Scan(&segment, &block, &seen); err != nil {
+	for next := int64(math.MinInt64); ; {
+		var segment sql.NullInt64
+		if err := queryRow(ctx, q, `SELECT MIN(segment) FROM once_lines WHERE segment > ?`, next).Scan(&segment); err != nil {
 			return fmt.Errorf("read lines counted once: %w", err)
 		}
-		if n := len(segments); n == 0 || segments[n-1].id != segment {
-			segments = append(segments, x.newSegment(segment))
+		if !segment.Valid {
+			break
 		}
-		segments[len(segments)-1].add(uint64(block), seen)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read lines counted once: %w", err)
+		next = segment.Int64
+		if sg := kept[next]; sg != nil {
+			segments = append(segments, sg)
+			continue
+		}
+		sg, err := x.readSegment(ctx, q, next)
+		if err != nil {
+			return err
+		}
+		segments = append(segments, sg)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.built, x.gen, x.segments = true, gen, segments
 	return nil
+}
+
+// keptFilters reads the filters kept for full segments, leaving out any
+// not of this build's size (their segment is then read from its rows).
+func (x *onceIndex) keptFilters(ctx context.Context, q queryer) (map[int64]*onceSegment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT segment, rows, min_seen, max_seen, filter FROM once_filters`)
+	if err != nil {
+		return nil, fmt.Errorf("read the filters of lines counted once: %w", err)
+	}
+	defer rows.Close()
+	kept := map[int64]*onceSegment{}
+	for rows.Next() {
+		var blob []byte
+		var id int64
+		sg := x.newSegment(0)
+		if err := rows.Scan(&id, &sg.rows, &sg.minSeen, &sg.maxSeen, &blob); err != nil {
+			return nil, fmt.Errorf("read the filters of lines counted once: %w", err)
+		}
+		if len(blob) != 8*len(sg.filter) {
+			continue
+		}
+		sg.id = id
+		for i := range sg.filter {
+			sg.filter[i] = binary.LittleEndian.Uint64(blob[8*i:])
+		}
+		kept[id] = sg
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the filters of lines counted once: %w", err)
+	}
+	return kept, nil
+}
+
+// readSegment builds segment's filter from its rows.
+func (x *onceIndex) readSegment(ctx context.Context, q queryer, segment int64) (*onceSegment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT block, seen FROM once_lines WHERE segment = ?`, segment)
+	if err != nil {
+		return nil, fmt.Errorf("read lines counted once: %w", err)
+	}
+	defer rows.Close()
+	sg := x.newSegment(segment)
+	for rows.Next() {
+		var block, seen int64
+		if err := rows.Scan(&block, &seen); err != nil {
+			return nil, fmt.Errorf("read lines counted once: %w", err)
+		}
+		sg.add(uint64(block), seen)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read lines counted once: %w", err)
+	}
+	return sg, nil
+}
+
+// queryRow runs a single-row query through q.
+func queryRow(ctx context.Context, q queryer, query string, args ...any) rowScanner {
+	rows, err := q.QueryContext(ctx, query, args...)
+	return rowScanner{rows: rows, err: err}
+}
+
+// rowScanner scans the one row of a query run through a queryer, which
+// offers no QueryRow.
+type rowScanner struct {
+	rows *sql.Rows
+	err  error
+}
+
+func (r rowScanner) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	return r.rows.Close()
+}
+
+// filled returns the segments that added fills, with its rows taken in:
+// their filters are kept in the transaction that fills them. The index
+// must hold the database as of the batch's generation; it does not change.
+func (x *onceIndex) filled(added []onceRow) []*onceSegment {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []*onceSegment
+	var cur *onceSegment
+	flush := func() {
+		if cur != nil && cur.rows >= x.rowsPerSegment() {
+			out = append(out, cur)
+		}
+	}
+	for _, r := range added {
+		if cur == nil || cur.id != r.segment {
+			flush()
+			cur = x.newSegment(r.segment)
+			if n := len(x.segments); n > 0 && x.segments[n-1].id == r.segment {
+				last := x.segments[n-1]
+				cur.rows, cur.minSeen, cur.maxSeen = last.rows, last.minSeen, last.maxSeen
+				copy(cur.filter, last.filter)
+			}
+		}
+		cur.add(uint64(r.block), r.seen)
+	}
+	flush()
+	return out
+}
+
+// encode returns the segment's filter as once_filters keeps it.
+func (sg *onceSegment) encode() []byte {
+	out := make([]byte, 0, 8*len(sg.filter))
+	for _, w := range sg.filter {
+		out = binary.LittleEndian.AppendUint64(out, w)
+	}
+	return out
 }
 
 // validAt reports whether the index holds the database as of gen.
@@ -339,6 +471,12 @@ func (w *writer) flushOnce(keys [][2]int64) error {
 			return fmt.Errorf("record lines counted once: %w", err)
 		}
 	}
+	for _, sg := range w.store.once.filled(added) {
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO once_filters (segment, rows, min_seen, max_seen, filter) VALUES (?, ?, ?, ?, ?)`,
+			sg.id, sg.rows, sg.minSeen, sg.maxSeen, sg.encode()); err != nil {
+			return fmt.Errorf("record lines counted once: %w", err)
+		}
+	}
 	w.onceAdded = append(w.onceAdded, added...)
 	return nil
 }
@@ -362,6 +500,11 @@ func (w *writer) forgetOnce(cutoff int64) error {
 		return nil
 	}
 	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM once_lines WHERE segment <= ? AND seen < ?`, last, cutoff); err != nil {
+		return fmt.Errorf("forget old line counts: %w", err)
+	}
+	// As apply does with the index: a segment swept in part keeps its
+	// filter.
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM once_filters WHERE segment <= ? AND max_seen < ?`, last, cutoff); err != nil {
 		return fmt.Errorf("forget old line counts: %w", err)
 	}
 	w.onceCutoff = cutoff

@@ -93,66 +93,70 @@ func TestLineCountsMatchAModel(t *testing.T) {
 	next := 0
 	// Mostly one process in a row, whose index takes in its own batches;
 	// now and then the other, whose index must see them too.
-	h := 0
-	for batch := 0; next < 500; batch++ {
-		if rng.IntN(4) == 0 {
-			h = 1 - h
-		}
-		s := handles[h]
-		var items []feeds.Item
-		for range 1 + rng.IntN(30) {
-			src := rng.IntN(len(sources))
-			lines := []string{line("chrome"+sources[src], rng.IntN(4)), line("chrome"+sources[src], 4+rng.IntN(2)),
-				line("shared", rng.IntN(150)), line("shared", rng.IntN(150))}
-			for j := range 3 {
-				lines = append(lines, line(fmt.Sprintf("own%d", next), j))
+	h, batch := 0, 0
+	// file files random batches until the articles number until.
+	file := func(until int) {
+		for ; next < until; batch++ {
+			if rng.IntN(4) == 0 {
+				h = 1 - h
 			}
-			rng.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
-			items = append(items, feeds.Item{Source: sources[src], GUID: fmt.Sprintf("g%d", next), Title: fmt.Sprintf("Item %d", next),
-				Text: strings.Join(lines, "\n\n"), Published: base.Add(time.Duration(next) * time.Minute)})
-			next++
-		}
-		if _, err := s.Ingest(ctx, items); err != nil {
-			t.Fatal(err)
-		}
-		var newest int64
-		for _, it := range items {
-			var id int64
-			if err := s.read.QueryRow(`SELECT id FROM articles WHERE guid = ?`, it.GUID).Scan(&id); err != nil {
-				t.Fatalf("article %s: %v", it.GUID, err)
-			}
-			published[id] = it.Published
-			newest = max(newest, id)
-			key := sourceKey(it.Source)
-			for _, b := range distinctBlocks(dedupe.Blocks(it.Text)) {
-				k := [2]int64{int64(b), key}
-				m := model[k]
-				if m == nil {
-					m = &modelLine{}
-					model[k] = m
+			s := handles[h]
+			var items []feeds.Item
+			for range 1 + rng.IntN(30) {
+				src := rng.IntN(len(sources))
+				lines := []string{line("chrome"+sources[src], rng.IntN(4)), line("chrome"+sources[src], 4+rng.IntN(2)),
+					line("shared", rng.IntN(150)), line("shared", rng.IntN(150))}
+				for j := range 3 {
+					lines = append(lines, line(fmt.Sprintf("own%d", next), j))
 				}
-				m.articles, m.seen = m.articles+1, id
-				if !m.learned {
-					m.members = append(m.members, id)
-					if opts.LearnedForSource(int(m.articles)) {
-						m.learned, m.members = true, nil
+				rng.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
+				items = append(items, feeds.Item{Source: sources[src], GUID: fmt.Sprintf("g%d", next), Title: fmt.Sprintf("Item %d", next),
+					Text: strings.Join(lines, "\n\n"), Published: base.Add(time.Duration(next) * time.Minute)})
+				next++
+			}
+			if _, err := s.Ingest(ctx, items); err != nil {
+				t.Fatal(err)
+			}
+			var newest int64
+			for _, it := range items {
+				var id int64
+				if err := s.read.QueryRow(`SELECT id FROM articles WHERE guid = ?`, it.GUID).Scan(&id); err != nil {
+					t.Fatalf("article %s: %v", it.GUID, err)
+				}
+				published[id] = it.Published
+				newest = max(newest, id)
+				key := sourceKey(it.Source)
+				for _, b := range distinctBlocks(dedupe.Blocks(it.Text)) {
+					k := [2]int64{int64(b), key}
+					m := model[k]
+					if m == nil {
+						m = &modelLine{}
+						model[k] = m
+					}
+					m.articles, m.seen = m.articles+1, id
+					if !m.learned {
+						m.members = append(m.members, id)
+						if opts.LearnedForSource(int(m.articles)) {
+							m.learned, m.members = true, nil
+						}
 					}
 				}
 			}
-		}
-		if newest-swept >= 60/4 {
-			for k, m := range model {
-				if !m.learned && m.seen < newest-60 {
-					delete(model, k)
+			if newest-swept >= 60/4 {
+				for k, m := range model {
+					if !m.learned && m.seen < newest-60 {
+						delete(model, k)
+					}
 				}
+				swept = newest
 			}
-			swept = newest
-		}
-		compareLineCounts(t, handles[0], model, fmt.Sprintf("after batch %d (articles to %d)", batch, newest))
-		if t.Failed() {
-			t.FailNow()
+			compareLineCounts(t, handles[0], model, fmt.Sprintf("after batch %d (articles to %d)", batch, newest))
+			if t.Failed() {
+				t.FailNow()
+			}
 		}
 	}
+	file(500)
 	var segments int
 	if err := handles[0].read.QueryRow(`SELECT COUNT(DISTINCT segment) FROM once_lines`).Scan(&segments); err != nil {
 		t.Fatal(err)
@@ -181,6 +185,18 @@ func TestLineCountsMatchAModel(t *testing.T) {
 		m.articles = int64(len(m.members))
 	}
 	compareLineCounts(t, handles[0], model, "after the prune")
+	if t.Failed() {
+		t.FailNow()
+	}
+	// And on, with the segments the prune emptied.
+	file(650)
+	var kept int
+	if err := handles[0].read.QueryRow(`SELECT COUNT(*) FROM once_filters`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept == 0 {
+		t.Error("no full segment's filter was kept; the test means to read kept filters")
+	}
 }
 
 // compareLineCounts reads the counts s keeps, block_counts first and
@@ -251,5 +267,54 @@ func compareLineCounts(t *testing.T, s *Store, model map[[2]int64]*modelLine, wh
 				return
 			}
 		}
+	}
+}
+
+// TestPruneEmptyingASegmentDropsItsFilter fills a segment, prunes every
+// article in it, and files new lines through another handle: they take the
+// emptied segment's number again, and a third article carrying one of them
+// must find it there, not be told by the old segment's kept filter that
+// the line was never counted.
+func TestPruneEmptyingASegmentDropsItsFilter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	var handles []*Store
+	for range 2 {
+		s, err := Open(ctx, path, Options{Dedupe: dedupe.DefaultOptions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		s.once.segmentRows = 4
+		handles = append(handles, s)
+	}
+	now := time.Now().Truncate(time.Second)
+	article := func(guid string, published time.Time, lines ...string) feeds.Item {
+		return feeds.Item{Source: "North Post", GUID: guid, Title: "Item " + guid, Text: strings.Join(lines, "\n\n"), Published: published}
+	}
+	old := now.Add(-30 * 24 * time.Hour)
+	if _, err := handles[0].Ingest(ctx, []feeds.Item{article("a", old,
+		"harbour council approves the ferry budget", "storm closes the river bridge for a week",
+		"league vote moves the court date again", "school rail link opens to the museum")}); err != nil {
+		t.Fatal(err)
+	}
+	var kept int
+	if err := handles[0].read.QueryRow(`SELECT COUNT(*) FROM once_filters`).Scan(&kept); err != nil || kept != 1 {
+		t.Fatalf("%d kept filters after filling a segment (%v), want 1", kept, err)
+	}
+	if _, err := handles[0].Prune(ctx, now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	shared := "clinic market festival draws record crowds downtown"
+	if _, err := handles[1].Ingest(ctx, []feeds.Item{article("b", now, shared, "museum river walk reopens after repairs")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handles[0].Ingest(ctx, []feeds.Item{article("c", now.Add(time.Minute), shared, "ferry timetable changes for the winter")}); err != nil {
+		t.Fatal(err)
+	}
+	block := int64(distinctBlocks(dedupe.Blocks(shared))[0])
+	var articles int64
+	if err := handles[0].read.QueryRow(`SELECT articles FROM block_counts WHERE block = ?`, block).Scan(&articles); err != nil || articles != 2 {
+		t.Errorf("the line two articles carry is counted %d times (%v), want 2", articles, err)
 	}
 }

@@ -332,6 +332,7 @@ func (s *Store) fileBytes() int64 {
 }
 
 // pruneOnce drops the rows of once_lines counted by removed articles.
+// Their segments' kept filters still say yes to them, which costs a seek.
 func pruneOnce(ctx context.Context, tx *sql.Tx, removed map[int64]bool) error {
 	rows, err := tx.QueryContext(ctx, `SELECT segment, block, source, seen FROM once_lines`)
 	if err != nil {
@@ -355,6 +356,11 @@ func pruneOnce(ctx context.Context, tx *sql.Tx, removed map[int64]bool) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM once_lines WHERE segment = ? AND block = ? AND source = ?`, r.segment, r.block, r.source); err != nil {
 			return fmt.Errorf("prune line counts: %w", err)
 		}
+	}
+	// A segment left without rows loses its kept filter: its number may
+	// be given to new rows, which the filter does not know.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM once_filters WHERE segment NOT IN (SELECT DISTINCT segment FROM once_lines)`); err != nil {
+		return fmt.Errorf("prune line counts: %w", err)
 	}
 	return nil
 }

@@ -355,7 +355,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
 		`DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
-		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM boilerplate`,
+		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM once_filters`, `DELETE FROM boilerplate`,
 		`DELETE FROM story_terms`, `DELETE FROM stories`, `DELETE FROM term_df`, `DELETE FROM meta WHERE key = 'docs'`,
 	}
 	// Every story is rebuilt: what the cache holds is gone, here and, by
