@@ -64,17 +64,7 @@ type modelLine struct {
 func TestLineCountsMatchAModel(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(testenv.Seed(t), 4))
-	path := filepath.Join(t.TempDir(), "f.db")
-	var handles []*Store
-	for range 2 {
-		s, err := Open(ctx, path, Options{Dedupe: dedupe.DefaultOptions()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		s.lineWindow, s.once.segmentRows = 60, 40
-		handles = append(handles, s)
-	}
+	handles := twoProcesses(t, func(s *Store) { s.lineWindow, s.once.segmentRows = 60, 40 })
 	opts := dedupe.DefaultOptions()
 	words := strings.Fields("harbour council ferry budget storm league vote court bridge school rail museum clinic market river festival")
 	line := func(kind string, n int) string {
@@ -277,17 +267,7 @@ func compareLineCounts(t *testing.T, s *Store, model map[[2]int64]*modelLine, wh
 // the line was never counted.
 func TestPruneEmptyingASegmentDropsItsFilter(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "f.db")
-	var handles []*Store
-	for range 2 {
-		s, err := Open(ctx, path, Options{Dedupe: dedupe.DefaultOptions()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		s.once.segmentRows = 4
-		handles = append(handles, s)
-	}
+	handles := twoProcesses(t, func(s *Store) { s.once.segmentRows = 4 })
 	now := time.Now().Truncate(time.Second)
 	article := func(guid string, published time.Time, lines ...string) feeds.Item {
 		return feeds.Item{Source: "North Post", GUID: guid, Title: "Item " + guid, Text: strings.Join(lines, "\n\n"), Published: published}
@@ -317,4 +297,22 @@ func TestPruneEmptyingASegmentDropsItsFilter(t *testing.T) {
 	if err := handles[0].read.QueryRow(`SELECT articles FROM block_counts WHERE block = ?`, block).Scan(&articles); err != nil || articles != 2 {
 		t.Errorf("the line two articles carry is counted %d times (%v), want 2", articles, err)
 	}
+}
+
+// twoProcesses opens two handles on one new file, as two processes would,
+// each set up by setup, and closes them when the test ends.
+func twoProcesses(t *testing.T, setup func(*Store)) []*Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f.db")
+	var handles []*Store
+	for range 2 {
+		s, err := Open(context.Background(), path, Options{Dedupe: dedupe.DefaultOptions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		setup(s)
+		handles = append(handles, s)
+	}
+	return handles
 }
