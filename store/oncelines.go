@@ -38,7 +38,7 @@ import (
 const onceSegmentRows = 1 << 16
 
 // onceFilterBits is the size of a segment's filter: 16 bits a row, for
-// about one wrong yes in 500.
+// about one wrong yes in 150 when it is full (the five bits share a word).
 const onceFilterBits = 16
 
 // onceSegment is one segment's filter and what is known of its rows.

@@ -242,8 +242,9 @@ func (w *writer) restory(id int64) (bool, error) {
 
 // pruneBlockCounts takes the removed articles out of the counts of lines
 // not yet learned as boilerplate, as if they had never come, and drops the
-// lines no article is left to carry, in once_lines and in block_counts. Such a line lists every article counted for it, since it is
-// learned before its list is full.
+// lines no article is left to carry, in once_lines and in block_counts.
+// Such a line lists every article counted for it, since it is learned
+// before its list is full.
 func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) error {
 	if len(removed) == 0 {
 		return nil

@@ -36,11 +36,11 @@ func (snap *snapshot) stale(gen int64) bool {
 // catchUp runs when the write generation moved since the batch's snapshot
 // (another batch committed in between), or when the snapshot could not
 // read the lines counted once (the first batch of a process, or one staged
-// as another committed). It takes the snapshot again inside
-// the transaction (the articles already stored, the boilerplate of the
-// batch's lines, their counts and so the lines the batch foresees
-// learning) and cleans and fingerprints again the articles for which a
-// line changed sides; snap becomes the new snapshot. The batch then goes
+// as another committed). It takes the snapshot again inside the
+// transaction (the articles already stored, the boilerplate of the batch's
+// lines, their counts and so the lines the batch foresees learning) and
+// cleans and fingerprints again the articles for which a line changed
+// sides; snap becomes the new snapshot. The batch then goes
 // on exactly as if it had been fingerprinted after the other one: batches
 // stored side by side end as the same batches one after the other, in the
 // order they committed. Without it, an article carrying a line the other
