@@ -381,9 +381,9 @@ func (x *onceIndex) place(n int) []int64 {
 	return out
 }
 
-// oldestBelow returns the largest segment id holding a row seen before
+// sweepReach returns the largest segment id holding a row seen before
 // cutoff, and false when none does: what a sweep must reach.
-func (x *onceIndex) oldestBelow(cutoff int64) (int64, bool) {
+func (x *onceIndex) sweepReach(cutoff int64) (int64, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var last int64
@@ -495,7 +495,7 @@ func (w *writer) forgetOnce(cutoff int64) error {
 	if err := w.onceReady(); err != nil {
 		return err
 	}
-	last, found := w.store.once.oldestBelow(cutoff)
+	last, found := w.store.once.sweepReach(cutoff)
 	if !found {
 		return nil
 	}
