@@ -27,6 +27,7 @@ func sourceKey(source string) int64 {
 // parallel) and inside it (to see what the batch has learned).
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // boilerplateSet is what is known to be boilerplate for some sources:
@@ -324,7 +325,7 @@ func (w *writer) loadLines(source int64, blocks []uint64) error {
 	if err := w.onceReady(); err != nil {
 		return err
 	}
-	seen, _, err := w.store.once.lookUp(w.ctx, w.tx, w.gen, source, rest)
+	seen, _, err := w.store.once.lookUp(w.ctx, stmtQueryer{w}, w.gen, source, rest)
 	if err != nil {
 		return fmt.Errorf("count lines: %w", err)
 	}
@@ -469,7 +470,7 @@ func (w *writer) learn(key, block int64, members []byte) error {
 	if err := w.onceReady(); err != nil {
 		return err
 	}
-	once, err := w.store.once.sourcesOf(w.ctx, w.tx, block)
+	once, err := w.store.once.sourcesOf(w.ctx, stmtQueryer{w}, block)
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)
 	}

@@ -122,7 +122,7 @@ func (x *onceIndex) load(ctx context.Context, q queryer, gen int64) error {
 	var segments []*onceSegment
 	for next := int64(math.MinInt64); ; {
 		var segment sql.NullInt64
-		if err := queryRow(ctx, q, `SELECT MIN(segment) FROM once_lines WHERE segment > ?`, next).Scan(&segment); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT MIN(segment) FROM once_lines WHERE segment > ?`, next).Scan(&segment); err != nil {
 			return fmt.Errorf("read lines counted once: %w", err)
 		}
 		if !segment.Valid {
@@ -195,36 +195,6 @@ func (x *onceIndex) readSegment(ctx context.Context, q queryer, segment int64) (
 		return nil, fmt.Errorf("read lines counted once: %w", err)
 	}
 	return sg, nil
-}
-
-// queryRow runs a single-row query through q.
-func queryRow(ctx context.Context, q queryer, query string, args ...any) rowScanner {
-	rows, err := q.QueryContext(ctx, query, args...)
-	return rowScanner{rows: rows, err: err}
-}
-
-// rowScanner scans the one row of a query run through a queryer, which
-// offers no QueryRow.
-type rowScanner struct {
-	rows *sql.Rows
-	err  error
-}
-
-func (r rowScanner) Scan(dest ...any) error {
-	if r.err != nil {
-		return r.err
-	}
-	defer r.rows.Close()
-	if !r.rows.Next() {
-		if err := r.rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := r.rows.Scan(dest...); err != nil {
-		return err
-	}
-	return r.rows.Close()
 }
 
 // filled returns the segments that added fills, with its rows taken in:
@@ -313,7 +283,7 @@ func (x *onceIndex) lookUp(ctx context.Context, q queryer, gen, source int64, bl
 			for _, b := range part {
 				args = append(args, int64(b))
 			}
-			rows, err := q.QueryContext(ctx, `SELECT block, seen FROM once_lines WHERE segment = ? AND source = ? AND block IN (`+placeholders(len(part))+`)`, args...)
+			rows, err := q.QueryContext(ctx, sqlFor(&onceLookUpSQL, len(part), onceLookUpQuery), args...)
 			if err != nil {
 				return nil, false, fmt.Errorf("look up lines counted once: %w", err)
 			}
@@ -333,6 +303,11 @@ func (x *onceIndex) lookUp(ctx context.Context, q queryer, gen, source int64, bl
 		}
 	}
 	return seen, true, nil
+}
+
+// onceLookUpQuery finds n lines of a source in a segment.
+func onceLookUpQuery(n int) string {
+	return `SELECT block, seen FROM once_lines WHERE segment = ? AND source = ? AND block IN (` + placeholders(n) + `)`
 }
 
 // sourcesOf returns, by source, the article that counted block once, for
@@ -509,4 +484,20 @@ func (w *writer) forgetOnce(cutoff int64) error {
 	}
 	w.onceCutoff = cutoff
 	return nil
+}
+
+// stmtQueryer runs a writer's queries through its prepared statements, so
+// that the lookups each batch repeats are prepared once a batch.
+type stmtQueryer struct{ w *writer }
+
+func (q stmtQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.w.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (q stmtQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.w.queryRow(query, args...)
 }

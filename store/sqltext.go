@@ -6,7 +6,7 @@ import "sync"
 // text is a few kilobytes; built anew for every article, only to find the
 // prepared statement, it was a tenth of the writer's allocations. They are
 // built once per count and kept.
-var candidatesSQL, storyTermsSQL, lineCountsSQL, onceLinesSQL sync.Map // int → string
+var candidatesSQL, storyTermsSQL, lineCountsSQL, onceLinesSQL, onceLookUpSQL sync.Map // int → string
 
 // sqlFor returns build(n), from cache when it was built before.
 func sqlFor(cache *sync.Map, n int, build func(int) string) string {
