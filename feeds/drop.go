@@ -208,75 +208,141 @@ type readFile struct {
 	items []Item
 }
 
+// dropStep is what the reading side of a pass hands the committing side,
+// in file order: a file that could not be read, or a batch of files staged
+// (or that failed to stage), or the pass's end by cancellation.
+type dropStep struct {
+	failed *dropFile
+	cause  error // why failed could not be read
+	batch  []readFile
+	staged Staged
+	err    error // staging batch failed, or the pass was cancelled
+}
+
 // ingestFiles reads paths, files of drop folder d, and commits their items
 // in batches, disposing of each file as d.After says once its batch is
-// committed.
+// committed. One goroutine reads and stages the next batch while this one
+// commits the batch before it; files are disposed of here, in order, so a
+// failed commit leaves its files, and every later one, where they are.
 func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropReport, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	steps := make(chan dropStep)
+	go readAhead(ctx, d, paths, sink, steps)
+	defer func() {
+		// The reader must be done with the sink before the caller may
+		// close it.
+		cancel()
+		for range steps {
+		}
+	}()
 	var report DropReport
+	for st := range steps {
+		switch {
+		case st.failed != nil:
+			report.FilesFailed++
+			report.Failures = append(report.Failures, FileFailure{Path: st.failed.path, Err: st.cause})
+			if fc, ok := sink.(FileCounter); ok {
+				fc.FilesDone(1)
+			}
+			if d.After != AfterKeep {
+				if err := moveFailed(*st.failed, st.cause); err != nil {
+					return report, err
+				}
+			}
+		case st.batch == nil:
+			return report, st.err
+		default:
+			r, err := commitBatch(ctx, st, d.After)
+			report.Add(r)
+			if err != nil {
+				return report, err
+			}
+			if fc, ok := sink.(FileCounter); ok {
+				fc.FilesDone(len(st.batch))
+			}
+		}
+	}
+	return report, nil
+}
+
+// readAhead is the reading side of ingestFiles: it reads paths in order,
+// stages each batch of about batchItems items, and sends every step to
+// steps, which it closes when done. Staging runs while the previous batch
+// commits; a staged batch waits in the send, so at most two batches are
+// held at once.
+func readAhead(ctx context.Context, d Drop, paths []string, sink Sink, steps chan<- dropStep) {
+	defer close(steps)
+	send := func(st dropStep) bool {
+		select {
+		case steps <- st:
+			return st.err == nil
+		case <-ctx.Done():
+			return false
+		}
+	}
 	var batch []readFile
 	pending := 0
-	flush := func() error {
+	stage := func() bool {
 		if len(batch) == 0 {
-			return nil
+			return true
 		}
-		r, err := commitBatch(ctx, batch, d.After, sink)
-		report.Add(r)
-		if fc, ok := sink.(FileCounter); ok && err == nil {
-			fc.FilesDone(len(batch))
+		var items []Item
+		for _, f := range batch {
+			items = append(items, f.items...)
 		}
-		batch, pending = batch[:0], 0
-		return err
+		st := dropStep{batch: batch}
+		st.staged, st.err = Stage(ctx, sink, items)
+		batch, pending = nil, 0
+		return send(st)
 	}
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return report, errors.Join(err, flush())
+			send(dropStep{err: err})
+			return
 		}
 		f := dropFile{path: p, root: d.Path}
 		items, err := ReadDropFile(f.path, DropSource(f.path), d.MaxFileBytes)
 		if err != nil {
-			report.FilesFailed++
-			report.Failures = append(report.Failures, FileFailure{Path: f.path, Err: err})
-			if fc, ok := sink.(FileCounter); ok {
-				fc.FilesDone(1)
-			}
-			if d.After == AfterKeep {
-				continue
-			}
-			if merr := moveFailed(f, err); merr != nil {
-				return report, merr
+			if !send(dropStep{failed: &f, cause: err}) {
+				return
 			}
 			continue
 		}
 		batch = append(batch, readFile{dropFile: f, items: items})
 		if pending += len(items); pending >= batchItems {
-			if err := flush(); err != nil {
-				return report, err
+			if !stage() {
+				return
 			}
 		}
 	}
-	return report, flush()
+	stage()
 }
 
-// commitBatch stores the items of several files in one Sink call and then,
-// only then, moves each file to processed/ (or deletes or keeps it).
-func commitBatch(ctx context.Context, batch []readFile, after After, sink Sink) (DropReport, error) {
-	var items []Item
+// commitBatch commits a staged batch of files and then, only then, moves
+// each file to processed/ (or deletes or keeps it).
+func commitBatch(ctx context.Context, st dropStep, after After) (DropReport, error) {
+	batch := st.batch
+	n := 0
 	for _, f := range batch {
-		items = append(items, f.items...)
+		n += len(f.items)
 	}
-	res, err := sink.Ingest(ctx, items)
+	var sunk SinkResult
+	err := st.err
+	if err == nil {
+		sunk, err = st.staged.Commit(ctx)
+	}
 	if err != nil {
-		return DropReport{}, fmt.Errorf("store %d articles from %d files (first %s): %w", len(items), len(batch), batch[0].path, err)
+		return DropReport{}, fmt.Errorf("store %d articles from %d files (first %s): %w", n, len(batch), batch[0].path, err)
 	}
-	if len(res.Statuses) != len(items) {
-		return DropReport{}, fmt.Errorf("sink returned %d statuses for %d items", len(res.Statuses), len(items))
+	if len(sunk.Statuses) != n {
+		return DropReport{}, fmt.Errorf("sink returned %d statuses for %d items", len(sunk.Statuses), n)
 	}
-	report := DropReport{NewClusters: res.NewClusters, Duplicates: res.Duplicates}
+	report := DropReport{NewClusters: sunk.NewClusters, Duplicates: sunk.Duplicates}
 	i := 0
 	for _, f := range batch {
 		fileStatus := StatusUnchanged
 		for range f.items {
-			switch s := res.Statuses[i]; s {
+			switch s := sunk.Statuses[i]; s {
 			case StatusNew:
 				report.ItemsNew++
 				fileStatus = StatusNew

@@ -18,7 +18,19 @@ func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResul
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
-	return b.commit(ctx)
+	return b.Commit(ctx)
+}
+
+// Stage makes the store a feeds.Stager: a pass over drop files stages the
+// next batch with it while the one before commits. The batch is staged
+// against the store as it is now; its Commit catches up with whatever
+// committed in between, so the outcome is the one Ingest gives.
+func (s *Store) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged, error) {
+	b, err := s.stage(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // stagedBatch is a batch fingerprinted by stage and waiting for its
@@ -70,11 +82,11 @@ func (s *Store) stage(ctx context.Context, items []feeds.Item) (*stagedBatch, er
 	return b, nil
 }
 
-// commit writes the staged batch in one transaction and clusters its new
+// Commit writes the staged batch in one transaction and clusters its new
 // and changed items. When another batch committed after this one was
 // staged, the writer first catches up with it (catchUp), so the outcome is
 // the one the two batches give one after the other. A batch commits once.
-func (b *stagedBatch) commit(ctx context.Context) (feeds.SinkResult, error) {
+func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	if b.done {
 		return feeds.SinkResult{}, errors.New("store: a staged batch committed twice")
 	}

@@ -49,7 +49,7 @@ func TestStagedAheadEndsAsOneAfterTheOther(t *testing.T) {
 			}
 		}
 		if staged != nil {
-			if _, err := staged.commit(ctx); err != nil {
+			if _, err := staged.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 			last = staged
@@ -82,7 +82,7 @@ func TestStagedAheadEndsAsOneAfterTheOther(t *testing.T) {
 			t.Errorf("verify: %v %v", problems, err)
 		}
 	}
-	if _, err := last.commit(ctx); err == nil {
+	if _, err := last.Commit(ctx); err == nil {
 		t.Error("a staged batch committed twice")
 	}
 }

@@ -106,11 +106,27 @@ type progressSink struct {
 }
 
 func (s *progressSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	res, err := s.Sink.Ingest(ctx, items)
-	if err == nil {
-		s.items += len(items)
+	st, err := s.Stage(ctx, items)
+	if err != nil {
+		return feeds.SinkResult{}, err
 	}
-	return res, err
+	return st.Commit(ctx)
+}
+
+// Stage keeps the inner sink's staging ahead, counting the articles once
+// their batch commits.
+func (s *progressSink) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged, error) {
+	st, err := feeds.Stage(ctx, s.Sink, items)
+	if err != nil {
+		return nil, err
+	}
+	return feeds.CommitFunc(func(ctx context.Context) (feeds.SinkResult, error) {
+		res, err := st.Commit(ctx)
+		if err == nil {
+			s.items += len(items)
+		}
+		return res, err
+	}), nil
 }
 
 func (s *progressSink) FilesDone(n int) {

@@ -316,21 +316,42 @@ type benchMark struct {
 }
 
 func (b *benchSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	res, err := b.store.Ingest(ctx, items)
+	st, err := b.Stage(ctx, items)
 	if err != nil {
-		return res, err
+		return feeds.SinkResult{}, err
 	}
-	b.stored += len(items)
+	return st.Commit(ctx)
+}
+
+// Stage stages the batch with the store, ahead of the commit as a drop
+// pass does for a user, and notes the state once it commits.
+func (b *benchSink) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged, error) {
+	st, err := b.store.Stage(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	return feeds.CommitFunc(func(ctx context.Context) (feeds.SinkResult, error) {
+		res, err := st.Commit(ctx)
+		if err != nil {
+			return res, err
+		}
+		b.committed(len(items))
+		return res, nil
+	}), nil
+}
+
+// committed notes the state after a batch of n items committed.
+func (b *benchSink) committed(n int) {
+	b.stored += n
 	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal"), timings: b.store.Timings()}
 	b.marks = append(b.marks, m)
 	// The rate over the last five batches, or since the start.
 	prev := benchMark{}
-	if n := len(b.marks); n > 5 {
-		prev = b.marks[n-6]
+	if k := len(b.marks); k > 5 {
+		prev = b.marks[k-6]
 	}
 	rate := float64(m.stored-prev.stored) / (m.elapsed - prev.elapsed).Seconds()
 	b.progress.Update(b.stored, fmt.Sprintf("%5.0f art/s  RSS %4.0f MB", rate, m.rssMB))
-	return res, nil
 }
 
 // checkpoints picks the marks at 10k, 100k, 1M... and the last one; each
