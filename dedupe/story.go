@@ -275,9 +275,28 @@ func isTitleCase(title string) bool {
 func Vectorize(counts TermCounts, idf func(term uint64) float64) Vector {
 	all := make([]termWeight, 0, len(counts))
 	for t, c := range counts {
-		all = append(all, termWeight{t, (1 + math.Log(c)) * idf(t)})
+		all = append(all, termWeight{t, sublinear(c) * idf(t)})
 	}
 	return strongest(all, ArticleTerms)
+}
+
+// sublinearSmall holds 1 + ln n for the whole counts most terms have.
+// Every article filed reweighs each member of its story's neighbourhood,
+// so this was a logarithm per term per member; the table gives the values
+// math.Log gives, so no weight changes.
+var sublinearSmall = func() (t [64]float64) {
+	for n := 1; n < len(t); n++ {
+		t[n] = 1 + math.Log(float64(n))
+	}
+	return t
+}()
+
+// sublinear is a term frequency's weight, 1 + ln tf.
+func sublinear(tf float64) float64 {
+	if n := int(tf); float64(n) == tf && n > 0 && n < len(sublinearSmall) {
+		return sublinearSmall[n]
+	}
+	return 1 + math.Log(tf)
 }
 
 // termWeight is a term with its weight, before a vector is made of it.

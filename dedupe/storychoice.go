@@ -116,9 +116,9 @@ func (t Topic) Reweigh(idf func(term uint64) float64) Topic {
 	names := make([]termWeight, 0, len(t.Pool))
 	for _, p := range t.Pool {
 		f := idf(p.Term)
-		terms = append(terms, termWeight{p.Term, (1 + math.Log(float64(p.Count))) * f})
+		terms = append(terms, termWeight{p.Term, sublinear(float64(p.Count)) * f})
 		if p.Name > 0 {
-			names = append(names, termWeight{p.Term, (1 + math.Log(float64(p.Name))) * f})
+			names = append(names, termWeight{p.Term, sublinear(float64(p.Name)) * f})
 		}
 	}
 	out := t
