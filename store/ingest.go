@@ -63,6 +63,16 @@ type prepared struct {
 	foresaw bool
 }
 
+// set keeps what the writer needs of pr, prepared with the lines the batch
+// foresees learning: the lines (to count them) and the share removed, the
+// fingerprint and the term counts. The cleaned text and the list of lines
+// removed are let go: a drop pass holds a batch staged while another
+// commits, and they were a third of a staged batch's memory.
+func (p *prepared) set(pr dedupe.Prepared) {
+	pr.Cleaned.Text, pr.Cleaned.Removed = "", nil
+	p.clean, p.fp, p.terms, p.foresaw = &pr.Cleaned, &pr.Fingerprint, pr.Terms, true
+}
+
 // expired reports whether it was published before the retention cutoff.
 // Undated items are kept: they count as published when first seen.
 func (s *Store) expired(it feeds.Item) bool {
@@ -176,8 +186,7 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 			pr := s.prepare(preps[i].item.Title, preps[i].item.Source, blocks[i], func(b dedupe.Block) bool {
 				return bp.has(key, b.Hash) || fs.has(key, int64(b.Hash))
 			})
-			preps[i].clean, preps[i].fp, preps[i].terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
-			preps[i].foresaw = true
+			preps[i].set(pr)
 			return nil
 		})
 	}
@@ -560,7 +569,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	}
 	if p.fp == nil || w.learnedInBatch(it.Source, p.clean.Blocks, p.foresaw) {
 		pr := w.prepareForeseeing(it.Title, it.Source, it.Text)
-		p.clean, p.fp, p.terms, p.foresaw = &pr.Cleaned, &pr.Fingerprint, pr.Terms, true
+		p.set(pr)
 	}
 	vec, err := w.vectorize(p.terms, !exists)
 	if err != nil {

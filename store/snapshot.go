@@ -77,7 +77,7 @@ func (w *writer) catchUp(preps []prepared, snap *snapshot) error {
 			continue
 		}
 		pr := w.store.prepare(p.item.Title, p.item.Source, snap.blocks[i], is)
-		p.clean, p.fp, p.terms = &pr.Cleaned, &pr.Fingerprint, pr.Terms
+		p.set(pr)
 	}
 	snap.gen, snap.known, snap.bp, snap.fs, snap.partial = w.gen, known, bp, fs, tallies.partial
 	return nil
