@@ -252,6 +252,11 @@ func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropRe
 		case st.batch == nil:
 			return report, st.err
 		default:
+			// Cancelled while the batch was staged: it is not committed,
+			// and its files stay for the next pass.
+			if err := ctx.Err(); err != nil {
+				return report, err
+			}
 			r, err := commitBatch(ctx, st, d.After)
 			report.Add(r)
 			if err != nil {
@@ -272,13 +277,11 @@ func ingestFiles(ctx context.Context, d Drop, paths []string, sink Sink) (DropRe
 // held at once.
 func readAhead(ctx context.Context, d Drop, paths []string, sink Sink, steps chan<- dropStep) {
 	defer close(steps)
+	// Every step is received: by the committing side, or by its drain
+	// once it has returned. A cancelled pass stops at the next file.
 	send := func(st dropStep) bool {
-		select {
-		case steps <- st:
-			return st.err == nil
-		case <-ctx.Done():
-			return false
-		}
+		steps <- st
+		return st.err == nil
 	}
 	var batch []readFile
 	pending := 0

@@ -159,3 +159,41 @@ func TestDropPassStopsAtAFailedCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestDropPassStopsWhenCancelled: a pass cancelled while a batch commits
+// (the daemon shutting down) reports the cancellation, commits no batch
+// after it, though the next one may be staged already, and leaves the
+// later files where they are.
+func TestDropPassStopsWhenCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		names := writeBatchFiles(t, dir, 3, 1024)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		sink := &stagingSink{memSink: memSink{seen: map[string]string{}}}
+		sink.onCommit = func(batch int) {
+			if batch == 1 {
+				synctest.Wait() // batch 2 is staged
+				cancel()
+			}
+		}
+		rep, err := feeds.IngestDrop(ctx, feeds.Drop{Path: dir}, sink)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want the cancellation", err)
+		}
+		if got := sink.events(); slices.Contains(got, "commit 2") || !slices.Contains(got, "stage 2") {
+			t.Fatalf("steps %q: want batch 2 staged and not committed", got)
+		}
+		if rep.FilesNew != 1 {
+			t.Fatalf("report %+v: want the one file committed before the cancellation", rep)
+		}
+		if _, err := os.Stat(filepath.Join(dir, feeds.ProcessedDir, names[0])); err != nil {
+			t.Errorf("%s, committed, not processed: %v", names[0], err)
+		}
+		for _, name := range names[1:] {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("%s moved although the pass was cancelled: %v", name, err)
+			}
+		}
+	})
+}

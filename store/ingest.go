@@ -67,7 +67,7 @@ type prepared struct {
 // foresees learning: the lines (to count them) and the share removed, the
 // fingerprint and the term counts. The cleaned text and the list of lines
 // removed are let go: a drop pass holds a batch staged while another
-// commits, and they were a third of a staged batch's memory.
+// commits, and they were a fifth of a staged batch's memory.
 func (p *prepared) set(pr dedupe.Prepared) {
 	pr.Cleaned.Text, pr.Cleaned.Removed = "", nil
 	p.clean, p.fp, p.terms, p.foresaw = &pr.Cleaned, &pr.Fingerprint, pr.Terms, true
