@@ -38,3 +38,29 @@ func Stage(ctx context.Context, sink Sink, items []Item) (Staged, error) {
 	}
 	return CommitFunc(func(ctx context.Context) (SinkResult, error) { return sink.Ingest(ctx, items) }), nil
 }
+
+// StageThen stages items for sink as Stage does and calls committed once
+// the batch has committed without error. A sink that wraps another counts
+// its progress there and keeps the inner sink's staging ahead.
+func StageThen(ctx context.Context, sink Sink, items []Item, committed func()) (Staged, error) {
+	st, err := Stage(ctx, sink, items)
+	if err != nil {
+		return nil, err
+	}
+	return CommitFunc(func(ctx context.Context) (SinkResult, error) {
+		res, err := st.Commit(ctx)
+		if err == nil {
+			committed()
+		}
+		return res, err
+	}), nil
+}
+
+// IngestStaged is Ingest for a Stager: staging, then the commit at once.
+func IngestStaged(ctx context.Context, s Stager, items []Item) (SinkResult, error) {
+	st, err := s.Stage(ctx, items)
+	if err != nil {
+		return SinkResult{}, err
+	}
+	return st.Commit(ctx)
+}

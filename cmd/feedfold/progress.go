@@ -106,27 +106,13 @@ type progressSink struct {
 }
 
 func (s *progressSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	st, err := s.Stage(ctx, items)
-	if err != nil {
-		return feeds.SinkResult{}, err
-	}
-	return st.Commit(ctx)
+	return feeds.IngestStaged(ctx, s, items)
 }
 
 // Stage keeps the inner sink's staging ahead, counting the articles once
 // their batch commits.
 func (s *progressSink) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged, error) {
-	st, err := feeds.Stage(ctx, s.Sink, items)
-	if err != nil {
-		return nil, err
-	}
-	return feeds.CommitFunc(func(ctx context.Context) (feeds.SinkResult, error) {
-		res, err := st.Commit(ctx)
-		if err == nil {
-			s.items += len(items)
-		}
-		return res, err
-	}), nil
+	return feeds.StageThen(ctx, s.Sink, items, func() { s.items += len(items) })
 }
 
 func (s *progressSink) FilesDone(n int) {

@@ -316,28 +316,13 @@ type benchMark struct {
 }
 
 func (b *benchSink) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	st, err := b.Stage(ctx, items)
-	if err != nil {
-		return feeds.SinkResult{}, err
-	}
-	return st.Commit(ctx)
+	return feeds.IngestStaged(ctx, b, items)
 }
 
 // Stage stages the batch with the store, ahead of the commit as a drop
 // pass does for a user, and notes the state once it commits.
 func (b *benchSink) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged, error) {
-	st, err := b.store.Stage(ctx, items)
-	if err != nil {
-		return nil, err
-	}
-	return feeds.CommitFunc(func(ctx context.Context) (feeds.SinkResult, error) {
-		res, err := st.Commit(ctx)
-		if err != nil {
-			return res, err
-		}
-		b.committed(len(items))
-		return res, nil
-	}), nil
+	return feeds.StageThen(ctx, b.store, items, func() { b.committed(len(items)) })
 }
 
 // committed notes the state after a batch of n items committed.
