@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedfold/feedfold/feeds"
 )
@@ -97,6 +98,9 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	// Timed from when the lock is held: waiting for another batch is not
+	// this one's cost.
+	defer s.clock.writer.since(time.Now())
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)

@@ -30,6 +30,13 @@ type Timings struct {
 	// Commit is the time spent in the transactions' commits: SQLite
 	// writing every page a batch changed to the WAL, and checkpointing.
 	Commit time.Duration
+	// Writer is the time batches spent holding the write lock, each
+	// catching up, deciding and committing: the part of ingest that runs
+	// one batch at a time, however many cores there are. Writers counts
+	// the batches. Ingest can go no faster than the articles it stores
+	// divided by this time.
+	Writer  time.Duration
+	Writers int64
 }
 
 // Timings returns the time spent so far in each measured stage.
@@ -41,13 +48,14 @@ func (s *Store) Timings() Timings {
 		Stories: time.Duration(c.stories.total.Load()),
 		Lines:   time.Duration(c.lines.total.Load()),
 		Commit:  time.Duration(c.commit.total.Load()),
+		Writer:  time.Duration(c.writer.total.Load()), Writers: c.writer.count.Load(),
 	}
 }
 
 // stageClock adds up stage times. Two clock readings per stage per article
 // cost well under a microsecond, against a millisecond per article.
 type stageClock struct {
-	indexQuery, indexInsert, stories, lines, commit stageTotal
+	indexQuery, indexInsert, stories, lines, commit, writer stageTotal
 }
 
 type stageTotal struct {

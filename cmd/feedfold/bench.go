@@ -103,6 +103,14 @@ func printBench(w io.Writer, r bench.Result) error {
 		{"line counts", fmt.Sprintf("%.1f s", r.LinesSeconds), "counting lines to learn boilerplate from"},
 		{"commits", fmt.Sprintf("%.1f s", r.CommitSeconds), "SQLite writing each batch's changed pages"},
 	}
+	if r.CPUUSPerArticle > 0 {
+		rows = append(rows, []string{"CPU", fmt.Sprintf("%.0f µs/article", r.CPUUSPerArticle),
+			fmt.Sprintf("ingest on all cores: %d allow at most %.0f articles/s", r.Machine.CPUs, float64(r.Machine.CPUs)*1e6/r.CPUUSPerArticle)})
+	}
+	if r.WriterUSPerArticle > 0 {
+		rows = append(rows, []string{"writer", fmt.Sprintf("%.0f µs/article", r.WriterUSPerArticle),
+			fmt.Sprintf("one batch at a time, so at most %.0f articles/s", 1e6/r.WriterUSPerArticle)})
+	}
 	for _, name := range []string{"stories", "clusters", "show"} {
 		if ms, ok := r.ReadsMS[name]; ok {
 			rows = append(rows, []string{"feedfold " + name, fmt.Sprintf("%.0f ms", ms), "median of 5"})
@@ -117,11 +125,12 @@ func printBench(w io.Writer, r bench.Result) error {
 		cps = append(cps, []string{strconv.Itoa(c.Articles), fmt.Sprintf("%.0f", c.ArticlesPerSec),
 			fmt.Sprintf("%.0f", c.RSSMB), fmt.Sprintf("%.0f", c.DBBytesPerArticle),
 			fmt.Sprintf("%.0f", c.IndexQueryUS), fmt.Sprintf("%.0f", c.StoriesUS),
-			fmt.Sprintf("%.0f", c.LinesUS), fmt.Sprintf("%.0f", c.CommitUS)})
+			fmt.Sprintf("%.0f", c.LinesUS), fmt.Sprintf("%.0f", c.CommitUS),
+			fmt.Sprintf("%.0f", c.WriterUS), fmt.Sprintf("%.0f", c.CPUUS)})
 	}
 	// The stages' columns are microseconds an article over the second half
 	// of the way to the checkpoint, as the rate is.
-	if err := writeTable(w, []string{"STORED", "ARTICLES/S", "RSS MB", "DB BYTES/ARTICLE", "PROBE µs", "STORIES µs", "LINES µs", "COMMIT µs"}, cps); err != nil {
+	if err := writeTable(w, []string{"STORED", "ARTICLES/S", "RSS MB", "DB BYTES/ARTICLE", "PROBE µs", "STORIES µs", "LINES µs", "COMMIT µs", "WRITER µs", "CPU µs"}, cps); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)

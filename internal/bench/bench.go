@@ -85,6 +85,15 @@ type Result struct {
 	StoriesSeconds     float64 `json:"stories_seconds"`
 	LinesSeconds       float64 `json:"lines_seconds"`
 	CommitSeconds      float64 `json:"commit_seconds"`
+	// CPUUSPerArticle is the process's CPU time during ingest, on every
+	// core, per article stored: on N cores ingest can go no faster than
+	// N million divided by it, articles a second.
+	CPUUSPerArticle float64 `json:"cpu_us_per_article"`
+	// WriterUSPerArticle is the time batches held the store's write lock
+	// (store.Timings.Writer) per article: the part that runs one batch at
+	// a time, so ingest can go no faster than a million divided by it,
+	// however many cores there are.
+	WriterUSPerArticle float64 `json:"writer_us_per_article"`
 	// ReadsMS are median milliseconds of the reviewing commands, run
 	// in-process against the finished store, each opening it anew.
 	ReadsMS map[string]float64 `json:"reads_ms"`
@@ -106,6 +115,10 @@ type Checkpoint struct {
 	StoriesUS    float64 `json:"stories_us"`
 	LinesUS      float64 `json:"lines_us"`
 	CommitUS     float64 `json:"commit_us"`
+	// CPUUS and WriterUS are CPU time on every core and the write lock's
+	// time, as Result has them, over the same half.
+	CPUUS    float64 `json:"cpu_us"`
+	WriterUS float64 `json:"writer_us"`
 }
 
 type Machine struct {
@@ -208,10 +221,11 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	if err != nil {
 		return res, err
 	}
-	sink := &benchSink{store: s, db: dbPath, start: time.Now(), progress: progress}
+	sink := &benchSink{store: s, db: dbPath, start: time.Now(), startCPU: cpuTime(), progress: progress}
 	progress.Phase("ingest", articles)
 	_, err = feeds.IngestDrop(ctx, feeds.Drop{Path: drop, After: feeds.AfterKeep}, sink)
 	elapsed := time.Since(sink.start)
+	cpu := cpuTime() - sink.startCPU
 	progress.Done()
 	t := s.Timings()
 	if err != nil {
@@ -224,6 +238,10 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	res.Checkpoints = sink.checkpoints(articles)
 	res.IndexQuerySeconds, res.IndexInsertSeconds, res.StoriesSeconds = t.IndexQuery.Seconds(), t.IndexInsert.Seconds(), t.Stories.Seconds()
 	res.LinesSeconds, res.CommitSeconds = t.Lines.Seconds(), t.Commit.Seconds()
+	if sink.stored > 0 {
+		res.CPUUSPerArticle = float64(cpu.Microseconds()) / float64(sink.stored)
+		res.WriterUSPerArticle = float64(t.Writer.Microseconds()) / float64(sink.stored)
+	}
 	res.PeakRSSMB = peakRSSMB()
 	if err := s.Close(); err != nil {
 		return res, err
@@ -301,6 +319,7 @@ type benchSink struct {
 	store    *store.Store
 	db       string
 	start    time.Time
+	startCPU time.Duration
 	progress Progress
 	stored   int
 	marks    []benchMark
@@ -312,6 +331,8 @@ type benchMark struct {
 	elapsed time.Duration
 	rssMB   float64
 	dbBytes int64
+	// cpu is the process's CPU time since ingest began.
+	cpu     time.Duration
 	timings store.Timings
 }
 
@@ -328,7 +349,8 @@ func (b *benchSink) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged
 // committed notes the state after a batch of n items committed.
 func (b *benchSink) committed(n int) {
 	b.stored += n
-	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal"), timings: b.store.Timings()}
+	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal"),
+		cpu: cpuTime() - b.startCPU, timings: b.store.Timings()}
 	b.marks = append(b.marks, m)
 	// The rate over the last five batches, or since the start.
 	prev := benchMark{}
@@ -371,6 +393,8 @@ func (b *benchSink) checkpoints(total int) []Checkpoint {
 			StoriesUS:         float64((m.timings.Stories - from.timings.Stories).Microseconds()) / n,
 			LinesUS:           float64((m.timings.Lines - from.timings.Lines).Microseconds()) / n,
 			CommitUS:          float64((m.timings.Commit - from.timings.Commit).Microseconds()) / n,
+			CPUUS:             float64((m.cpu - from.cpu).Microseconds()) / n,
+			WriterUS:          float64((m.timings.Writer - from.timings.Writer).Microseconds()) / n,
 		})
 	}
 	return out
@@ -436,6 +460,16 @@ func peakRSSMB() float64 {
 		return 0
 	}
 	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+}
+
+// cpuTime is the CPU time the process has used, user and system, on every
+// core: 0 where the kernel does not say.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // currentRSSMB reads the resident set from /proc, where there is one.
