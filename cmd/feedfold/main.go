@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/feedfold/feedfold/config"
@@ -67,8 +66,12 @@ type app struct {
 	// in a real run; stopProfile ends it.
 	cpuProfile  string
 	stopProfile func()
-	stdout      io.Writer
-	stderr      io.Writer
+	// memProfile names a file for a memory profile written when the
+	// command ends: what it allocated in all, which is what the collector
+	// pays for, and what it still held.
+	memProfile string
+	stdout     io.Writer
+	stderr     io.Writer
 	// wide and width set how lists of titles are cut (see listWidth).
 	wide  bool
 	width int
@@ -98,27 +101,16 @@ clusters in SQLite for review.`,
 	root.PersistentFlags().IntVar(&a.width, "width", -1, "cut lists of titles to this many columns (0: never); default: the terminal's width, or never when not a terminal")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&a.memProfile, "memprofile", "", "write a memory profile of the command to this file when it ends (for go tool pprof -sample_index=alloc_space)")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.logger(); err != nil {
 			return err
 		}
-		if a.cpuProfile == "" {
-			return nil
-		}
-		f, err := os.Create(a.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		a.stopProfile = func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}
-		return pprof.StartCPUProfile(f)
+		return a.startProfiles()
 	}
-	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
-		if a.stopProfile != nil {
-			a.stopProfile()
-		}
+	root.PersistentPostRunE = func(cmd *cobra.Command, args []string) error {
+		return a.stopProfiles()
 	}
 	root.AddCommand(
 		a.ingestCmd(), a.fetchCmd(), a.runCmd(), a.clustersCmd(), a.showCmd(),
