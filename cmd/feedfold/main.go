@@ -66,9 +66,9 @@ type app struct {
 	// in a real run; stopProfile ends it.
 	cpuProfile  string
 	stopProfile func()
-	// memProfile names a file for a memory profile written when the
-	// command ends: what it allocated in all, which is what the collector
-	// pays for, and what it still held.
+	// memProfile names a file for a memory profile written once the
+	// command has succeeded: what it allocated in all, which is what the
+	// collector pays for, and what it still held.
 	memProfile string
 	stdout     io.Writer
 	stderr     io.Writer
@@ -101,7 +101,7 @@ clusters in SQLite for review.`,
 	root.PersistentFlags().IntVar(&a.width, "width", -1, "cut lists of titles to this many columns (0: never); default: the terminal's width, or never when not a terminal")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.PersistentFlags().StringVar(&a.memProfile, "memprofile", "", "write a memory profile of the command to this file when it ends (for go tool pprof -sample_index=alloc_space)")
+	root.PersistentFlags().StringVar(&a.memProfile, "memprofile", "", "write a memory profile to this file once the command has succeeded (for go tool pprof -sample_index=alloc_space)")
 	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.logger(); err != nil {
