@@ -10,17 +10,25 @@ import (
 	"testing"
 )
 
-// A memory profile is written when the command ends, in the gzipped form go
-// tool pprof reads, and names the allocation samples the collector's cost
-// is read from.
-func TestMemProfileIsWrittenWhenTheCommandEnds(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	prof := filepath.Join(dir, "mem.pprof")
-	drop := filepath.Join(dir, "drop")
+// emptyDrop makes a temporary folder holding an empty drop folder, for a
+// command that needs one and nothing in it.
+func emptyDrop(t *testing.T) (dir, drop string) {
+	t.Helper()
+	dir = t.TempDir()
+	drop = filepath.Join(dir, "drop")
 	if err := os.MkdirAll(drop, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return dir, drop
+}
+
+// A memory profile is written once the command has succeeded, in the
+// gzipped form go tool pprof reads, and names the allocation samples the
+// collector's cost is read from.
+func TestMemProfileIsWrittenOnceTheCommandSucceeds(t *testing.T) {
+	t.Parallel()
+	dir, drop := emptyDrop(t)
+	prof := filepath.Join(dir, "mem.pprof")
 	mustFeedfold(t, "--memprofile", prof, "--db", filepath.Join(dir, "f.db"), "ingest", drop)
 	data, err := os.ReadFile(prof)
 	if err != nil {
@@ -45,12 +53,8 @@ func TestMemProfileIsWrittenWhenTheCommandEnds(t *testing.T) {
 // not after a long ingest.
 func TestMemProfileToABadPathFailsFirst(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir, drop := emptyDrop(t)
 	db := filepath.Join(dir, "f.db")
-	drop := filepath.Join(dir, "drop")
-	if err := os.MkdirAll(drop, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	_, _, err := feedfold(t, "--memprofile", filepath.Join(dir, "missing", "mem.pprof"), "--db", db, "ingest", drop)
 	if err == nil || !strings.Contains(err.Error(), "--memprofile") || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("err = %v, want one naming --memprofile and the path", err)
