@@ -15,11 +15,7 @@ import (
 // ones. It implements feeds.Sink: when it returns nil, every item is
 // committed. Fingerprinting runs in parallel before the transaction opens.
 func (s *Store) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
-	b, err := s.stage(ctx, items)
-	if err != nil {
-		return feeds.SinkResult{}, err
-	}
-	return b.Commit(ctx)
+	return feeds.IngestStaged(ctx, s, items)
 }
 
 // Stage makes the store a feeds.Stager: a pass over drop files stages the

@@ -455,21 +455,24 @@ func fileSize(p string) int64 {
 // peakRSSMB is the most memory the process has held, as the kernel counts
 // it: the figure the bench's memory target is about.
 func peakRSSMB() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	return float64(selfUsage().Maxrss) / 1024 // kilobytes on Linux
 }
 
 // cpuTime is the CPU time the process has used, user and system, on every
 // core: 0 where the kernel does not say.
 func cpuTime() time.Duration {
+	ru := selfUsage()
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// selfUsage is what the kernel counts of this process, all zero where it
+// does not say.
+func selfUsage() syscall.Rusage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return syscall.Rusage{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return ru
 }
 
 // currentRSSMB reads the resident set from /proc, where there is one.
