@@ -430,7 +430,7 @@ func (w *writer) learn(key, block int64, members []byte) error {
 	w.learned[[2]int64{key, block}] = true
 	var sources int
 	err := w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
-		ON CONFLICT (block) DO UPDATE SET sources = sources + 1 RETURNING sources`, block).Scan(&sources)
+		ON CONFLICT (block) DO UPDATE SET sources = boilerplate.sources + 1 RETURNING sources`, block).Scan(&sources)
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"github.com/feedfold/feedfold/internal/testenv"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +51,10 @@ func briefs(n int, outlet string) []wiregen.Reprint {
 }
 
 func TestSharedChromeIsLearnedAndEarlyMatchesUndone(t *testing.T) {
+	onEachEngine(t, testSharedChromeIsLearnedAndEarlyMatchesUndone)
+}
+
+func testSharedChromeIsLearnedAndEarlyMatchesUndone(t *testing.T, e testenv.Engine) {
 	list := briefs(6, "Evening Signal")
 	// The premise: chrome is most of each page.
 	words := func(s string) int { return len(strings.Fields(s)) }
@@ -60,7 +63,7 @@ func TestSharedChromeIsLearnedAndEarlyMatchesUndone(t *testing.T) {
 	}
 
 	t.Run("one at a time", func(t *testing.T) {
-		s := MustOpen(t)
+		s := MustOpenOn(t, e)
 		mustIngest(t, s, item(list[0]))
 		mustIngest(t, s, item(list[1]))
 		ex := exported(t, s)
@@ -86,7 +89,7 @@ func TestSharedChromeIsLearnedAndEarlyMatchesUndone(t *testing.T) {
 		checkConsistent(t, s)
 	})
 	t.Run("one batch", func(t *testing.T) {
-		s := MustOpen(t)
+		s := MustOpenOn(t, e)
 		items := make([]feeds.Item, len(list))
 		for i, r := range list {
 			items[i] = item(r)
@@ -101,7 +104,11 @@ func TestSharedChromeIsLearnedAndEarlyMatchesUndone(t *testing.T) {
 }
 
 func TestWireCopyOnDifferentTemplatesStaysTogether(t *testing.T) {
-	s := MustOpen(t)
+	onEachEngine(t, testWireCopyOnDifferentTemplatesStaysTogether)
+}
+
+func testWireCopyOnDifferentTemplatesStaysTogether(t *testing.T, e testenv.Engine) {
+	s := MustOpenOn(t, e)
 	g := wiregen.New(9)
 	var headlines []string
 	var wire []wiregen.Reprint
@@ -143,7 +150,11 @@ func TestWireCopyOnDifferentTemplatesStaysTogether(t *testing.T) {
 }
 
 func TestTemplatedFillerIsFlaggedNotClustered(t *testing.T) {
-	s := MustOpen(t)
+	onEachEngine(t, testTemplatedFillerIsFlaggedNotClustered)
+}
+
+func testTemplatedFillerIsFlaggedNotClustered(t *testing.T, e testenv.Engine) {
+	s := MustOpenOn(t, e)
 	filler := wiregen.Filler(5, 30)
 	items := make([]feeds.Item, len(filler))
 	for i, r := range filler {
@@ -186,7 +197,11 @@ func TestTemplatedFillerIsFlaggedNotClustered(t *testing.T) {
 }
 
 func TestEditedLinkSplitsItsCluster(t *testing.T) {
-	s := MustOpen(t)
+	onEachEngine(t, testEditedLinkSplitsItsCluster)
+}
+
+func testEditedLinkSplitsItsCluster(t *testing.T, e testenv.Engine) {
+	s := MustOpenOn(t, e)
 	// b holds all of a and all of c; a and c share nothing.
 	a, c := numberedWords("x", 200), numberedWords("y", 200)
 	b := a + " " + c
@@ -215,6 +230,11 @@ func TestEditedLinkSplitsItsCluster(t *testing.T) {
 // daemon would store them. Run with -v for the figures.
 func TestGeneratedTemplatedCorpus(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testGeneratedTemplatedCorpus)
+}
+
+func testGeneratedTemplatedCorpus(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	stories, copies, nbriefs, nfiller := 150, 4, 100, 90
 	if !testenv.LongRun() {
 		stories, nbriefs, nfiller = 60, 40, 30
@@ -229,7 +249,7 @@ func TestGeneratedTemplatedCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions(), Rules: rules})
+	s, err := store.Open(context.Background(), e.New(t), store.Options{Dedupe: dedupe.DefaultOptions(), Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +319,17 @@ func TestGeneratedTemplatedCorpus(t *testing.T) {
 
 func TestReindexRebuildsEverythingFromText(t *testing.T) {
 	t.Parallel()
-	s := MustOpen(t)
+	onEachEngine(t, testReindexRebuildsEverythingFromText)
+}
+
+func testReindexRebuildsEverythingFromText(t *testing.T, e testenv.Engine) {
+	t.Parallel()
+	addr := e.New(t)
+	s, err := store.Open(context.Background(), addr, store.Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	corpus := wiregen.TemplatedCorpus(5, 30, 3, 10, 12)
 	items := make([]feeds.Item, len(corpus))
 	for i, r := range corpus {
@@ -310,12 +340,17 @@ func TestReindexRebuildsEverythingFromText(t *testing.T) {
 
 	// What an upgrade leaves behind: fingerprints without skeletons, no
 	// line counts, and the flag saying so.
-	db, err := sql.Open("sqlite", "file:"+s.Path())
+	db, err := sql.Open(e.Driver, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An empty blob: SQLite's literal is a bit string to PostgreSQL.
+	empty := "x''"
+	if e.Name == "postgres" {
+		empty = "''::bytea"
+	}
 	for _, q := range []string{
-		`UPDATE fingerprints SET skeleton = x'', facts = x'', fact_count = 0`,
+		`UPDATE fingerprints SET skeleton = ` + empty + `, facts = ` + empty + `, fact_count = 0`,
 		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM once_filters`, `DELETE FROM boilerplate`,
 		`INSERT INTO meta (key, value) VALUES ('reindex', 'test upgrade')`,
 	} {

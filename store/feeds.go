@@ -78,8 +78,13 @@ func (s *Store) SaveFeedState(ctx context.Context, st feeds.FeedState) error {
 	if s.write == nil {
 		return errors.New("store opened read-only")
 	}
-	_, err := s.write.ExecContext(ctx, `INSERT OR REPLACE INTO feed_state (`+feedStateColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.write.ExecContext(ctx, `INSERT INTO feed_state (`+feedStateColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET url = excluded.url, fetch_url = excluded.fetch_url, etag = excluded.etag,
+			last_modified = excluded.last_modified, last_fetch_ms = excluded.last_fetch_ms, last_ok_ms = excluded.last_ok_ms,
+			last_status = excluded.last_status, last_error = excluded.last_error, error_count = excluded.error_count,
+			retry_at_ms = excluded.retry_at_ms, disabled = excluded.disabled, fetches = excluded.fetches,
+			items_seen = excluded.items_seen, articles = excluded.articles`,
 		st.Name, st.URL, st.FetchURL, st.Validators.ETag, st.Validators.LastModified,
 		toMillis(st.LastFetch), toMillis(st.LastOK), st.LastStatus, st.LastError, st.ErrorCount,
 		toMillis(st.RetryAt), st.Disabled, st.Fetches, st.ItemsSeen, st.Articles)

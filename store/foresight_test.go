@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 )
 
 // sameShares fails unless every article of want has the same boilerplate
@@ -23,12 +24,17 @@ func sameShares(t *testing.T, got, want map[string]float64) {
 // where the first ones are cleaned again once the chrome is learned.
 func TestLinesLearnedInABatchCleanItOnce(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testLinesLearnedInABatchCleanItOnce)
+}
+
+func testLinesLearnedInABatchCleanItOnce(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	list := briefs(6, "Evening Signal")
 	items := make([]feeds.Item, len(list))
 	for i, r := range list {
 		items[i] = item(r)
 	}
-	batch, single := MustOpen(t), MustOpen(t)
+	batch, single := MustOpenOn(t, e), MustOpenOn(t, e)
 	mustIngest(t, batch, items...)
 	for _, it := range items {
 		mustIngest(t, single, it)
@@ -59,9 +65,14 @@ func TestLinesLearnedInABatchCleanItOnce(t *testing.T) {
 // expected to.
 func TestLineForeseenButNotLearnedStays(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testLineForeseenButNotLearnedStays)
+}
+
+func testLineForeseenButNotLearnedStays(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	list := briefs(2, "Evening Signal")
 	twice := []feeds.Item{item(list[0]), item(list[1]), item(list[1])}
-	s, plain := MustOpen(t), MustOpen(t)
+	s, plain := MustOpenOn(t, e), MustOpenOn(t, e)
 	res := mustIngest(t, s, twice...)
 	if res.Statuses[2] != feeds.StatusUnchanged {
 		t.Fatalf("the repeated item: status %v, want unchanged; the test lost its premise", res.Statuses[2])

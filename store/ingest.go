@@ -662,11 +662,15 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error
 // and its band keys.
 func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement) error {
 	sig, lead, skel, facts := fp.EncodedSignatures()
-	err := w.exec(`INSERT OR REPLACE INTO fingerprints (article_id, cluster_id, shingles, signature, lead, skeleton, facts, fact_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, pl.cluster, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	err := w.exec(`INSERT INTO fingerprints (article_id, cluster_id, shingles, signature, lead, skeleton, facts, fact_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id, shingles = excluded.shingles,
+			signature = excluded.signature, lead = excluded.lead, skeleton = excluded.skeleton, facts = excluded.facts,
+			fact_count = excluded.fact_count`, id, pl.cluster, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
 	topic := dedupe.EncodeTopic(pl.topic)
 	if err == nil {
-		err = w.exec(`INSERT OR REPLACE INTO topics (article_id, terms) VALUES (?, ?)`, id, topic)
+		err = w.exec(`INSERT INTO topics (article_id, terms) VALUES (?, ?)
+			ON CONFLICT (article_id) DO UPDATE SET terms = excluded.terms`, id, topic)
 	}
 	if err != nil {
 		return fmt.Errorf("write fingerprint: %w", err)
@@ -762,8 +766,9 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, err
 		}
 	}
 	// The article itself is written by the caller; count it in here.
-	err := w.exec(`UPDATE clusters SET size = size + 1, first_published = MIN(first_published, ?1),
-		last_published = MAX(last_published, ?1) WHERE id = ?2`, published, target)
+	err := w.exec(`UPDATE clusters SET size = size + 1,
+		first_published = CASE WHEN ?1 < first_published THEN ?1 ELSE first_published END,
+		last_published = CASE WHEN ?1 > last_published THEN ?1 ELSE last_published END WHERE id = ?2`, published, target)
 	if err != nil {
 		return 0, fmt.Errorf("join cluster %d: %w", target, err)
 	}
@@ -808,7 +813,7 @@ func (w *writer) merge(from, into int64) (bool, error) {
 		{`DELETE FROM clusters WHERE id = ?`, []any{from}},
 		// Earlier merges into the cluster being merged now follow it.
 		{`UPDATE cluster_merges SET into_id = ? WHERE into_id = ?`, []any{into, from}},
-		{`INSERT OR REPLACE INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)`, []any{from, into, w.now}},
+		{upsertMerge, []any{from, into, w.now}},
 	}
 	for _, st := range steps {
 		if err := w.exec(st.query, st.args...); err != nil {
@@ -817,6 +822,11 @@ func (w *writer) merge(from, into int64) (bool, error) {
 	}
 	return true, nil
 }
+
+// upsertMerge records where a merged cluster went, replacing an earlier
+// record of the same cluster.
+const upsertMerge = `INSERT INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)
+	ON CONFLICT (from_id) DO UPDATE SET into_id = excluded.into_id, merged = excluded.merged`
 
 // recordMatches stores the best matches of article id with their figures,
 // in one statement.
@@ -829,8 +839,10 @@ func (w *writer) recordMatches(id int64, matches []dedupe.Match) error {
 	for _, m := range matches {
 		args = append(args, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
 	}
-	q := `INSERT OR REPLACE INTO matches (article_id, other_id, jaccard, containment, rule, kind, skeleton, facts) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(matches)), ",")
+	q := `INSERT INTO matches (article_id, other_id, jaccard, containment, rule, kind, skeleton, facts) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(matches)), ",") +
+		` ON CONFLICT (article_id, other_id) DO UPDATE SET jaccard = excluded.jaccard, containment = excluded.containment,
+			rule = excluded.rule, kind = excluded.kind, skeleton = excluded.skeleton, facts = excluded.facts`
 	if err := w.exec(q, args...); err != nil {
 		return fmt.Errorf("record matches of article %d: %w", id, err)
 	}

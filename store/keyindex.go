@@ -120,7 +120,7 @@ func (x *keyIndex) load(ctx context.Context, db *sql.DB, o dedupe.Options, gen i
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.reset(false, 0)
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.BeginTx(ctx, readSnapshot)
 	if err != nil {
 		return fmt.Errorf("build the band index: %w", err)
 	}

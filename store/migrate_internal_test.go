@@ -80,7 +80,7 @@ func TestBandKeysFoldToTheirLow32Bits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ms, err := migrations()
+	ms, err := migrations("migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func atSchema(t *testing.T, path string, version int) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := migrations()
+	ms, err := migrations("migrations")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -447,7 +447,8 @@ func (w *writer) flushOnce(keys [][2]int64) error {
 		}
 	}
 	for _, sg := range w.store.once.filled(added) {
-		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO once_filters (segment, rows, min_seen, max_seen, filter) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO once_filters (segment, rows, min_seen, max_seen, filter) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (segment) DO UPDATE SET rows = excluded.rows, min_seen = excluded.min_seen, max_seen = excluded.max_seen, filter = excluded.filter`,
 			sg.id, sg.rows, sg.minSeen, sg.maxSeen, sg.encode()); err != nil {
 			return fmt.Errorf("record lines counted once: %w", err)
 		}

@@ -38,7 +38,10 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 	if s.write == nil {
 		return res, errors.New("store opened read-only")
 	}
-	res.BytesBefore = s.fileBytes()
+	var err error
+	if res.BytesBefore, err = s.fileBytes(ctx); err != nil {
+		return res, fmt.Errorf("prune: %w", err)
+	}
 	s.storyCache.drop()
 	defer s.storyCache.drop()
 	removed := map[int64]bool{}
@@ -80,7 +83,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 	if err := s.reclaim(ctx); err != nil {
 		return res, err
 	}
-	res.BytesAfter = s.fileBytes()
+	if res.BytesAfter, err = s.fileBytes(ctx); err != nil {
+		return res, fmt.Errorf("prune: %w", err)
+	}
 	return res, nil
 }
 
@@ -303,7 +308,18 @@ func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) er
 // incrementally when the file was made with auto_vacuum, by one full
 // vacuum otherwise (which also switches it to incremental for next time),
 // then folds the write-ahead log back in and truncates it.
+//
+// On PostgreSQL a plain VACUUM marks the freed rows' space for reuse by
+// the rows to come; the database gives little back to the file system,
+// and VACUUM FULL, which would, locks each table for as long as it takes
+// to copy it, reviewing commands and ingest alike.
 func (s *Store) reclaim(ctx context.Context) error {
+	if s.postgres {
+		if _, err := s.write.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
+			return fmt.Errorf("reclaim space (VACUUM): %w", err)
+		}
+		return nil
+	}
 	var mode int
 	if err := s.write.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil {
 		return fmt.Errorf("reclaim space: %w", err)
@@ -321,15 +337,22 @@ func (s *Store) reclaim(ctx context.Context) error {
 	return nil
 }
 
-// fileBytes is the size of the database file and its write-ahead log.
-func (s *Store) fileBytes() int64 {
+// fileBytes is the size of the database file and its write-ahead log, or
+// of the PostgreSQL database.
+func (s *Store) fileBytes(ctx context.Context) (int64, error) {
 	var n int64
+	if s.postgres {
+		if err := s.read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+			return 0, fmt.Errorf("database size: %w", err)
+		}
+		return n, nil
+	}
 	for _, p := range []string{s.path, s.path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
 			n += fi.Size()
 		}
 	}
-	return n
+	return n, nil
 }
 
 // pruneOnce drops the rows of once_lines counted by removed articles.

@@ -2,12 +2,12 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
 )
@@ -36,10 +36,15 @@ func agedCorpus(now time.Time) ([]feeds.Item, map[string]bool) {
 
 func TestPruneKeepsTheRecentAndStaysConsistent(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testPruneKeepsTheRecentAndStaysConsistent)
+}
+
+func testPruneKeepsTheRecentAndStaysConsistent(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	items, recent := agedCorpus(now)
-	path := filepath.Join(t.TempDir(), "f.db")
+	path := e.New(t)
 	s, err := store.Open(ctx, path, store.Options{Dedupe: dedupe.DefaultOptions()})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +103,9 @@ func TestPruneKeepsTheRecentAndStaysConsistent(t *testing.T) {
 	if st, err := s.StoryReadState(ctx, readStory); err != nil || st != store.Read {
 		t.Errorf("story %d read before the prune is %q after (%v)", readStory, st, err)
 	}
-	if res.BytesAfter >= res.BytesBefore {
+	// PostgreSQL's VACUUM keeps the freed space for the rows to come
+	// rather than give it back (store.reclaim says why).
+	if e.Name == "sqlite" && res.BytesAfter >= res.BytesBefore {
 		t.Errorf("file %d bytes before, %d after: the space was not given back", res.BytesBefore, res.BytesAfter)
 	}
 	// Nothing left to prune: a second run removes nothing and breaks nothing.
@@ -110,10 +117,15 @@ func TestPruneKeepsTheRecentAndStaysConsistent(t *testing.T) {
 
 func TestRetentionSkipsWhatAPruneRemoved(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testRetentionSkipsWhatAPruneRemoved)
+}
+
+func testRetentionSkipsWhatAPruneRemoved(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	items, recent := agedCorpus(now)
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions(), Retention: 30 * 24 * time.Hour})
+	s, err := store.Open(ctx, e.New(t), store.Options{Dedupe: dedupe.DefaultOptions(), Retention: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func (s *Store) Clusters(ctx context.Context, minSize, limit int, withFiller boo
 	if minSize >= 2 {
 		where = "size >= 2 AND size >= ?"
 	}
-	notFiller := "1"
+	notFiller := "TRUE"
 	if !withFiller {
 		notFiller = "EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id AND filler = 0)"
 	}
@@ -78,7 +78,7 @@ func (s *Store) CountClusters(ctx context.Context, minSize int, withFiller bool)
 		where += " AND EXISTS (SELECT 1 FROM articles WHERE cluster_id = c.id AND filler = 0)"
 	}
 	var n int
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM clusters c WHERE `+where+` LIMIT ?)`, minSize, CountLimit+1).Scan(&n); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM clusters c WHERE `+where+` LIMIT ?) AS counted`, minSize, CountLimit+1).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count clusters: %w", err)
 	}
 	return n, nil
@@ -124,7 +124,7 @@ func (e *MergedError) Error() string {
 func (s *Store) Cluster(ctx context.Context, id int64) (ClusterDetail, error) {
 	var d ClusterDetail
 	var first, last int64
-	tx, err := s.read.BeginTx(ctx, nil)
+	tx, err := s.read.BeginTx(ctx, readSnapshot)
 	if err != nil {
 		return d, fmt.Errorf("cluster %d: %w", id, err)
 	}
@@ -204,7 +204,7 @@ func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle
 		textCol = "(SELECT text FROM article_text WHERE article_id = a.id)"
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT a.id, a.source, a.guid, a.url, a.title, a.published, COALESCE(a.cluster_id, 0),
-		COALESCE(c.story_id, 0), a.filler, round(a.boilerplate, 3), a.path, `+textCol+`
+		COALESCE(c.story_id, 0), a.filler, CAST(ROUND(CAST(a.boilerplate AS NUMERIC), 3) AS DOUBLE PRECISION), a.path, `+textCol+`
 		FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id ORDER BY a.id`)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -256,9 +256,9 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT COALESCE(SUM(size), 0) FROM clusters WHERE size >= 2),
 		(SELECT COALESCE(MAX(size), 0) FROM clusters),
 		(SELECT COUNT(*) FROM stories),
-		(SELECT COUNT(*) FROM (SELECT story_id FROM clusters WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) >= 2)),
+		(SELECT COUNT(*) FROM (SELECT story_id FROM clusters WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) >= 2) AS multi),
 		(SELECT COUNT(*) FROM feed_state),
-		(SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())`).
+		`+s.databaseSizeSQL()).
 		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.Stories, &st.MultiStories, &st.Feeds, &st.DatabaseBytes)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)

@@ -29,8 +29,9 @@ func (s *Store) MarkStoryRead(ctx context.Context, id int64) error {
 	if s.write == nil {
 		return ErrReadOnly
 	}
-	res, err := s.write.ExecContext(ctx, `INSERT OR IGNORE INTO read_articles (article_id, read_at)
-		SELECT a.id, ? FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = ?`, s.now().Unix(), id)
+	res, err := s.write.ExecContext(ctx, `INSERT INTO read_articles (article_id, read_at)
+		SELECT a.id, ? FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = ?
+		ON CONFLICT (article_id) DO NOTHING`, s.now().Unix(), id)
 	if err != nil {
 		return fmt.Errorf("mark story %d read: %w", id, err)
 	}

@@ -195,7 +195,7 @@ func (w *writer) templatePartners(id int64) (map[int64]bool, error) {
 // have now.
 func (w *writer) refreshFiller(ids map[int64]bool) error {
 	for id := range ids {
-		err := w.exec(`UPDATE articles SET filler = EXISTS (SELECT 1 FROM matches WHERE kind = 'template' AND (article_id = ?1 OR other_id = ?1)) WHERE id = ?1`, id)
+		err := w.exec(`UPDATE articles SET filler = CASE WHEN EXISTS (SELECT 1 FROM matches WHERE kind = 'template' AND (article_id = ?1 OR other_id = ?1)) THEN 1 ELSE 0 END WHERE id = ?1`, id)
 		if err != nil {
 			return fmt.Errorf("filler mark of %d: %w", id, err)
 		}
@@ -283,7 +283,7 @@ func (w *writer) rebuild(clusters []int64) error {
 			return fmt.Errorf("rebuild cluster %d: %w", old, err)
 		}
 		if into.Valid && into.Int64 != old {
-			if err := w.exec(`INSERT OR REPLACE INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)`, old, into.Int64, w.now); err != nil {
+			if err := w.exec(upsertMerge, old, into.Int64, w.now); err != nil {
 				return fmt.Errorf("rebuild cluster %d: %w", old, err)
 			}
 		}
@@ -352,7 +352,8 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		return fmt.Errorf("reindex: %w", err)
 	}
 	reset := []string{
-		`INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')`,
+		`INSERT INTO meta (key, value) VALUES ('reindex', 'a reindex was interrupted')
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 		`UPDATE articles SET cluster_id = NULL, filler = 0, boilerplate = 0`,
 		`DELETE FROM matches`, `DELETE FROM clusters`, `DELETE FROM cluster_merges`,
 		`DELETE FROM block_counts`, `DELETE FROM once_lines`, `DELETE FROM once_filters`, `DELETE FROM boilerplate`,

@@ -28,18 +28,21 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_postgres/*.sql
 var migrationFiles embed.FS
 
 // Store is an open feedfold database.
 type Store struct {
-	path    string
-	write   *sql.DB // nil when opened read-only
-	read    *sql.DB
-	opts    dedupe.Options
-	stories dedupe.StoryOptions
-	rules   *dedupe.Rules
-	now     func() time.Time
+	path string
+	// postgres is set when path is a PostgreSQL address (IsPostgres)
+	// rather than a SQLite file.
+	postgres bool
+	write    *sql.DB // nil when opened read-only
+	read     *sql.DB
+	opts     dedupe.Options
+	stories  dedupe.StoryOptions
+	rules    *dedupe.Rules
+	now      func() time.Time
 	// retention is Options.Retention.
 	retention time.Duration
 	// lineWindow is lineWindow but for tests.
@@ -62,6 +65,13 @@ type Store struct {
 	// commit, when the next batch could already be reading it.
 	writeMu sync.Mutex
 }
+
+// errNoSchema is checkSchema's answer for a PostgreSQL database that has no
+// feedfold tables yet.
+var errNoSchema = errors.New("no feedfold tables in this database: run `feedfold ingest` or `feedfold run` first")
+
+// migrateLock is the advisory lock key PostgreSQL migrations hold.
+const migrateLock = 0x6665656466_6d67 // "feedf" "mg"
 
 // ErrNoDatabase is returned when a read-only open finds no database file:
 // the user has not ingested anything yet, or pointed --db at the wrong place.
@@ -163,40 +173,60 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := stories.Validate(); err != nil {
 		return nil, fmt.Errorf("stories settings: %w", err)
 	}
-	s := &Store{path: path, opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention, lineWindow: lineWindow}
-	if err := checkPath(path); err != nil {
+	s := &Store{path: path, postgres: IsPostgres(path), opts: opts.Dedupe, stories: stories, rules: opts.Rules, now: time.Now, retention: opts.Retention, lineWindow: lineWindow}
+	shown := RedactURL(path)
+	if err := s.openPools(ctx, opts); err != nil {
 		return nil, err
 	}
+	if !opts.ReadOnly {
+		if err := s.migrate(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open %s: %w", shown, err)
+		}
+	}
+	if err := s.checkSchema(ctx); err != nil {
+		s.Close()
+		if s.postgres && opts.ReadOnly && errors.Is(err, errNoSchema) {
+			return nil, fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db", ErrNoDatabase, shown)
+		}
+		return nil, fmt.Errorf("open %s: %w", shown, err)
+	}
+	if err := s.checkFingerprintSettings(ctx, !opts.ReadOnly); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", shown, err)
+	}
+	return s, nil
+}
+
+// openPools opens the writer (unless read-only) and the readers, on
+// whichever engine the path names.
+func (s *Store) openPools(ctx context.Context, opts Options) error {
+	if s.postgres {
+		var err error
+		s.write, s.read, err = openPostgres(ctx, s.path, opts.ReadOnly)
+		return err
+	}
+	if err := checkPath(s.path); err != nil {
+		return err
+	}
 	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db: %v", ErrNoDatabase, path, err)
+		if _, err := os.Stat(s.path); err != nil {
+			return fmt.Errorf("%w at %s: run `feedfold ingest` or `feedfold run` first, or pass --db: %v", ErrNoDatabase, s.path, err)
 		}
 	}
 	var err error
 	if !opts.ReadOnly {
-		if s.write, err = sql.Open("sqlite", dsn(path, false, opts.CacheMB, opts.MmapMB)); err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, err)
+		if s.write, err = sql.Open("sqlite", dsn(s.path, false, opts.CacheMB, opts.MmapMB)); err != nil {
+			return fmt.Errorf("open %s: %w", s.path, err)
 		}
 		s.write.SetMaxOpenConns(1)
-		if err := s.migrate(ctx); err != nil {
-			s.write.Close()
-			return nil, fmt.Errorf("open %s: %w", path, err)
-		}
 	}
-	if s.read, err = sql.Open("sqlite", dsn(path, true, opts.CacheMB, opts.MmapMB)); err != nil {
+	if s.read, err = sql.Open("sqlite", dsn(s.path, true, opts.CacheMB, opts.MmapMB)); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return fmt.Errorf("open %s: %w", s.path, err)
 	}
 	s.read.SetMaxOpenConns(4)
-	if err := s.checkSchema(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if err := s.checkFingerprintSettings(ctx, !opts.ReadOnly); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return s, nil
+	return nil
 }
 
 // Close closes both pools.
@@ -211,8 +241,9 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the database file's path.
-func (s *Store) Path() string { return s.path }
+// Path is the database file's path, or the PostgreSQL server's address
+// with its password hidden, fit to print.
+func (s *Store) Path() string { return RedactURL(s.path) }
 
 type migration struct {
 	version int
@@ -220,8 +251,16 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrationsDir is where the engine's migrations are embedded.
+func (s *Store) migrationsDir() string {
+	if s.postgres {
+		return "migrations_postgres"
+	}
+	return "migrations"
+}
+
+func migrations(dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
@@ -232,7 +271,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
 		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		b, err := migrationFiles.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +287,7 @@ func migrations() ([]migration, error) {
 // migrate applies each missing migration in its own transaction, recording
 // it in schema_migrations, and refuses a database newer than this binary.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := migrations(s.migrationsDir())
 	if err != nil {
 		return err
 	}
@@ -260,8 +299,16 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback()
+	if s.postgres {
+		// Two daemons starting at once on a new server would both create
+		// the tables; the second waits here for the first to commit, then
+		// finds nothing left to do.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrateLock); err != nil {
+			return fmt.Errorf("migrate: wait for another feedfold's migration: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var current int
@@ -275,7 +322,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
-		if step := goSteps[m.version]; step != nil {
+		if step := goSteps[m.version]; step != nil && !s.postgres {
 			if err := step(s, ctx, tx); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
@@ -294,11 +341,20 @@ func (s *Store) migrate(ctx context.Context) error {
 // this binary does not know, and a file that is not a feedfold database.
 func (s *Store) checkSchema(ctx context.Context) error {
 	var v int
+	if s.postgres {
+		var found bool
+		if err := s.read.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&found); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if !found {
+			return errNoSchema
+		}
+	}
 	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	if err != nil {
 		return fmt.Errorf("not a feedfold database (%w)", err)
 	}
-	ms, err := migrations()
+	ms, err := migrations(s.migrationsDir())
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/feeds"
+	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
 	_ "modernc.org/sqlite"
@@ -23,6 +24,27 @@ import (
 func MustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
 	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "feedfold.db"), store.Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// onEachEngine runs test once on each engine the store runs on
+// (testenv.Engines), as a subtest named for it: these tests are the
+// store's contract, and it is the same on SQLite and on PostgreSQL.
+func onEachEngine(t *testing.T, test func(t *testing.T, e testenv.Engine)) {
+	t.Helper()
+	for _, e := range testenv.Engines() {
+		t.Run(e.Name, func(t *testing.T) { test(t, e) })
+	}
+}
+
+// MustOpenOn opens a new, empty database on engine e.
+func MustOpenOn(tb testing.TB, e testenv.Engine) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), e.New(tb), store.Options{Dedupe: dedupe.DefaultOptions()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,7 +77,12 @@ func clusterOf(tb testing.TB, s *store.Store) map[string]int64 {
 
 func TestDropFolderOfReprintsClustersByStory(t *testing.T) {
 	t.Parallel()
-	s := MustOpen(t)
+	onEachEngine(t, testDropFolderOfReprintsClustersByStory)
+}
+
+func testDropFolderOfReprintsClustersByStory(t *testing.T, e testenv.Engine) {
+	t.Parallel()
+	s := MustOpenOn(t, e)
 	corpus := wiregen.Corpus(11, 120, 5)
 	dir := filepath.Join(t.TempDir(), "drops")
 	if _, err := wiregen.WriteDrop(dir, corpus); err != nil {
@@ -116,7 +143,11 @@ func TestDropFolderOfReprintsClustersByStory(t *testing.T) {
 }
 
 func TestIngestIsIdempotent(t *testing.T) {
-	s := MustOpen(t)
+	onEachEngine(t, testIngestIsIdempotent)
+}
+
+func testIngestIsIdempotent(t *testing.T, e testenv.Engine) {
+	s := MustOpenOn(t, e)
 	corpus := wiregen.Corpus(3, 20, 3)
 	dir := t.TempDir()
 	if _, err := wiregen.WriteDrop(dir, corpus); err != nil {
@@ -151,7 +182,11 @@ func TestIngestIsIdempotent(t *testing.T) {
 }
 
 func TestIdentityAndUpdates(t *testing.T) {
-	s := MustOpen(t)
+	onEachEngine(t, testIdentityAndUpdates)
+}
+
+func testIdentityAndUpdates(t *testing.T, e testenv.Engine) {
+	s := MustOpenOn(t, e)
 	g := wiregen.New(5)
 	a, b := g.Story(1), g.Story(2)
 	pub := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -205,7 +240,11 @@ func TestIdentityAndUpdates(t *testing.T) {
 }
 
 func TestLinkingArticleMergesClusters(t *testing.T) {
-	s := MustOpen(t)
+	onEachEngine(t, testLinkingArticleMergesClusters)
+}
+
+func testLinkingArticleMergesClusters(t *testing.T, e testenv.Engine) {
+	s := MustOpenOn(t, e)
 	// A (a short opening) and B (a long body) share nothing, so they start
 	// two clusters. C is A followed by B: it contains A and is mostly B, so
 	// it is a copy of both and links their clusters.
@@ -238,7 +277,11 @@ func TestLinkingArticleMergesClusters(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchemaAndOtherFingerprints(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.db")
+	onEachEngine(t, testOpenRefusesNewerSchemaAndOtherFingerprints)
+}
+
+func testOpenRefusesNewerSchemaAndOtherFingerprints(t *testing.T, e testenv.Engine) {
+	path := e.New(t)
 	ctx := context.Background()
 	s, err := store.Open(ctx, path, store.Options{Dedupe: dedupe.DefaultOptions()})
 	if err != nil {
@@ -252,7 +295,7 @@ func TestOpenRefusesNewerSchemaAndOtherFingerprints(t *testing.T) {
 		t.Fatalf("open with other fingerprint settings: %v", err)
 	}
 
-	db, err := sql.Open("sqlite", path)
+	db, err := sql.Open(e.Driver, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,14 +306,19 @@ func TestOpenRefusesNewerSchemaAndOtherFingerprints(t *testing.T) {
 	if _, err := store.Open(ctx, path, store.Options{Dedupe: dedupe.DefaultOptions()}); err == nil || !strings.Contains(err.Error(), "newer than this feedfold") {
 		t.Fatalf("open of a newer database: %v", err)
 	}
-	if _, err := store.Open(ctx, filepath.Join(t.TempDir(), "none.db"), store.Options{Dedupe: dedupe.DefaultOptions(), ReadOnly: true}); !errors.Is(err, store.ErrNoDatabase) {
-		t.Fatalf("read-only open of a missing file: %v", err)
+	if _, err := store.Open(ctx, e.New(t), store.Options{Dedupe: dedupe.DefaultOptions(), ReadOnly: true}); !errors.Is(err, store.ErrNoDatabase) {
+		t.Fatalf("read-only open of a missing or empty database: %v", err)
 	}
 }
 
 func TestReadersWhileWriting(t *testing.T) {
 	t.Parallel()
-	s := MustOpen(t)
+	onEachEngine(t, testReadersWhileWriting)
+}
+
+func testReadersWhileWriting(t *testing.T, e testenv.Engine) {
+	t.Parallel()
+	s := MustOpenOn(t, e)
 	ro, err := store.Open(context.Background(), s.Path(), store.Options{Dedupe: dedupe.DefaultOptions(), ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -362,8 +410,12 @@ func checkConsistent(tb testing.TB, s *store.Store) {
 }
 
 func TestSpaceSplitsIndexFromArticles(t *testing.T) {
+	onEachEngine(t, testSpaceSplitsIndexFromArticles)
+}
+
+func testSpaceSplitsIndexFromArticles(t *testing.T, e testenv.Engine) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions()})
+	s, err := store.Open(ctx, e.New(t), store.Options{Dedupe: dedupe.DefaultOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,8 +437,9 @@ func TestSpaceSplitsIndexFromArticles(t *testing.T) {
 	}
 	// 120 articles of about 400 words hold more than 120 × 2 KB of text,
 	// which has a table of its own; the fingerprints are index.
-	if a := got["article_text"]; a.Index || a.Bytes < 120*2000 {
-		t.Errorf("article_text: %+v, want at least 240 kB, not counted as index", a)
+	// PostgreSQL compresses long text a little.
+	if a := got["article_text"]; a.Index || a.Bytes < 120*1500 {
+		t.Errorf("article_text: %+v, want at least 180 kB, not counted as index", a)
 	}
 	if a := got["articles"]; a.Index || a.Bytes == 0 {
 		t.Errorf("articles: %+v, want not counted as index", a)

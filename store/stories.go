@@ -136,7 +136,7 @@ func (w *writer) flushDF() error {
 			args = append(args, int64(t), w.dfAdded[t])
 		}
 		q := `INSERT INTO term_df (term, df) VALUES ` + placeholdersN(len(part), 2) +
-			` ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`
+			` ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df`
 		if _, err := w.tx.ExecContext(w.ctx, q, args...); err != nil {
 			return fmt.Errorf("record term frequencies: %w", err)
 		}
@@ -267,7 +267,8 @@ func (w *writer) saveStory(old, s storyRow) error {
 	for _, t := range listed {
 		args = append(args, int64(t), s.first, s.id)
 	}
-	if err := w.exec(`INSERT OR IGNORE INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(listed), 3), args...); err != nil {
+	if err := w.exec(`INSERT INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(listed), 3)+
+		` ON CONFLICT DO NOTHING`, args...); err != nil {
 		return fmt.Errorf("index story %d: %w", s.id, err)
 	}
 	if w.terms != nil {
@@ -353,7 +354,7 @@ func (w *writer) newStory(v dedupe.Topic, published int64) (int64, error) {
 func (w *writer) insertStory(published int64) (int64, error) {
 	var id int64
 	err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
-		VALUES (0, ?1, ?1, x'', ?2) RETURNING id`, published, w.now).Scan(&id)
+		VALUES (0, ?1, ?1, ?3, ?2) RETURNING id`, published, w.now, []byte{}).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create story: %w", err)
 	}
@@ -377,7 +378,7 @@ func (w *writer) chooseStory(v dedupe.Topic, published int64) (int64, error) {
 // range, each term's newest first and at most maxStoriesPerTerm.
 func storyTermsQuery(n int) string {
 	probe := `SELECT story_id FROM (SELECT story_id FROM story_terms WHERE term = ? AND first_published BETWEEN ? AND ?
-		ORDER BY first_published DESC LIMIT ` + strconv.Itoa(maxStoriesPerTerm) + `)`
+		ORDER BY first_published DESC LIMIT ` + strconv.Itoa(maxStoriesPerTerm) + `) AS listed`
 	probes := make([]string, n)
 	for i := range probes {
 		probes[i] = probe

@@ -6,7 +6,6 @@ import (
 	"github.com/feedfold/feedfold/internal/score"
 	"github.com/feedfold/feedfold/internal/testenv"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,10 +17,11 @@ import (
 	"github.com/feedfold/feedfold/store"
 )
 
-// openWithStories opens a fresh store with the given story settings.
-func openWithStories(tb testing.TB, so dedupe.StoryOptions) *store.Store {
+// openWithStories opens a fresh store on engine e with the given story
+// settings.
+func openWithStories(tb testing.TB, e testenv.Engine, so dedupe.StoryOptions) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "f.db"), store.Options{Dedupe: dedupe.DefaultOptions(), Stories: &so})
+	s, err := store.Open(context.Background(), e.New(tb), store.Options{Dedupe: dedupe.DefaultOptions(), Stories: &so})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -64,12 +64,17 @@ func storiesOf(tb testing.TB, s *store.Store, set []wiregen.Labelled) []int64 {
 
 func TestStoriesGroupWriteUps(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testStoriesGroupWriteUps)
+}
+
+func testStoriesGroupWriteUps(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	set := wiregen.StoryCorpus(3, 120)
 	gold := make([]int, len(set))
 	for i, l := range set {
 		gold[i] = l.Story
 	}
-	s := openWithStories(t, dedupe.DefaultStoryOptions())
+	s := openWithStories(t, e, dedupe.DefaultStoryOptions())
 	ingestLabelled(t, s, set)
 	pred := storiesOf(t, s, set)
 	p, r, f := bcubed(gold, pred)
@@ -101,7 +106,7 @@ func TestStoriesGroupWriteUps(t *testing.T) {
 	// The same articles in another order: how much the grouping moves.
 	shuffled := append([]wiregen.Labelled(nil), set...)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	s2 := openWithStories(t, dedupe.DefaultStoryOptions())
+	s2 := openWithStories(t, e, dedupe.DefaultStoryOptions())
 	ingestLabelled(t, s2, shuffled)
 	pred2 := storiesOf(t, s2, set)
 	_, _, agree := bcubed(pred, pred2)
@@ -113,6 +118,10 @@ func TestStoriesGroupWriteUps(t *testing.T) {
 // thresholds on a generated labelled set: the table behind the default.
 // Run with -v.
 func TestStoryThresholdSweep(t *testing.T) {
+	onEachEngine(t, testStoryThresholdSweep)
+}
+
+func testStoryThresholdSweep(t *testing.T, e testenv.Engine) {
 	testenv.Long(t, "ingests a labelled set at six thresholds")
 	set := wiregen.StoryCorpus(11, 60)
 	gold := make([]int, len(set))
@@ -126,7 +135,7 @@ func TestStoryThresholdSweep(t *testing.T) {
 	for _, th := range []float64{0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
 		so := def
 		so.Threshold = th
-		s := openWithStories(t, so)
+		s := openWithStories(t, e, so)
 		ingestLabelled(t, s, set)
 		p, r, f := bcubed(gold, storiesOf(t, s, set))
 		lines = append(lines, fmt.Sprintf("| %.2f | %.3f | %.3f | %.3f |", th, p, r, f))
@@ -144,10 +153,14 @@ func TestStoryThresholdSweep(t *testing.T) {
 }
 
 func TestHeadlineOnlyItemJoinsItsStory(t *testing.T) {
+	onEachEngine(t, testHeadlineOnlyItemJoinsItsStory)
+}
+
+func testHeadlineOnlyItemJoinsItsStory(t *testing.T, eng testenv.Engine) {
 	g := wiregen.New(77)
 	e := g.NewEvent(1, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	other := g.NewEvent(2, e.Published)
-	s := openWithStories(t, dedupe.DefaultStoryOptions())
+	s := openWithStories(t, eng, dedupe.DefaultStoryOptions())
 	var items []feeds.Item
 	for n := range 2 {
 		w := g.WriteUp(e, n)
@@ -171,9 +184,13 @@ func TestHeadlineOnlyItemJoinsItsStory(t *testing.T) {
 }
 
 func TestStoriesCanBeSwitchedOff(t *testing.T) {
+	onEachEngine(t, testStoriesCanBeSwitchedOff)
+}
+
+func testStoriesCanBeSwitchedOff(t *testing.T, e testenv.Engine) {
 	so := dedupe.DefaultStoryOptions()
 	so.Enabled = false
-	s := openWithStories(t, so)
+	s := openWithStories(t, e, so)
 	ingestLabelled(t, s, wiregen.StoryCorpus(2, 5))
 	for url, a := range exported(t, s) {
 		if a.Story != 0 {
@@ -189,7 +206,11 @@ func TestStoriesCanBeSwitchedOff(t *testing.T) {
 // merge: two stories one event started become one, under the older id,
 // with their articles, clusters and index entries, and verify agrees.
 func TestStoriesThatGrowAlikeMerge(t *testing.T) {
-	s := openWithStories(t, dedupe.DefaultStoryOptions())
+	onEachEngine(t, testStoriesThatGrowAlikeMerge)
+}
+
+func testStoriesThatGrowAlikeMerge(t *testing.T, e testenv.Engine) {
+	s := openWithStories(t, e, dedupe.DefaultStoryOptions())
 	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	g := wiregen.New(5)
 	var background []feeds.Item
@@ -237,6 +258,11 @@ func TestStoriesThatGrowAlikeMerge(t *testing.T) {
 // same articles make the same stories whichever comes first.
 func TestStoriesDoNotDependOnArrivalOrder(t *testing.T) {
 	t.Parallel()
+	onEachEngine(t, testStoriesDoNotDependOnArrivalOrder)
+}
+
+func testStoriesDoNotDependOnArrivalOrder(t *testing.T, e testenv.Engine) {
+	t.Parallel()
 	set := wiregen.StoryCorpus(7, 4)
 	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, seed))
@@ -246,7 +272,7 @@ func TestStoriesDoNotDependOnArrivalOrder(t *testing.T) {
 		if n > 0 {
 			r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
-		s := openWithStories(t, dedupe.DefaultStoryOptions())
+		s := openWithStories(t, e, dedupe.DefaultStoryOptions())
 		for _, l := range order {
 			mustIngest(t, s, item(l.Reprint))
 		}
@@ -266,6 +292,11 @@ func TestStoriesDoNotDependOnArrivalOrder(t *testing.T) {
 // the stories come out as they do from one store: each store's cache of
 // stories must notice what the other wrote.
 func TestTwoWritersSeeEachOthersStories(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, testTwoWritersSeeEachOthersStories)
+}
+
+func testTwoWritersSeeEachOthersStories(t *testing.T, e testenv.Engine) {
 	t.Parallel()
 	ctx := context.Background()
 	set := wiregen.StoryCorpus(5, 30)
@@ -287,8 +318,8 @@ func TestTwoWritersSeeEachOthersStories(t *testing.T) {
 		}
 		return out
 	}
-	one := open(filepath.Join(t.TempDir(), "one.db"))
-	shared := filepath.Join(t.TempDir(), "two.db")
+	one := open(e.New(t))
+	shared := e.New(t)
 	a, b := open(shared), open(shared)
 	for i, start := 0, 0; start < len(set); i, start = i+1, start+20 {
 		var items []feeds.Item
@@ -318,7 +349,12 @@ func TestTwoWritersSeeEachOthersStories(t *testing.T) {
 // test to hit reliably without it.)
 func TestConcurrentBatchesShareTheStoryCache(t *testing.T) {
 	t.Parallel()
-	s := MustOpen(t)
+	onEachEngine(t, testConcurrentBatchesShareTheStoryCache)
+}
+
+func testConcurrentBatchesShareTheStoryCache(t *testing.T, e testenv.Engine) {
+	t.Parallel()
+	s := MustOpenOn(t, e)
 	set := wiregen.StoryCorpus(6, 30)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

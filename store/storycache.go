@@ -156,7 +156,7 @@ func readGeneration(q interface {
 func bumpGeneration(tx *sql.Tx) (int64, error) {
 	var gen int64
 	err := tx.QueryRow(`INSERT INTO meta (key, value) VALUES ('generation', '1')
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&gen)
+		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT) RETURNING CAST(value AS BIGINT)`).Scan(&gen)
 	if err != nil {
 		return 0, fmt.Errorf("bump write generation: %w", err)
 	}

@@ -125,7 +125,7 @@ func (s *Store) CountStories(ctx context.Context, since time.Time, minSources in
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM stories st WHERE last_published >= ?1 AND articles >= ?2
 		AND (SELECT COUNT(DISTINCT a.source) FROM clusters c JOIN articles a ON a.cluster_id = c.id WHERE c.story_id = st.id) >= ?2
-		LIMIT ?3)`, since.Unix(), minSources, CountLimit+1).Scan(&n)
+		LIMIT ?3) AS counted`, since.Unix(), minSources, CountLimit+1).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count stories: %w", err)
 	}
@@ -152,7 +152,7 @@ func (s *Store) Story(ctx context.Context, id int64) (StoryDetail, error) {
 	var d StoryDetail
 	var first, last int64
 	var blob []byte
-	tx, err := s.read.BeginTx(ctx, nil)
+	tx, err := s.read.BeginTx(ctx, readSnapshot)
 	if err != nil {
 		return d, fmt.Errorf("story %d: %w", id, err)
 	}
