@@ -205,7 +205,12 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 		return name
 	}
 	if strings.TrimSpace(c.Database) == "" {
-		return fmt.Errorf("%s: database: must name a file", at("database"))
+		return fmt.Errorf("%s: database: must name a file, or a PostgreSQL server as postgres://", at("database"))
+	}
+	if IsServerAddress(c.Database) {
+		if u, err := url.Parse(c.Database); err != nil || u.Host == "" {
+			return fmt.Errorf("%s: database: %q is not a PostgreSQL address: want postgres://user@host:port/database", at("database"), c.Database)
+		}
 	}
 	if _, err := feeds.ParseSchedule(c.Schedule); err != nil {
 		return fmt.Errorf("%s: %w", at("schedule"), err)
@@ -452,5 +457,15 @@ func (c *Config) DatabasePath(override string) string {
 	if override != "" {
 		return override
 	}
+	if IsServerAddress(c.Database) {
+		return c.Database
+	}
 	return c.Resolve(c.Database)
+}
+
+// IsServerAddress reports whether a database setting names a PostgreSQL
+// server (postgres://… or postgresql://…), which is not a path to resolve
+// against the config's folder.
+func IsServerAddress(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
 }

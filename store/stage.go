@@ -97,9 +97,9 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	// Timed from when the lock is held: waiting for another batch is not
 	// this one's cost.
 	defer s.clock.writer.since(time.Now())
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
-		return feeds.SinkResult{}, fmt.Errorf("begin: %w", err)
+		return feeds.SinkResult{}, err
 	}
 	defer tx.Rollback()
 	w, err := s.newWriter(ctx, tx)

@@ -70,9 +70,6 @@ type Store struct {
 // feedfold tables yet.
 var errNoSchema = errors.New("no feedfold tables in this database: run `feedfold ingest` or `feedfold run` first")
 
-// migrateLock is the advisory lock key PostgreSQL migrations hold.
-const migrateLock = 0x6665656466_6d67 // "feedf" "mg"
-
 // ErrNoDatabase is returned when a read-only open finds no database file:
 // the user has not ingested anything yet, or pointed --db at the wrong place.
 var ErrNoDatabase = errors.New("no database")
@@ -303,7 +300,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		// Two daemons starting at once on a new server would both create
 		// the tables; the second waits here for the first to commit, then
 		// finds nothing left to do.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrateLock); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writerLock)); err != nil {
 			return fmt.Errorf("migrate: wait for another feedfold's migration: %w", err)
 		}
 	}

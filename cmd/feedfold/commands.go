@@ -267,9 +267,9 @@ an invalid new config is logged and the running one kept.`,
 					}
 				}
 			}
-			lock, err := lockDatabase(cfg.DatabasePath(a.dbPath), "run")
+			lock, err := lockDatabase(cmd.Context(), cfg.DatabasePath(a.dbPath), "run")
 			if err != nil {
-				return fmt.Errorf("run %s: %w; one daemon per database", cfg.DatabasePath(a.dbPath), err)
+				return fmt.Errorf("run %s: %w; %s", store.RedactURL(cfg.DatabasePath(a.dbPath)), err, daemonsPer(cfg.DatabasePath(a.dbPath)))
 			}
 			defer lock.Unlock()
 			s, err := a.openStore(cmd.Context(), cfg, false)

@@ -135,9 +135,9 @@ says so: stop the daemon, reindex, start it again.`,
 				return err
 			}
 			db := cfg.DatabasePath(a.dbPath)
-			lock, err := lockDatabase(db, "reindex")
+			lock, err := lockDatabase(cmd.Context(), db, "reindex")
 			if err != nil {
-				return fmt.Errorf("reindex %s: refused: %w; stop it first (systemctl stop feedfold), reindex, then start it again", db, err)
+				return fmt.Errorf("reindex %s: refused: %w; stop it first (systemctl stop feedfold), reindex, then start it again", store.RedactURL(db), err)
 			}
 			defer lock.Unlock()
 			s, err := a.openStoreAsIs(cmd.Context(), cfg, false)

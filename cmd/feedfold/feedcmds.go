@@ -142,6 +142,9 @@ func (a *app) checkConfigCmd() *cobra.Command {
 				return p
 			}
 			resolved.Database = abs(cfg.DatabasePath(a.dbPath))
+			if store.IsPostgres(resolved.Database) {
+				resolved.Database = store.RedactURL(cfg.DatabasePath(a.dbPath))
+			}
 			if resolved.HTTPPassword != "" {
 				resolved.HTTPPassword = "(set, not shown)"
 			}

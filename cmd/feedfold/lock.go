@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/feedfold/feedfold/store"
 )
 
 // writerLock is the lock a daemon holds on its database for its whole life,
@@ -16,7 +19,14 @@ import (
 // Reindex does: it rebuilds every cluster over many transactions, and a
 // daemon filing articles between them would file them against half-built
 // state.
-type writerLock struct{ f *os.File }
+//
+// On PostgreSQL the lock is an advisory lock on the server
+// (store.LockPostgres): daemons share it, so several, on several
+// machines, may serve one database; reindex and prune take it alone.
+type writerLock struct {
+	f  *os.File
+	pg *store.PostgresLock
+}
 
 // lockedError says the lock is taken, and by whom.
 type lockedError struct{ holder string }
@@ -25,7 +35,20 @@ func (e *lockedError) Error() string { return e.holder }
 
 // lockDatabase takes the writer lock of the database at db for what (a
 // word for the message: "run", "reindex"), or says who holds it.
-func lockDatabase(db, what string) (*writerLock, error) {
+func lockDatabase(ctx context.Context, db, what string) (*writerLock, error) {
+	if store.IsPostgres(db) {
+		pg, err := store.LockPostgres(ctx, db, what == "run")
+		if errors.Is(err, store.ErrLocked) {
+			if what == "run" {
+				return nil, &lockedError{"`feedfold reindex` or `feedfold prune` is using this database"}
+			}
+			return nil, &lockedError{"a feedfold daemon (`feedfold run`), or another command, on this machine or another, is using this database"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &writerLock{pg: pg}, nil
+	}
 	path := db + ".lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -62,7 +85,20 @@ func (l *writerLock) Unlock() {
 	if l == nil {
 		return
 	}
+	if l.pg != nil {
+		l.pg.Unlock()
+		return
+	}
 	l.f.Truncate(0)
 	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
+}
+
+// daemonsPer says how many daemons a database takes, for the message when
+// a run is refused.
+func daemonsPer(db string) string {
+	if store.IsPostgres(db) {
+		return "daemons share a PostgreSQL database, but not with a reindex or a prune"
+	}
+	return "one daemon per database"
 }

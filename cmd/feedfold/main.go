@@ -95,7 +95,7 @@ clusters in SQLite for review.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default: the built-in config, see config.example.yaml)")
-	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "SQLite database path (overrides database: in the config)")
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "SQLite database path, or a postgres:// address (overrides database: in the config)")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.PersistentFlags().BoolVar(&a.wide, "wide", false, "on a terminal, print titles whole instead of cutting them to its width")
 	root.PersistentFlags().IntVar(&a.width, "width", -1, "cut lists of titles to this many columns (0: never); default: the terminal's width, or never when not a terminal")

@@ -45,9 +45,9 @@ a running daemon it refuses: the daemon prunes by itself when retention is set.`
 				return err
 			}
 			db := cfg.DatabasePath(a.dbPath)
-			lock, err := lockDatabase(db, "prune")
+			lock, err := lockDatabase(cmd.Context(), db, "prune")
 			if err != nil {
-				return fmt.Errorf("prune %s: refused: %w; stop it first, or set retention: in its config", db, err)
+				return fmt.Errorf("prune %s: refused: %w; stop it first, or set retention: in its config", store.RedactURL(db), err)
 			}
 			defer lock.Unlock()
 			s, err := a.openStore(cmd.Context(), cfg, false)
