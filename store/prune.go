@@ -39,7 +39,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 		return res, errors.New("store opened read-only")
 	}
 	var err error
-	if res.BytesBefore, err = s.fileBytes(ctx); err != nil {
+	if res.BytesBefore, err = s.Bytes(ctx); err != nil {
 		return res, fmt.Errorf("prune: %w", err)
 	}
 	s.storyCache.drop()
@@ -83,7 +83,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 	if err := s.reclaim(ctx); err != nil {
 		return res, err
 	}
-	if res.BytesAfter, err = s.fileBytes(ctx); err != nil {
+	if res.BytesAfter, err = s.Bytes(ctx); err != nil {
 		return res, fmt.Errorf("prune: %w", err)
 	}
 	return res, nil
@@ -337,9 +337,10 @@ func (s *Store) reclaim(ctx context.Context) error {
 	return nil
 }
 
-// fileBytes is the size of the database file and its write-ahead log, or
-// of the PostgreSQL database.
-func (s *Store) fileBytes(ctx context.Context) (int64, error) {
+// Bytes is the database's size on disk: the SQLite file and its
+// write-ahead log, or the PostgreSQL database. Prune and the bench report
+// it before and after.
+func (s *Store) Bytes(ctx context.Context) (int64, error) {
 	var n int64
 	if s.postgres {
 		if err := s.read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {

@@ -23,7 +23,8 @@ func (a *app) benchCmd() *cobra.Command {
 		Use:   "bench --articles N --dir DIR [--json]",
 		Short: "Measure ingest speed, memory and size on a generated corpus",
 		Example: `  feedfold bench --articles 10000 --dir /tmp/ffbench
-  feedfold bench --articles 50000 --dir /tmp/ffbench --json | tail -1`,
+  feedfold bench --articles 50000 --dir /tmp/ffbench --json | tail -1
+  feedfold bench --articles 50000 --dir /tmp/ffbench --db postgres://feedfold@127.0.0.1/bench`,
 		Long: `Bench generates N articles of about 600 words (wire stories reprinted by
 several outlets, every page in its site's chrome) as .jsonl files in DIR/drop,
 then measures:
@@ -36,7 +37,10 @@ then measures:
 
 It prints a summary table; with --json the last line of stdout is one JSON
 object. DIR is cleared first if an earlier bench made it, and refused if it
-holds anything else. The files are kept, so the store can be inspected after.`,
+holds anything else. The files are kept, so the store can be inspected after.
+
+With --db the store is that database instead of DIR/bench.db, such as a
+postgres:// address to measure PostgreSQL. It must hold no articles.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if articles < 1 {
@@ -50,7 +54,7 @@ holds anything else. The files are kept, so the store can be inspected after.`,
 				return err
 			}
 			res, err := bench.Run(cmd.Context(), cfg, bench.Options{
-				Dir: dir, Articles: articles, Copies: copies, Seed: seed,
+				Dir: dir, Database: a.dbPath, Articles: articles, Copies: copies, Seed: seed,
 				Progress: newProgress(a.stderr), Command: a.inProcess,
 			})
 			if err != nil {
@@ -101,7 +105,7 @@ func printBench(w io.Writer, r bench.Result) error {
 		{"LSH insert", fmt.Sprintf("%.1f s", r.IndexInsertSeconds), "band keys into the index in memory"},
 		{"stories", fmt.Sprintf("%.1f s", r.StoriesSeconds), "filing articles in stories"},
 		{"line counts", fmt.Sprintf("%.1f s", r.LinesSeconds), "counting lines to learn boilerplate from"},
-		{"commits", fmt.Sprintf("%.1f s", r.CommitSeconds), "SQLite writing each batch's changed pages"},
+		{"commits", fmt.Sprintf("%.1f s", r.CommitSeconds), "the database writing each batch's changes"},
 	}
 	if r.CPUUSPerArticle > 0 {
 		rows = append(rows, []string{"CPU", fmt.Sprintf("%.0f µs/article", r.CPUUSPerArticle),

@@ -40,6 +40,10 @@ type Options struct {
 	Seed   uint64
 	// Progress is told how far each stage has got.
 	Progress Progress
+	// Database, when set, is where the bench ingests instead of
+	// Dir/bench.db: a postgres:// address, to measure that engine. It
+	// must hold no articles.
+	Database string
 	// Command runs a feedfold command in-process and returns its output,
 	// to time the reviewing commands as a user runs them.
 	Command Command
@@ -217,11 +221,21 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		return res, err
 	}
 	dbPath := filepath.Join(dir, "bench.db")
+	if opts.Database != "" {
+		dbPath = opts.Database
+	}
 	s, err := store.Open(ctx, dbPath, store.Options{Dedupe: cfg.Dedupe, Rules: rules, Stories: &cfg.Stories, CacheMB: cfg.SQLite.CacheMB, MmapMB: cfg.SQLite.MmapMB})
 	if err != nil {
 		return res, err
 	}
-	sink := &benchSink{store: s, db: dbPath, start: time.Now(), startCPU: cpuTime(), progress: progress}
+	if st, err := s.Stats(ctx); err != nil || st.Articles > 0 {
+		s.Close()
+		if err != nil {
+			return res, err
+		}
+		return res, fmt.Errorf("bench: %s holds %d articles; the bench wants an empty database", s.Path(), st.Articles)
+	}
+	sink := &benchSink{store: s, start: time.Now(), startCPU: cpuTime(), progress: progress}
 	progress.Phase("ingest", articles)
 	_, err = feeds.IngestDrop(ctx, feeds.Drop{Path: drop, After: feeds.AfterKeep}, sink)
 	elapsed := time.Since(sink.start)
@@ -317,7 +331,6 @@ func benchFloor(files []string, progress Progress) (float64, error) {
 // benchSink passes batches to the store and notes how far it has got.
 type benchSink struct {
 	store    *store.Store
-	db       string
 	start    time.Time
 	startCPU time.Duration
 	progress Progress
@@ -346,10 +359,20 @@ func (b *benchSink) Stage(ctx context.Context, items []feeds.Item) (feeds.Staged
 	return feeds.StageThen(ctx, b.store, items, func() { b.committed(len(items)) })
 }
 
+// bytes is the database's size now, or 0 when it cannot be read: the
+// progress line is no reason to stop a run.
+func (b *benchSink) bytes() int64 {
+	n, err := b.store.Bytes(context.Background())
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // committed notes the state after a batch of n items committed.
 func (b *benchSink) committed(n int) {
 	b.stored += n
-	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: fileSize(b.db) + fileSize(b.db+"-wal"),
+	m := benchMark{stored: b.stored, elapsed: time.Since(b.start), rssMB: currentRSSMB(), dbBytes: b.bytes(),
 		cpu: cpuTime() - b.startCPU, timings: b.store.Timings()}
 	b.marks = append(b.marks, m)
 	// The rate over the last five batches, or since the start.
@@ -442,14 +465,6 @@ func timeReads(ctx context.Context, command Command, db string) (map[string]floa
 	}
 	reads["show"], err = median("show", strconv.FormatInt(listed[0].ID, 10))
 	return reads, err
-}
-
-func fileSize(p string) int64 {
-	info, err := os.Stat(p)
-	if err != nil {
-		return 0
-	}
-	return info.Size()
 }
 
 // peakRSSMB is the most memory the process has held, as the kernel counts
