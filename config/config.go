@@ -87,6 +87,11 @@ type FetchConfig struct {
 	PerHost           int           `yaml:"per_host"`
 	MaxBackoff        time.Duration `yaml:"max_backoff"`
 	AllowPrivatePages bool          `yaml:"allow_private_pages"`
+	// Lease is how long a daemon that shares a PostgreSQL database with
+	// others holds a feed it is fetching: long enough for a slow fetch
+	// with its full-text pages, short enough that a daemon killed
+	// mid-fetch does not keep its feeds from the others for long.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // FeedConfig is one feed entry.
@@ -129,7 +134,8 @@ func Defaults() Config {
 		Database: "./feedfold.db",
 		Schedule: feeds.DefaultSchedule,
 		Fetch: FetchConfig{Timeout: f.Timeout, ConnectTimeout: f.ConnectTimeout, MaxBodyBytes: f.MaxBytes,
-			Workers: feeds.DefaultWorkers, PerHost: feeds.DefaultPerHost, MaxBackoff: feeds.DefaultMaxBackoff},
+			Workers: feeds.DefaultWorkers, PerHost: feeds.DefaultPerHost, MaxBackoff: feeds.DefaultMaxBackoff,
+			Lease: 2 * time.Minute},
 		Watch:   WatchConfig{Settle: feeds.DefaultSettle, Rescan: feeds.DefaultRescan},
 		Dedupe:  dedupe.DefaultOptions(),
 		Stories: dedupe.DefaultStoryOptions(),
@@ -235,6 +241,9 @@ func (c *Config) validate(root *yaml.Node, name string) error {
 	}
 	if c.Fetch.MaxBackoff < time.Minute {
 		return fmt.Errorf("%s: fetch.max_backoff: must be at least 1m", at("fetch", "max_backoff"))
+	}
+	if c.Fetch.Lease < c.Fetch.Timeout {
+		return fmt.Errorf("%s: fetch.lease: must be at least fetch.timeout (%s), or a slow fetch outlives its lease", at("fetch", "lease"), c.Fetch.Timeout)
 	}
 	if c.Watch.Settle <= 0 {
 		return fmt.Errorf("%s: watch.settle: must be positive, like 2s", at("watch", "settle"))

@@ -18,6 +18,19 @@ type StateStore interface {
 	SaveFeedState(ctx context.Context, st FeedState) error
 }
 
+// Claimer is implemented by a state store that several daemons share: a
+// daemon claims a due feed before fetching it, so that one of them fetches
+// it and the others skip it. A claim is a lease that ends by itself, so a
+// daemon killed mid-fetch holds its feeds only until then.
+type Claimer interface {
+	// ClaimFeed takes the named feed for holder until the given time,
+	// unless another holder's lease runs past now, and reports whether
+	// holder has it.
+	ClaimFeed(ctx context.Context, name, holder string, until, now time.Time) (bool, error)
+	// ReleaseFeed ends holder's lease early, once the fetch is recorded.
+	ReleaseFeed(ctx context.Context, name, holder string) error
+}
+
 // KnownChecker reports which items are stored already, so a full-text feed
 // fetches the pages of new items only.
 type KnownChecker interface {
@@ -48,7 +61,18 @@ type Poller struct {
 	Log     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Claims, when set, are the leases of daemons that share one database:
+	// each poll claims its feed for Lease before it reads the feed's state,
+	// and skips the feed when another daemon holds it. Holder names this
+	// daemon among them.
+	Claims Claimer
+	Lease  time.Duration
+	Holder string
 }
+
+// skippedClaimed is the reason a poll gives when another daemon has the
+// feed.
+const skippedClaimed = "another daemon is fetching it"
 
 // PollReport is what one poll did, for the log line and metrics.
 type PollReport struct {
@@ -78,12 +102,12 @@ type PollReport struct {
 // When ctx is cancelled mid-way, nothing is recorded: a fetch cut short by
 // shutdown is not the feed's fault. The store's transaction rolls back, so
 // no item is half-written.
-func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
+func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) (rep PollReport) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
-	rep := PollReport{Feed: feed.Name}
+	rep = PollReport{Feed: feed.Name}
 	sched, err := FeedSchedule(feed.Name, feed.Schedule)
 	if err != nil {
 		rep.Err = fmt.Errorf("feed %q: %w", feed.Name, err)
@@ -92,6 +116,26 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) PollReport {
 	}
 	start := now()
 	period := Period(sched, start)
+	if p.Claims != nil {
+		got, err := p.Claims.ClaimFeed(ctx, feed.Name, p.Holder, start.Add(p.Lease), start)
+		if err != nil {
+			rep.Err, rep.Result = fmt.Errorf("feed %q: %w", feed.Name, err), "error"
+			return rep
+		}
+		if !got {
+			rep.Skipped = skippedClaimed
+			return rep
+		}
+		// Released once the outcome is recorded, or left to end by itself
+		// if this daemon dies first. The state read below is then the one
+		// the last holder recorded, so a feed another daemon fetched a
+		// moment ago is not due.
+		defer func() {
+			if err := p.Claims.ReleaseFeed(context.WithoutCancel(ctx), feed.Name, p.Holder); err != nil {
+				rep.Err = errors.Join(rep.Err, err)
+			}
+		}()
+	}
 	st, err := p.State.FeedState(ctx, feed.Name)
 	if err != nil {
 		rep.Err, rep.Result = err, "error"

@@ -504,3 +504,42 @@ func TestFetchCutByShutdownIsNotRecorded(t *testing.T) {
 		t.Fatalf("state after a cancelled fetch: %+v, %v; want nothing recorded", st, err)
 	}
 }
+
+func TestSharedDatabaseClaimsEachFetch(t *testing.T) {
+	s := openStore(t)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(rss("One", "Two")))
+	}))
+	defer srv.Close()
+	feed := feeds.Feed{Name: "wire", URL: srv.URL, Schedule: "@every 10m"}
+	daemon := func(holder string, c *clock) *feeds.Poller {
+		p, _ := newPoller(t, s, feeds.FetchOptions{AllowPrivatePages: true}, &testenv.Buffer{})
+		p.Now = c.Now
+		p.Claims, p.Lease, p.Holder = s, 2*time.Minute, holder
+		return p
+	}
+	c := &clock{now: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	a, b := daemon("a", c), daemon("b", c)
+	ctx := context.Background()
+
+	// a is mid-fetch (or died mid-fetch) holding the feed: b skips it.
+	if ok, err := s.ClaimFeed(ctx, "wire", "a", c.Now().Add(2*time.Minute), c.Now()); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if rep := b.Poll(ctx, feed, false); rep.Skipped != "another daemon is fetching it" || hits.Load() != 0 {
+		t.Fatalf("b polled a feed a holds: skipped %q, %d fetches", rep.Skipped, hits.Load())
+	}
+	// The lease ends, as when a was killed: b takes the feed.
+	c.Add(3 * time.Minute)
+	if rep := b.Poll(ctx, feed, false); rep.Err != nil || rep.New != 2 || hits.Load() != 1 {
+		t.Fatalf("b after a's lease ended: %+v, %d fetches", rep, hits.Load())
+	}
+	// b released the feed and recorded its fetch: a, polling a moment
+	// later, may claim it and finds it not due.
+	c.Add(time.Second)
+	if rep := a.Poll(ctx, feed, false); rep.Skipped == "" || rep.Skipped == "another daemon is fetching it" || hits.Load() != 1 {
+		t.Fatalf("a right after b's fetch: skipped %q, %d fetches", rep.Skipped, hits.Load())
+	}
+}

@@ -283,3 +283,8 @@ func (l *PostgresLock) Unlock() {
 	defer cancel()
 	l.conn.Close(ctx)
 }
+
+// Shared reports whether other processes, on this machine or others, may
+// write to this database at the same time: true on PostgreSQL. Daemons
+// then claim feeds before fetching them (ClaimFeed).
+func (s *Store) Shared() bool { return s.postgres }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,8 +176,11 @@ the feed's errors and re-enables it.`,
 }
 
 // newPoller wires a Poller to the store with the config's limits.
+//
+// On PostgreSQL, which several daemons may share, it claims each feed
+// before fetching it (feeds.Claimer), so that one daemon fetches it.
 func newPoller(cfg *config.Config, s *store.Store, log *slog.Logger) *feeds.Poller {
-	return &feeds.Poller{
+	p := &feeds.Poller{
 		Fetcher: feeds.NewFetcher(cfg.FetchOptions()),
 		Sink:    s,
 		State:   s,
@@ -184,6 +188,23 @@ func newPoller(cfg *config.Config, s *store.Store, log *slog.Logger) *feeds.Poll
 		Backoff: feeds.Backoff{Max: cfg.Fetch.MaxBackoff},
 		Log:     log,
 	}
+	if s.Shared() {
+		p.Claims, p.Lease, p.Holder = s, cfg.Fetch.Lease, holderName()
+	}
+	return p
+}
+
+// holderName names this process among the daemons sharing a database, as
+// their leases record it: the host, the pid, and a random part, so that a
+// restarted daemon with a reused pid is not taken for its predecessor.
+func holderName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }
 
 // selectFeeds picks the named feeds, or all of them when none is named.
