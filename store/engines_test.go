@@ -1,11 +1,15 @@
 package store_test
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/internal/wiregen"
 	"github.com/feedfold/feedfold/store"
@@ -54,7 +58,7 @@ func TestEnginesFileAlike(t *testing.T) {
 	for what, key := range map[string]func(store.ExportArticle) int64{"clusters": clusters, "stories": stories} {
 		a, b := partition(sqlite, key), partition(postgres, key)
 		if !slices.EqualFunc(a, b, slices.Equal) {
-			t.Errorf("%s differ: %d in SQLite, %d in PostgreSQL; first difference:\n%s", what, len(a), len(b), firstDifference(a, b))
+			t.Errorf("%s differ: %d in SQLite, %d in PostgreSQL; first difference:\n%s", what, len(a), len(b), firstDifference(a, b, "SQLite", "PostgreSQL"))
 		}
 		if what == "stories" && len(a) >= len(set)/2 {
 			t.Errorf("%d stories of %d articles: the corpus should group", len(a), len(set))
@@ -69,11 +73,77 @@ func TestEnginesFileAlike(t *testing.T) {
 
 // firstDifference shows the first group that is in one partition and not
 // the other.
-func firstDifference(a, b [][]string) string {
+func firstDifference(a, b [][]string, aName, bName string) string {
 	for i := range min(len(a), len(b)) {
 		if !slices.Equal(a[i], b[i]) {
-			return "SQLite:     " + strings.Join(a[i], " ") + "\nPostgreSQL: " + strings.Join(b[i], " ")
+			return aName + ": " + strings.Join(a[i], " ") + "\n" + bName + ": " + strings.Join(b[i], " ")
 		}
 	}
 	return "one has more groups than the other"
+}
+
+// TestWritersAtOnceKeepCopiesTogether has two stores, as two daemons would
+// be, file one corpus into one database at the same time, the copies of
+// each story in different batches and so often from both writers at once:
+// every story's copies still end in one cluster of their own.
+func TestWritersAtOnceKeepCopiesTogether(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, testWritersAtOnceKeepCopiesTogether)
+}
+
+func testWritersAtOnceKeepCopiesTogether(t *testing.T, e testenv.Engine) {
+	t.Parallel()
+	corpus := wiregen.Corpus(41, 40, 6)
+	// The n-th copy of every story goes in batch group n, cut in batches
+	// of ten: the first writer files the even batches, the second the odd.
+	copyNo := map[int]int{}
+	var batches [][]feeds.Item
+	groups := make([][]feeds.Item, 6)
+	storyOf := map[string]int{}
+	for _, r := range corpus {
+		n := copyNo[r.StoryID]
+		copyNo[r.StoryID]++
+		groups[n] = append(groups[n], item(r))
+		storyOf[r.URL] = r.StoryID
+	}
+	for _, g := range groups {
+		for start := 0; start < len(g); start += 10 {
+			batches = append(batches, g[start:min(start+10, len(g))])
+		}
+	}
+	addr := e.New(t)
+	ctx := context.Background()
+	writers := make([]*store.Store, 2)
+	for i := range writers {
+		s, err := store.Open(ctx, addr, store.Options{Dedupe: dedupe.DefaultOptions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		writers[i] = s
+	}
+	var wg sync.WaitGroup
+	for w, s := range writers {
+		wg.Go(func() {
+			for i := w; i < len(batches); i += 2 {
+				if _, err := s.Ingest(ctx, batches[i]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	checkConsistent(t, writers[0])
+	got := partition(exported(t, writers[0]), func(a store.ExportArticle) int64 { return a.Cluster })
+	want := partition(func() map[string]store.ExportArticle {
+		out := map[string]store.ExportArticle{}
+		for url, id := range storyOf {
+			out[url] = store.ExportArticle{Cluster: int64(id)}
+		}
+		return out
+	}(), func(a store.ExportArticle) int64 { return a.Cluster })
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("%d clusters from two writers at once, want the %d stories; first difference:\n%s", len(got), len(want), firstDifference(want, got, "story", "cluster"))
+	}
 }
