@@ -68,7 +68,10 @@ type DropReport struct {
 	ItemsNew, ItemsUpdated, ItemsUnchanged              int
 	// ItemsExpired counts items older than the retention cutoff, not
 	// stored.
-	ItemsExpired            int
+	ItemsExpired int
+	// ItemsQueued counts items kept to be filed by the deduplicating
+	// daemon (StatusQueued).
+	ItemsQueued             int
 	NewClusters, Duplicates int
 	Failures                []FileFailure
 }
@@ -83,6 +86,7 @@ func (r *DropReport) Add(o DropReport) {
 	r.ItemsUpdated += o.ItemsUpdated
 	r.ItemsUnchanged += o.ItemsUnchanged
 	r.ItemsExpired += o.ItemsExpired
+	r.ItemsQueued += o.ItemsQueued
 	r.NewClusters += o.NewClusters
 	r.Duplicates += o.Duplicates
 	r.Failures = append(r.Failures, o.Failures...)
@@ -356,6 +360,9 @@ func commitBatch(ctx context.Context, st dropStep, after After) (DropReport, err
 				}
 			case StatusExpired:
 				report.ItemsExpired++
+			case StatusQueued:
+				report.ItemsQueued++
+				fileStatus = StatusNew
 			default:
 				report.ItemsUnchanged++
 			}

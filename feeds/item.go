@@ -47,6 +47,10 @@ const (
 	// StatusExpired is an item published before the retention cutoff, not
 	// stored: a prune would remove it, so it must not come back.
 	StatusExpired
+	// StatusQueued is an item new or changed, kept to be filed later by
+	// the daemon that deduplicates for all that share the database
+	// (store.Inbox): whether it is a copy is not known yet.
+	StatusQueued
 )
 
 func (s Status) String() string {
@@ -59,6 +63,8 @@ func (s Status) String() string {
 		return "unchanged"
 	case StatusExpired:
 		return "expired"
+	case StatusQueued:
+		return "queued"
 	}
 	return "unknown"
 }

@@ -87,6 +87,8 @@ type PollReport struct {
 	New, Updated, Unchanged, NewClusters, Duplicates int
 	// Expired counts items older than the retention cutoff, not stored.
 	Expired int
+	// Queued counts items kept for the deduplicating daemon to file.
+	Queued int
 	// PagesFetched and PagesFailed count full-text page fetches.
 	PagesFetched, PagesFailed int
 	MovedTo                   string
@@ -160,6 +162,8 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) (rep PollRepor
 			rep.Updated++
 		case StatusExpired:
 			rep.Expired++
+		case StatusQueued:
+			rep.Queued++
 		default:
 			rep.Unchanged++
 		}
@@ -265,6 +269,9 @@ func (p *Poller) log(rep PollReport, feed Feed, now time.Time) {
 	}
 	if rep.Expired > 0 {
 		attrs = append(attrs, slog.Int("expired", rep.Expired))
+	}
+	if rep.Queued > 0 {
+		attrs = append(attrs, slog.Int("queued", rep.Queued))
 	}
 	if rep.PagesFetched+rep.PagesFailed > 0 {
 		attrs = append(attrs, slog.Int("pages", rep.PagesFetched), slog.Int("pages_failed", rep.PagesFailed))

@@ -180,7 +180,8 @@ func WatchDrop(ctx context.Context, d Drop, sink Sink, opts WatchOptions) error 
 			if n := rep.FilesNew + rep.FilesUpdated + rep.FilesUnchanged; n > 0 {
 				log.Info("ingested drop files", slog.Int("files", n), slog.Int("new", rep.ItemsNew),
 					slog.Int("updated", rep.ItemsUpdated), slog.Int("unchanged", rep.ItemsUnchanged),
-					slog.Int("expired", rep.ItemsExpired), slog.Int("failed", rep.FilesFailed), slog.Int("new_clusters", rep.NewClusters))
+					slog.Int("expired", rep.ItemsExpired), slog.Int("queued", rep.ItemsQueued), slog.Int("failed", rep.FilesFailed),
+					slog.Int("new_clusters", rep.NewClusters))
 			}
 			if opts.OnIngest != nil {
 				opts.OnIngest(d, rep)

@@ -254,6 +254,33 @@ type PostgresLock struct{ conn *pgx.Conn }
 // daemon, such as reindex. It returns an error wrapping ErrLocked when the
 // lock is taken.
 func LockPostgres(ctx context.Context, dsn string, shared bool) (*PostgresLock, error) {
+	return tryLock(ctx, dsn, sessionLock, shared)
+}
+
+// filerLock is the key of the advisory lock that elects the daemon that
+// files the inbox (FileInbox) for all daemons sharing a database.
+const filerLock = 0x66656564666f6c69
+
+// ElectFiler makes this process the inbox's filer, if no other process
+// is: it returns the lock that says so, or an error wrapping ErrLocked.
+// When the filer dies or loses its connection, the server frees the lock
+// and the next daemon to stand is elected.
+func (s *Store) ElectFiler(ctx context.Context) (*PostgresLock, error) {
+	if !s.postgres {
+		return nil, errors.New("elect a filer: only daemons sharing a PostgreSQL database file an inbox")
+	}
+	return tryLock(ctx, s.path, filerLock, false)
+}
+
+// Alive reports whether the lock is still held: its connection still
+// answers. A lock whose connection the server cut is gone.
+func (l *PostgresLock) Alive(ctx context.Context) bool {
+	return l.conn.Ping(ctx) == nil
+}
+
+// tryLock takes the session advisory lock key on a connection of its
+// own, without waiting.
+func tryLock(ctx context.Context, dsn string, key int64, shared bool) (*PostgresLock, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", RedactURL(dsn), err)
@@ -263,7 +290,7 @@ func LockPostgres(ctx context.Context, dsn string, shared bool) (*PostgresLock, 
 		try = `SELECT pg_try_advisory_lock_shared($1)`
 	}
 	var got bool
-	if err := conn.QueryRow(ctx, try, int64(sessionLock)).Scan(&got); err != nil {
+	if err := conn.QueryRow(ctx, try, key).Scan(&got); err != nil {
 		conn.Close(ctx)
 		return nil, fmt.Errorf("database %s: lock: %w", RedactURL(dsn), err)
 	}

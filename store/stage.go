@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -41,6 +42,9 @@ type stagedBatch struct {
 	at    []int
 	snap  snapshot
 	done  bool
+	// inbox are the inbox rows the batch's items came from (FileInbox):
+	// the commit takes them out.
+	inbox []int64
 }
 
 // stage does the part of storing items that needs no write lock: it looks
@@ -90,6 +94,13 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	b.done = true
 	s, preps, res := b.s, b.preps, b.res
 	if len(preps) == 0 {
+		if len(b.inbox) > 0 {
+			// Nothing to file (every item expired): only the inbox changes.
+			err := s.inTx(ctx, func(tx *sql.Tx) error { return takeFromInbox(ctx, tx, b.inbox) })
+			if err != nil {
+				return feeds.SinkResult{}, err
+			}
+		}
 		return res, nil
 	}
 	s.writeMu.Lock()
@@ -149,6 +160,9 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	changed := slices.ContainsFunc(res.Statuses, func(st feeds.Status) bool {
 		return st == feeds.StatusNew || st == feeds.StatusUpdated
 	})
+	if err := takeFromInbox(ctx, w.tx, b.inbox); err != nil {
+		return feeds.SinkResult{}, err
+	}
 	if err := w.commit(changed); err != nil {
 		return feeds.SinkResult{}, err
 	}

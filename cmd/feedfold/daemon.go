@@ -45,12 +45,16 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 		}
 		defer stop()
 	}
-	runner := feeds.NewRunner(ctx, newPoller(cfg, s, log), runnerOptions(cfg, log, obs))
+	runner := feeds.NewRunner(ctx, daemonPoller(cfg, s, log), runnerOptions(cfg, log, obs))
 	log.Info("starting", slog.String("version", feeds.Version), slog.String("database", s.Path()),
 		slog.Int("feeds", len(cfg.Feeds)), slog.Int("drops", len(cfg.Drops)))
 	runner.SetDrops(cfg.DropList())
 	if err := runner.SetFeeds(cfg.FeedList()); err != nil {
 		return err
+	}
+	var inbox *filer
+	if s.Shared() {
+		inbox = startFiler(s, log)
 	}
 	runner.Start()
 	changed := a.watchConfig(ctx, log)
@@ -74,6 +78,12 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 			if !runner.Stop(stopGrace) {
 				log.Warn("some work still running after the grace period; exiting, its transactions roll back")
 			}
+			// Fetching has stopped, so what the filer files now is all
+			// this daemon will bring in; what another daemon brings in
+			// later waits in the inbox for the next filer.
+			if inbox != nil && !inbox.Stop(stopGrace) {
+				log.Warn("the inbox was still being filed after the grace period; what is left waits there for the next filer")
+			}
 			log.Info("stopped")
 			return nil
 		case <-hup:
@@ -85,6 +95,17 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 		}
 		live.Store(current)
 	}
+}
+
+// daemonPoller is newPoller for the daemon: when it shares its database
+// with other daemons, what it fetches goes to the inbox, for the elected
+// filer (filer.go) to file for all.
+func daemonPoller(cfg *config.Config, s *store.Store, log *slog.Logger) *feeds.Poller {
+	p := newPoller(cfg, s, log)
+	if s.Shared() {
+		p.Sink = s.Inbox()
+	}
+	return p
 }
 
 func runnerOptions(cfg *config.Config, log *slog.Logger, obs feeds.Observer) feeds.RunnerOptions {
@@ -115,7 +136,7 @@ func (a *app) reload(old *config.Config, runner *feeds.Runner, s *store.Store, l
 		log.Warn("these settings apply only after a restart", slog.Any("keys", change.Restart))
 	}
 	if change.Fetch {
-		runner.SetPoller(newPoller(cfg, s, log))
+		runner.SetPoller(daemonPoller(cfg, s, log))
 	}
 	if err := runner.SetFeeds(cfg.FeedList()); err != nil {
 		log.Error("config rejected; keeping the running config", slog.Any("error", err))

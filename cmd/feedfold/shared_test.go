@@ -30,6 +30,11 @@ func sharedFeeds(t *testing.T, db string, feedCount int, every time.Duration) (*
 	return sim, testenv.WriteConfig(t, t.TempDir(), cfg.String())
 }
 
+// elections counts the times a daemon was elected to file the inbox.
+func elections(d *daemon) int {
+	return strings.Count(d.logs.String(), `"msg":"elected to file the inbox"`)
+}
+
 // TestTwoDaemonsShareOnePostgres runs two daemons on one PostgreSQL
 // database and 150 loopback feeds on a five-second schedule, as two
 // machines would: every item is stored once, the fetches are shared out
@@ -49,6 +54,9 @@ func TestTwoDaemonsShareOnePostgres(t *testing.T) {
 			m[`feedfold_fetches_total{result="error"}`] + m[`feedfold_fetches_total{result="gone"}`]
 	}
 	aFetches, bFetches := fetches(aMetrics), fetches(bMetrics)
+	if n := elections(a) + elections(b); n != 1 {
+		t.Errorf("%d elections to file the inbox, want one daemon elected once", n)
+	}
 	sim.freeze()
 	a.stop(t, 15*time.Second)
 	b.stop(t, 15*time.Second)
@@ -78,9 +86,10 @@ func TestTwoDaemonsShareOnePostgres(t *testing.T) {
 }
 
 // TestSharedDaemonsLoseNothingToKillsAndCutConnections runs two daemons on
-// one PostgreSQL database, kills one with SIGKILL while it files batches,
-// starts it again, then has the server cut every connection the daemons
-// hold: no item is lost and none doubled, and the database passes verify.
+// one PostgreSQL database, kills the one elected to file the inbox with
+// SIGKILL while it files, so that the other takes over, starts it again,
+// then has the server cut every connection the daemons hold: no item is
+// lost and none doubled, and the database passes verify.
 func TestSharedDaemonsLoseNothingToKillsAndCutConnections(t *testing.T) {
 	db := testenv.PostgresURL(t)
 	testenv.Long(t, "runs, kills and restarts daemons for seconds")
@@ -102,13 +111,21 @@ func TestSharedDaemonsLoseNothingToKillsAndCutConnections(t *testing.T) {
 		return n
 	}
 	testenv.WaitFor(t, 30*time.Second, "the first articles", func() bool { return stored() > 0 })
+	if elections(b) > 0 {
+		a, b = b, a
+	}
+	if elections(a) != 1 {
+		t.Fatalf("no daemon elected to file the inbox")
+	}
 
-	// A daemon dies mid-batch: its transaction, the write lock and its
-	// feeds' leases go with it; the other carries on and, once the leases
-	// end, fetches its feeds too. It is then started again.
+	// The filer dies mid-run: its transaction, the write lock, the
+	// election's lock and its feeds' leases go with it. The other daemon is
+	// elected, files the inbox and, once the leases end, fetches the dead
+	// one's feeds too. The dead one is then started again.
 	time.Sleep(3 * time.Second)
 	a.cmd.Process.Kill()
 	<-a.done
+	testenv.WaitFor(t, 30*time.Second, "the other daemon to be elected", func() bool { return elections(b) == 1 })
 	before := stored()
 	testenv.WaitFor(t, 30*time.Second, "the other daemon to go on storing", func() bool { return stored() > before })
 	a = startDaemon(t, "--config", cfgPath, "run")

@@ -8,3 +8,12 @@ CREATE TABLE feed_leases (
     holder   TEXT    NOT NULL,
     until_ms INTEGER NOT NULL
 );
+
+-- Items fetched by daemons that share a database, waiting for the one
+-- elected to file them all (store/inbox.go), oldest first. item is the
+-- feeds.Item as JSON; a row goes in the transaction that stores its item.
+CREATE TABLE inbox (
+    id        INTEGER PRIMARY KEY,
+    item      BLOB    NOT NULL,
+    queued_ms INTEGER NOT NULL
+);

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/feedfold/feedfold/feeds"
+)
+
+// Inbox is the feeds.Sink of daemons that share one database: instead of
+// filing what they fetch, each keeps it in the inbox table, and one of
+// them, elected (ElectFiler), files the inbox for all (FileInbox). Every
+// batch then goes through one process, whose band index and story cache
+// stay warm; batches filed by several processes in turn would each find
+// the others' changes and rebuild those from the database.
+//
+// Keeping an item costs one insert and no write lock, so fetching scales
+// with the daemons; items stored already and unchanged are not kept at
+// all, so a feed that repeats its last ten items adds nothing.
+type Inbox struct{ s *Store }
+
+// Inbox returns the store's inbox.
+func (s *Store) Inbox() *Inbox { return &Inbox{s: s} }
+
+// Ingest keeps the new and changed items, as JSON, for the filer. Expired items and
+// stored, unchanged ones are reported so and not kept; every kept item is
+// StatusQueued. When it returns nil, the kept items are committed.
+func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
+	s := in.s
+	if s.write == nil {
+		return feeds.SinkResult{}, ErrReadOnly
+	}
+	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(items))}
+	idents := make([]int64, len(items))
+	for i, it := range items {
+		it.Source = strings.TrimSpace(it.Source)
+		items[i] = it
+		idents[i] = identity(it)
+	}
+	stored, err := s.storedAs(ctx, idents)
+	if err != nil {
+		return res, err
+	}
+	var rows []any
+	for i, it := range items {
+		switch {
+		case s.expired(it):
+			res.Statuses[i] = feeds.StatusExpired
+			continue
+		case stored[idents[i]].same(it):
+			res.Statuses[i] = feeds.StatusUnchanged
+			continue
+		}
+		body, err := json.Marshal(it)
+		if err != nil {
+			return res, fmt.Errorf("keep %s item %q for filing: %w", it.Source, it.GUID, err)
+		}
+		rows = append(rows, body, s.now().UnixMilli())
+		res.Statuses[i] = feeds.StatusQueued
+	}
+	if len(rows) == 0 {
+		return res, nil
+	}
+	// One statement: the batch is kept whole or not at all.
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO inbox (item, queued_ms) VALUES `+placeholdersN(len(rows)/2, 2), rows...); err != nil {
+		return res, fmt.Errorf("keep %d items for filing: %w", len(rows)/2, err)
+	}
+	return res, nil
+}
+
+// storedItem is what an item must match for a store to find it unchanged
+// (writer.put): its text, title, link and, when it gives one, its time.
+type storedItem struct {
+	found      bool
+	hash       []byte
+	title, url string
+	published  int64
+}
+
+func (st storedItem) same(it feeds.Item) bool {
+	return st.found && bytes.Equal(st.hash, textHash(it.Text)) && st.title == it.Title && st.url == it.URL &&
+		(it.Published.IsZero() || it.Published.Unix() == st.published)
+}
+
+// storedAs reads how each of idents is stored, where it is.
+func (s *Store) storedAs(ctx context.Context, idents []int64) (map[int64]storedItem, error) {
+	out := make(map[int64]storedItem, len(idents))
+	const chunk = 500
+	for start := 0; start < len(idents); start += chunk {
+		part := idents[start:min(start+chunk, len(idents))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT ident, text_hash, title, url, published FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up known articles: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			st := storedItem{found: true}
+			if err := rows.Scan(&id, &st.hash, &st.title, &st.url, &st.published); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up known articles: %w", err)
+			}
+			out[id] = st
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("look up known articles: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// FileInbox files up to limit of the oldest items in the inbox, as Ingest
+// files a batch, and takes them out of the inbox in the same transaction:
+// an item leaves the inbox when it is stored, and not before. It returns
+// how many items it took, 0 when the inbox is empty.
+//
+// One process at a time should file (ElectFiler), but two filing at once
+// lose and double nothing: their transactions take the write lock in
+// turn, and the second finds the first's items stored already.
+func (s *Store) FileInbox(ctx context.Context, limit int) (int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, item FROM inbox ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return 0, fmt.Errorf("read the inbox: %w", err)
+	}
+	var ids []int64
+	var items []feeds.Item
+	for rows.Next() {
+		var id int64
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("read the inbox: %w", err)
+		}
+		var it feeds.Item
+		if err := json.Unmarshal(body, &it); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("read the inbox: item %d: %w", id, err)
+		}
+		ids = append(ids, id)
+		items = append(items, it)
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("read the inbox: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	b, err := s.stage(ctx, items)
+	if err != nil {
+		return 0, fmt.Errorf("file the inbox: %w", err)
+	}
+	b.inbox = ids
+	if _, err := b.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("file the inbox: %w", err)
+	}
+	return len(ids), nil
+}
+
+// takeFromInbox deletes the rows of ids from the inbox, in the
+// transaction that stored their items.
+func takeFromInbox(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inbox WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("take filed items from the inbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// InboxDepth is how many items wait in the inbox.
+func (s *Store) InboxDepth(ctx context.Context) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the inbox: %w", err)
+	}
+	return n, nil
+}
