@@ -57,10 +57,12 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool) (write, read *
 	}
 	if !readOnly {
 		write = open(false)
-		// One writer, as on SQLite: the batches of this process take
-		// writeMu anyway, and one connection keeps the session (and its
-		// prepared statements) warm.
-		write.SetMaxOpenConns(1)
+		// Batches take writeMu and the server's write lock, so they are
+		// one at a time whatever the pool; the other connections serve
+		// the fetchers' small writes (leases, feed state, the inbox),
+		// which would otherwise queue behind a batch being filed.
+		write.SetMaxOpenConns(writeConns)
+		write.SetMaxIdleConns(writeConns)
 		if err := write.PingContext(ctx); err != nil {
 			write.Close()
 			return nil, nil, fmt.Errorf("database %s: %w", RedactURL(dsn), err)
@@ -77,6 +79,10 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool) (write, read *
 	}
 	return write, read, nil
 }
+
+// writeConns is the size of the PostgreSQL write pool: one for the batch
+// being filed and room for the fetch workers' bookkeeping beside it.
+const writeConns = 8
 
 // rebindConnector hands out connections that rewrite placeholders.
 type rebindConnector struct{ driver.Connector }

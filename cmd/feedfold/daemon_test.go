@@ -41,7 +41,7 @@ type daemon struct {
 	done chan error
 }
 
-func startDaemon(t *testing.T, args ...string) *daemon {
+func startDaemon(t testing.TB, args ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"--log-format", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), "FEEDFOLD_TEST_AS_MAIN=1")
@@ -62,7 +62,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (d *daemon) stop(t *testing.T, within time.Duration) {
+func (d *daemon) stop(t testing.TB, within time.Duration) {
 	t.Helper()
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
