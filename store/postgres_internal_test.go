@@ -28,3 +28,19 @@ func TestRedactURLHidesThePassword(t *testing.T) {
 		}
 	}
 }
+
+// TestEnginesMigrateToOneVersion fails when a migration is added for one
+// engine and not the other: a binary must bring both to the same schema.
+func TestEnginesMigrateToOneVersion(t *testing.T) {
+	sqlite, err := migrations("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	postgres, err := migrations("migrations_postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := sqlite[len(sqlite)-1], postgres[len(postgres)-1]; a.version != b.version {
+		t.Errorf("SQLite's migrations end at %s, PostgreSQL's at %s: write the migration for both", a.name, b.name)
+	}
+}

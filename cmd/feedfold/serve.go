@@ -49,8 +49,10 @@ the database for writing; it runs beside a daemon.`,
 			if err := web.CheckAddr(addr, cfg.HTTPPassword); err != nil {
 				return err
 			}
+			// A PostgreSQL database the daemons have not filled yet is
+			// served empty; a missing SQLite file is a mistyped path.
 			db := cfg.DatabasePath(a.dbPath)
-			if _, err := os.Stat(db); err != nil {
+			if _, err := os.Stat(db); err != nil && !store.IsPostgres(db) {
 				return fmt.Errorf("no database at %s: run `feedfold ingest` or `feedfold run` first, or pass --db", db)
 			}
 			s, err := a.openStore(cmd.Context(), cfg, false)
