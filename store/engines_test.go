@@ -147,3 +147,27 @@ func testWritersAtOnceKeepCopiesTogether(t *testing.T, e testenv.Engine) {
 		t.Errorf("%d clusters from two writers at once, want the %d stories; first difference:\n%s", len(got), len(want), firstDifference(want, got, "story", "cluster"))
 	}
 }
+
+// TestDaemonsOpenANewDatabaseTogether opens one new database from four
+// stores at once, as daemons started together on a new server do: each
+// opens it, whichever created the tables and recorded the settings.
+func TestDaemonsOpenANewDatabaseTogether(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, testDaemonsOpenANewDatabaseTogether)
+}
+
+func testDaemonsOpenANewDatabaseTogether(t *testing.T, e testenv.Engine) {
+	addr := e.New(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			s, err := store.Open(context.Background(), addr, store.Options{Dedupe: dedupe.DefaultOptions()})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			s.Close()
+		})
+	}
+	wg.Wait()
+}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/feedfold/feedfold/feeds"
@@ -35,11 +36,13 @@ func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResu
 		return feeds.SinkResult{}, ErrReadOnly
 	}
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(items))}
+	// The caller's items stay as they are; the kept ones are trimmed as
+	// the store trims what it files.
+	items = slices.Clone(items)
 	idents := make([]int64, len(items))
-	for i, it := range items {
-		it.Source = strings.TrimSpace(it.Source)
-		items[i] = it
-		idents[i] = identity(it)
+	for i := range items {
+		items[i].Source = strings.TrimSpace(items[i].Source)
+		idents[i] = identity(items[i])
 	}
 	stored, err := s.storedAs(ctx, idents)
 	if err != nil {

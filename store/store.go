@@ -380,12 +380,16 @@ func (s *Store) checkFingerprintSettings(ctx context.Context, record bool) error
 	err := s.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'fingerprint'`).Scan(&have)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if record {
-			if _, err := s.write.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('fingerprint', ?)`, want); err != nil {
-				return fmt.Errorf("record fingerprint settings: %w", err)
-			}
+		if !record {
+			return nil
 		}
-		return nil
+		// Daemons sharing a new PostgreSQL database start together: the
+		// first to record its settings wins, and the others are checked
+		// against them.
+		if _, err := s.write.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('fingerprint', ?) ON CONFLICT (key) DO NOTHING`, want); err != nil {
+			return fmt.Errorf("record fingerprint settings: %w", err)
+		}
+		return s.checkFingerprintSettings(ctx, false)
 	case err != nil:
 		return fmt.Errorf("read fingerprint settings: %w", err)
 	case have != want:
