@@ -359,8 +359,12 @@ func (w *writer) outcome() (newClusters, duplicates int, err error) {
 		}
 		ph := placeholders(len(part))
 		var n int
-		err := w.tx.QueryRowContext(w.ctx, `SELECT COUNT(*) FROM articles a WHERE a.id IN (`+ph+`) AND EXISTS
-			(SELECT 1 FROM matches m WHERE m.kind = 'copy' AND (m.article_id = a.id OR m.other_id = a.id))`, args...).Scan(&n)
+		// Two EXISTS rather than one with OR: each is a probe of an index
+		// (matches' key, matches_other), where PostgreSQL scanned all of
+		// matches for the OR.
+		err := w.tx.QueryRowContext(w.ctx, `SELECT COUNT(*) FROM articles a WHERE a.id IN (`+ph+`) AND
+			(EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id AND m.kind = 'copy')
+			OR EXISTS (SELECT 1 FROM matches m WHERE m.other_id = a.id AND m.kind = 'copy'))`, args...).Scan(&n)
 		if err != nil {
 			return 0, 0, fmt.Errorf("count duplicates: %w", err)
 		}

@@ -48,6 +48,9 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool) (write, read *
 	}
 	open := func(readOnly bool) *sql.DB {
 		c := cfg.Copy()
+		// The store's statements are short lookups and writes; compiling
+		// one with JIT took 170 ms where it ran in 10.
+		c.RuntimeParams["jit"] = "off"
 		if readOnly {
 			// The reviewing commands' pool cannot write by mistake, as
 			// SQLite's query_only reader cannot.
@@ -321,3 +324,18 @@ func (l *PostgresLock) Unlock() {
 // write to this database at the same time: true on PostgreSQL. Daemons
 // then claim feeds before fetching them (ClaimFeed).
 func (s *Store) Shared() bool { return s.postgres }
+
+// Analyze brings PostgreSQL's table statistics up to date after a bulk
+// ingest. Until autovacuum gets to a table that grew from nothing, the
+// planner takes it for small and scans it whole: listing stories right
+// after a 5,000-article import took 950 ms, and 10 ms after ANALYZE.
+// SQLite needs nothing.
+func (s *Store) Analyze(ctx context.Context) error {
+	if !s.postgres || s.write == nil {
+		return nil
+	}
+	if _, err := s.write.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}

@@ -102,6 +102,12 @@ and a file that cannot be read moves to failed/ beside NAME.error.`,
 				rep, err = feeds.IngestDrops(cmd.Context(), drops, sink)
 			}
 			prog.Done()
+			// A large import on PostgreSQL leaves the planner's statistics
+			// behind until autovacuum catches up; the reviewing commands
+			// right after it would crawl.
+			if err == nil && rep.ItemsNew+rep.ItemsUpdated >= analyzeAfter {
+				err = s.Analyze(cmd.Context())
+			}
 			for _, f := range rep.Failures {
 				fmt.Fprintf(a.stderr, "failed: %s: %v\n", f.Path, f.Err)
 			}
@@ -174,6 +180,10 @@ the feed's errors and re-enables it.`,
 		},
 	}
 }
+
+// analyzeAfter is how many new or changed articles an ingest brings in
+// before it updates PostgreSQL's statistics (store.Analyze).
+const analyzeAfter = 1000
 
 // newPoller wires a Poller to the store with the config's limits.
 //

@@ -238,6 +238,9 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	sink := &benchSink{store: s, start: time.Now(), startCPU: cpuTime(), progress: progress}
 	progress.Phase("ingest", articles)
 	_, err = feeds.IngestDrop(ctx, feeds.Drop{Path: drop, After: feeds.AfterKeep}, sink)
+	if err == nil {
+		err = s.Analyze(ctx) // as feedfold ingest does after an import
+	}
 	elapsed := time.Since(sink.start)
 	cpu := cpuTime() - sink.startCPU
 	progress.Done()
