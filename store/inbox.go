@@ -92,29 +92,24 @@ func (st storedItem) same(it feeds.Item) bool {
 // storedAs reads how each of idents is stored, where it is.
 func (s *Store) storedAs(ctx context.Context, idents []int64) (map[int64]storedItem, error) {
 	out := make(map[int64]storedItem, len(idents))
-	const chunk = 500
-	for start := 0; start < len(idents); start += chunk {
-		part := idents[start:min(start+chunk, len(idents))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := s.read.QueryContext(ctx, `SELECT ident, text_hash, title, url, published FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
+	err := inChunks(idents, 500, func(args []any) error {
+		rows, err := s.read.QueryContext(ctx, `SELECT ident, text_hash, title, url, published FROM articles WHERE ident IN (`+placeholders(len(args))+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("look up known articles: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id int64
 			st := storedItem{found: true}
 			if err := rows.Scan(&id, &st.hash, &st.title, &st.url, &st.published); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up known articles: %w", err)
+				return err
 			}
 			out[id] = st
 		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("look up known articles: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up known articles: %w", err)
 	}
 	return out, nil
 }
@@ -169,18 +164,12 @@ func (s *Store) FileInbox(ctx context.Context, limit int) (int, error) {
 // takeFromInbox deletes the rows of ids from the inbox, in the
 // transaction that stored their items.
 func takeFromInbox(ctx context.Context, tx *sql.Tx, ids []int64) error {
-	const chunk = 500
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM inbox WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
+	return inChunks(ids, 500, func(args []any) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inbox WHERE id IN (`+placeholders(len(args))+`)`, args...); err != nil {
 			return fmt.Errorf("take filed items from the inbox: %w", err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // InboxDepth is how many items wait in the inbox.

@@ -98,29 +98,24 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 // sees what the transaction sees.
 func knownIdentsIn(ctx context.Context, q queryer, idents []int64) (map[int64][]byte, error) {
 	known := make(map[int64][]byte)
-	const chunk = 500
-	for start := 0; start < len(idents); start += chunk {
-		part := idents[start:min(start+chunk, len(idents))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(part))+`)`, args...)
+	err := inChunks(idents, 500, func(args []any) error {
+		rows, err := q.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(args))+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("look up known articles: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id int64
 			var h []byte
 			if err := rows.Scan(&id, &h); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up known articles: %w", err)
+				return err
 			}
 			known[id] = h
 		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("look up known articles: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up known articles: %w", err)
 	}
 	return known, nil
 }

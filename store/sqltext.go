@@ -16,3 +16,20 @@ func sqlFor(cache *sync.Map, n int, build func(int) string) string {
 	q, _ := cache.LoadOrStore(n, build(n))
 	return q.(string)
 }
+
+// inChunks calls fn with ids cut in runs of at most size, each with its ids
+// as statement arguments: a statement's IN list is bounded, and SQLite
+// and PostgreSQL both cap the arguments one statement takes.
+func inChunks(ids []int64, size int, fn func(args []any) error) error {
+	for start := 0; start < len(ids); start += size {
+		part := ids[start:min(start+size, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		if err := fn(args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
