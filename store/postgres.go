@@ -154,7 +154,9 @@ func remember(query, pg string) string {
 
 // rebind turns SQLite's placeholders into PostgreSQL's: each bare ? becomes
 // the next $N, and ?N becomes $N. Quoted text, quoted names and comments
-// are left alone, so a ? inside them stays what it was.
+// are left alone, so a ? inside them stays what it was. A statement uses
+// one style or the other: SQLite numbers a bare ? after a ?N from N, and
+// this does not.
 func rebind(query string) string {
 	if q, ok := rebound.Load(query); ok {
 		return q.(string)

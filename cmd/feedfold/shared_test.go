@@ -47,6 +47,11 @@ func TestTwoDaemonsShareOnePostgres(t *testing.T) {
 	a := startDaemon(t, "--config", cfgPath, "run")
 	b := startDaemon(t, "--config", cfgPath, "run")
 	aMetrics, bMetrics := metricsURL(t, a), metricsURL(t, b)
+	// A reindex would rebuild the clusters under the daemons' feet: it is
+	// refused while any of them runs, as beside a SQLite daemon.
+	if _, _, err := feedfold(t, "--db", db, "reindex"); err == nil || !strings.Contains(err.Error(), "is using this database") {
+		t.Errorf("reindex while two daemons run: %v, want it refused", err)
+	}
 	time.Sleep(duration)
 	fetches := func(url string) float64 {
 		m := scrape(t, url)
