@@ -90,6 +90,20 @@ func TestTwoDaemonsShareOnePostgres(t *testing.T) {
 	}
 }
 
+// writeLockHeld reports whether a transaction holds the store's write lock
+// on PostgreSQL (store/postgres.go's writerLock, "feedfold" in ASCII),
+// which pg_locks shows as its high and low 32 bits.
+func writeLockHeld(t *testing.T, conn *sql.DB) bool {
+	t.Helper()
+	var held bool
+	err := conn.QueryRow(`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND classid = x'66656564'::int::oid AND objid = x'666f6c64'::int::oid)`).Scan(&held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return held
+}
+
 // TestSharedDaemonsLoseNothingToKillsAndCutConnections runs two daemons on
 // one PostgreSQL database, kills the one elected to file the inbox with
 // SIGKILL while it files, so that the other takes over, starts it again,
@@ -123,11 +137,20 @@ func TestSharedDaemonsLoseNothingToKillsAndCutConnections(t *testing.T) {
 		t.Fatalf("no daemon elected to file the inbox")
 	}
 
-	// The filer dies mid-run: its transaction, the write lock, the
+	// The filer dies mid-batch: its transaction, the write lock, the
 	// election's lock and its feeds' leases go with it. The other daemon is
 	// elected, files the inbox and, once the leases end, fetches the dead
-	// one's feeds too. The dead one is then started again.
-	time.Sleep(3 * time.Second)
+	// one's feeds too. The dead one is then started again. Mid-batch is
+	// while a transaction holds the store's write lock, which only the
+	// filer's batches take.
+	time.Sleep(2 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	for !writeLockHeld(t, conn) {
+		if time.Now().After(deadline) {
+			t.Fatal("no batch seen holding the write lock in 30 s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	a.cmd.Process.Kill()
 	<-a.done
 	testenv.WaitFor(t, 30*time.Second, "the other daemon to be elected", func() bool { return elections(b) == 1 })
