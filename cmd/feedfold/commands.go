@@ -303,12 +303,20 @@ an invalid new config is logged and the running one kept.`,
 				return fmt.Errorf("run %s: %w; %s", store.RedactURL(cfg.DatabasePath(a.dbPath)), err, daemonsPer(cfg.DatabasePath(a.dbPath)))
 			}
 			defer lock.Unlock()
-			s, err := a.openStore(cmd.Context(), cfg, false)
+			ctx, stop := lock.keep(cmd.Context(), cfg.DatabasePath(a.dbPath), log)
+			defer stop()
+			s, err := a.openStore(ctx, cfg, false)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			return a.runDaemon(cmd.Context(), cfg, s, log, hup)
+			if err := a.runDaemon(ctx, cfg, s, log, hup); err != nil {
+				return err
+			}
+			if err := context.Cause(ctx); errors.Is(err, errLockTaken) {
+				return err
+			}
+			return nil
 		},
 	}
 }

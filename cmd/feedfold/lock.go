@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/feedfold/feedfold/store"
 )
@@ -92,6 +94,56 @@ func (l *writerLock) Unlock() {
 	l.f.Truncate(0)
 	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
+}
+
+// lockCheckEvery is how often a daemon on PostgreSQL checks that it still
+// holds its shared lock.
+const lockCheckEvery = 5 * time.Second
+
+// errLockTaken ends a daemon whose shared lock on a PostgreSQL database
+// was lost and then taken by a reindex or a prune.
+var errLockTaken = errors.New("lost this daemon's lock on the database, and a reindex or a prune took it meanwhile; stopped so as not to file articles beside it")
+
+// keep watches a daemon's shared lock on a PostgreSQL database, whose
+// connection the server may cut (a restart, a failover): it takes the lock
+// again, and when a reindex or a prune took it meanwhile, it cancels the
+// returned context with errLockTaken, and the daemon stops. stop ends the
+// watch. On SQLite the kernel's lock cannot be lost, and keep does nothing.
+func (l *writerLock) keep(parent context.Context, db string, log *slog.Logger) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	if l.pg == nil {
+		return ctx, func() { cancel(nil) }
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(lockCheckEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if l.pg.Alive(ctx) {
+				continue
+			}
+			pg, err := store.LockPostgres(ctx, db, true)
+			switch {
+			case errors.Is(err, store.ErrLocked):
+				log.Error(errLockTaken.Error())
+				cancel(errLockTaken)
+				return
+			case err != nil:
+				log.Warn("lost this daemon's lock on the database; trying again", slog.Any("error", err))
+				continue
+			}
+			l.pg.Unlock()
+			l.pg = pg
+			log.Info("took this daemon's lock on the database again")
+		}
+	}()
+	return ctx, func() { cancel(nil); <-done }
 }
 
 // daemonsPer says how many daemons a database takes, for the message when

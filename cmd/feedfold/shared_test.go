@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedfold/feedfold/internal/testenv"
+	"github.com/feedfold/feedfold/store"
 )
 
 // sharedFeeds serves feedCount simulated feeds on loopback, ten to a
@@ -179,5 +181,40 @@ func TestSharedDaemonsLoseNothingToKillsAndCutConnections(t *testing.T) {
 	t.Logf("%d connections cut; items served %d, stored %d, missing %d", cut, len(served), len(got), missing)
 	if out := mustFeedfold(t, "--db", db, "verify"); !strings.Contains(out, "ok") {
 		t.Errorf("verify after the faults:\n%s", out)
+	}
+}
+
+// TestDaemonStopsWhenAReindexTakesItsLostLock cuts a daemon's connections,
+// as a server restart would, and takes the database's lock alone before
+// the daemon takes its shared lock again, as a reindex started then would:
+// the daemon stops with an error rather than file beside the reindex.
+func TestDaemonStopsWhenAReindexTakesItsLostLock(t *testing.T) {
+	db := testenv.PostgresURL(t)
+	testenv.Long(t, "waits for a daemon to notice its lost lock")
+	_, cfgPath := sharedFeeds(t, db, 1, time.Minute)
+	d := startDaemon(t, "--config", cfgPath, "run")
+	metricsURL(t, d)
+	conn, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	var lock *store.PostgresLock
+	testenv.WaitFor(t, 10*time.Second, "the lock, alone", func() bool {
+		lock, err = store.LockPostgres(context.Background(), db, false)
+		return err == nil
+	})
+	defer lock.Unlock()
+	select {
+	case err := <-d.done:
+		if err == nil || !strings.Contains(d.logs.String(), "a reindex or a prune took it meanwhile") {
+			t.Fatalf("daemon exited with %v; want an error saying why\n%s", err, d.logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("daemon still running 20 s after its lock was taken")
 	}
 }
