@@ -306,8 +306,14 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate: wait for another feedfold's migration: %w", err)
 		}
 	}
+	// INTEGER PRIMARY KEY is SQLite's rowid; PostgreSQL's integer is 32
+	// bits, too few for unix seconds after 2038.
+	integer := "INTEGER"
+	if s.postgres {
+		integer = "BIGINT"
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		version `+integer+` PRIMARY KEY, applied `+integer+` NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var current int

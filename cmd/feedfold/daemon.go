@@ -80,8 +80,14 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 			}
 			// Fetching has stopped, so what the filer files now is all
 			// this daemon will bring in; what another daemon brings in
-			// later waits in the inbox for the next filer.
-			if inbox != nil && !inbox.Stop(stopGrace) {
+			// later waits in the inbox for the next filer. A daemon
+			// stopped because a reindex took the database files nothing
+			// more: the reindex is rebuilding what a batch would read.
+			grace := stopGrace
+			if errors.Is(context.Cause(ctx), errLockTaken) {
+				grace = 0
+			}
+			if inbox != nil && !inbox.Stop(grace) {
 				log.Warn("the inbox was still being filed after the grace period; what is left waits there for the next filer")
 			}
 			log.Info("stopped")

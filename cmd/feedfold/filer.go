@@ -17,9 +17,9 @@ const filerBatch = 500
 // How long the filer waits: between elections it lost, after an empty
 // inbox, and after an error.
 const (
-	electEvery  = time.Second
-	inboxIdle   = 200 * time.Millisecond
-	filerBackof = 2 * time.Second
+	electEvery   = time.Second
+	inboxIdle    = 200 * time.Millisecond
+	filerBackoff = 2 * time.Second
 )
 
 // filer is the part of a daemon sharing a PostgreSQL database that stands
@@ -114,7 +114,7 @@ func (f *filer) file(lock *store.PostgresLock) {
 		}
 		switch {
 		case err != nil:
-			f.wait(filerBackof)
+			f.wait(filerBackoff)
 		case n == 0 && f.stopping():
 			return
 		case n == 0:
