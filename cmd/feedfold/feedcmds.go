@@ -141,9 +141,10 @@ func (a *app) checkConfigCmd() *cobra.Command {
 				}
 				return p
 			}
-			resolved.Database = abs(cfg.DatabasePath(a.dbPath))
-			if store.IsPostgres(resolved.Database) {
-				resolved.Database = store.RedactURL(cfg.DatabasePath(a.dbPath))
+			if db := cfg.DatabasePath(a.dbPath); store.IsPostgres(db) {
+				resolved.Database = store.RedactURL(db) // an address, not a path
+			} else {
+				resolved.Database = abs(db)
 			}
 			if resolved.HTTPPassword != "" {
 				resolved.HTTPPassword = "(set, not shown)"

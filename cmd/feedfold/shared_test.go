@@ -218,3 +218,18 @@ func TestDaemonStopsWhenAReindexTakesItsLostLock(t *testing.T) {
 		t.Fatal("daemon still running 20 s after its lock was taken")
 	}
 }
+
+// TestCheckConfigShowsAPostgresAddress: a postgres:// database is shown as
+// the address it is, not resolved as a path beside the config, and without
+// its password.
+func TestCheckConfigShowsAPostgresAddress(t *testing.T) {
+	cfg := testenv.WriteConfig(t, t.TempDir(), "database: postgres://feedfold:s3cret@db.example:5432/news\nfeeds: []\n")
+	out := mustFeedfold(t, "--config", cfg, "check-config")
+	if !strings.Contains(out, "database: postgres://feedfold:xxxxx@db.example:5432/news\n") || strings.Contains(out, "s3cret") {
+		t.Errorf("check-config shows the database as:\n%s", out)
+	}
+	bad := testenv.WriteConfig(t, t.TempDir(), "database: postgres://\n")
+	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil || !strings.Contains(err.Error(), "line 1: database:") {
+		t.Errorf("check-config of a database address with no host: %v", err)
+	}
+}
