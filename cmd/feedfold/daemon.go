@@ -54,7 +54,7 @@ func (a *app) runDaemon(ctx context.Context, cfg *config.Config, s *store.Store,
 	}
 	var inbox *filer
 	if s.Shared() {
-		inbox = startFiler(s, log)
+		inbox = startFiler(s, log, m.filing)
 	}
 	runner.Start()
 	changed := a.watchConfig(ctx, log)

@@ -28,19 +28,21 @@ const (
 // files what is left, so that items fetched before a stop are stored by
 // it.
 type filer struct {
-	s    *store.Store
-	log  *slog.Logger
-	stop chan struct{}
-	done chan struct{}
+	s   *store.Store
+	log *slog.Logger
+	// elected is told when this daemon wins or loses the election.
+	elected func(bool)
+	stop    chan struct{}
+	done    chan struct{}
 	// ctx ends the filing in flight when Stop's grace runs out; the
 	// transaction then rolls back and its items stay in the inbox.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-func startFiler(s *store.Store, log *slog.Logger) *filer {
+func startFiler(s *store.Store, log *slog.Logger, elected func(bool)) *filer {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &filer{s: s, log: log, stop: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+	f := &filer{s: s, log: log, elected: elected, stop: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 	go func() {
 		defer close(f.done)
 		f.run()
@@ -95,7 +97,9 @@ func (f *filer) run() {
 			continue
 		}
 		f.log.Info("elected to file the inbox")
+		f.elected(true)
 		f.file(lock)
+		f.elected(false)
 		lock.Unlock()
 	}
 }

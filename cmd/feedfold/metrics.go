@@ -20,6 +20,7 @@ type metrics struct {
 	duration   prometheus.Histogram
 	queue      prometheus.Gauge
 	reloads    *prometheus.CounterVec
+	filer      prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -31,7 +32,7 @@ func newMetrics() *metrics {
 		}, []string{"result"}),
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedfold_items_ingested_total",
-			Help: "Items stored, by origin (feed, drop) and status (new, updated, unchanged).",
+			Help: "Items stored, by origin (feed, drop) and status (new, updated, unchanged, expired; queued: kept in the inbox of daemons sharing a PostgreSQL database, for the elected filer).",
 		}, []string{"origin", "status"}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "feedfold_duplicates_found_total",
@@ -50,8 +51,12 @@ func newMetrics() *metrics {
 			Name: "feedfold_config_reloads_total",
 			Help: "Config reloads by result: applied, or rejected with the running config kept.",
 		}, []string{"result"}),
+		filer: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedfold_filer",
+			Help: "1 while this daemon is the one elected to file the inbox of daemons sharing a PostgreSQL database, else 0.",
+		}),
 	}
-	m.reg.MustRegister(m.fetches, m.items, m.duplicates, m.duration, m.queue, m.reloads,
+	m.reg.MustRegister(m.fetches, m.items, m.duplicates, m.duration, m.queue, m.reloads, m.filer,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -75,6 +80,7 @@ func (m *metrics) Polled(r feeds.PollReport) {
 	m.items.WithLabelValues("feed", "updated").Add(float64(r.Updated))
 	m.items.WithLabelValues("feed", "unchanged").Add(float64(r.Unchanged))
 	m.items.WithLabelValues("feed", "expired").Add(float64(r.Expired))
+	m.items.WithLabelValues("feed", "queued").Add(float64(r.Queued))
 	m.duplicates.Add(float64(r.Duplicates))
 }
 
@@ -84,6 +90,7 @@ func (m *metrics) Ingested(_ feeds.Drop, r feeds.DropReport) {
 	m.items.WithLabelValues("drop", "updated").Add(float64(r.ItemsUpdated))
 	m.items.WithLabelValues("drop", "unchanged").Add(float64(r.ItemsUnchanged))
 	m.items.WithLabelValues("drop", "expired").Add(float64(r.ItemsExpired))
+	m.items.WithLabelValues("drop", "queued").Add(float64(r.ItemsQueued))
 	m.duplicates.Add(float64(r.Duplicates))
 }
 
@@ -100,4 +107,16 @@ func (m *metrics) reloaded(applied bool) {
 		result = "applied"
 	}
 	m.reloads.WithLabelValues(result).Inc()
+}
+
+// filing sets feedfold_filer; m may be nil when metrics are off.
+func (m *metrics) filing(elected bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if elected {
+		v = 1
+	}
+	m.filer.Set(v)
 }

@@ -61,6 +61,13 @@ func TestTwoDaemonsShareOnePostgres(t *testing.T) {
 			m[`feedfold_fetches_total{result="error"}`] + m[`feedfold_fetches_total{result="gone"}`]
 	}
 	aFetches, bFetches := fetches(aMetrics), fetches(bMetrics)
+	am, bm := scrape(t, aMetrics), scrape(t, bMetrics)
+	if filers := am["feedfold_filer"] + bm["feedfold_filer"]; filers != 1 {
+		t.Errorf("feedfold_filer adds up to %v over the two daemons, want 1", filers)
+	}
+	if queued := am[`feedfold_items_ingested_total{origin="feed",status="queued"}`] + bm[`feedfold_items_ingested_total{origin="feed",status="queued"}`]; queued == 0 {
+		t.Error("no item counted as queued for the filer")
+	}
 	if n := elections(a) + elections(b); n != 1 {
 		t.Errorf("%d elections to file the inbox, want one daemon elected once", n)
 	}
