@@ -140,14 +140,10 @@ func carriedLines(preps []prepared, blocks [][]dedupe.Block, known map[int64][]b
 // fingerprintAll cleans and fingerprints, on all cores, the items whose
 // text is not already stored, with the boilerplate known before the batch
 // and the lines the batch foresees learning, and returns both. Items
-// whose ident known lacks are new: their lines will be counted.
-func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte) (snapshot, error) {
-	// The generation is read before the boilerplate, so that a batch
-	// committed in between shows as a change (see catchUp).
-	gen, err := readGeneration(s.read)
-	if err != nil {
-		return snapshot{}, err
-	}
+// whose ident known lacks are new: their lines will be counted. gen is the
+// write generation read before known and before the boilerplate, so that
+// a batch committed in between shows as a change (see catchUp).
+func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[int64][]byte, gen int64) (snapshot, error) {
 	var todo []int
 	blocks := make([][]dedupe.Block, len(preps))
 	bySource := map[int64][]uint64{}
@@ -268,6 +264,9 @@ type writer struct {
 	// the batch commits.
 	onceAdded  []onceRow
 	onceCutoff int64
+	// absent are the idents of the batch known not to be stored when it
+	// began (stagedBatch.Commit), whose look-up put skips.
+	absent map[int64]bool
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -521,7 +520,13 @@ func (w *writer) loadStored(where string, arg any) (stored, error) {
 // put inserts or updates one item and (re)clusters it when its text is new.
 func (w *writer) put(p *prepared) (feeds.Status, error) {
 	it := p.item
-	old, err := w.loadStored(`a.ident = ?`, p.ident)
+	var old stored
+	err := sql.ErrNoRows
+	if w.absent[p.ident] {
+		delete(w.absent, p.ident) // a second copy in the batch looks
+	} else {
+		old, err = w.loadStored(`a.ident = ?`, p.ident)
+	}
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("look up: %w", err)

@@ -405,7 +405,11 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			break
 		}
 		last = ids[len(ids)-1]
-		snap, err := s.fingerprintAll(ctx, preps, nil)
+		gen, err := readGeneration(s.read)
+		if err != nil {
+			return err
+		}
+		snap, err := s.fingerprintAll(ctx, preps, nil, gen)
 		if err != nil {
 			return err
 		}

@@ -70,11 +70,18 @@ func (s *Store) stage(ctx context.Context, items []feeds.Item) (*stagedBatch, er
 	if len(b.preps) == 0 {
 		return b, nil
 	}
+	// The generation first: a batch that commits after it, before or
+	// after the look-up of known items, shows as a change at this batch's
+	// commit, which then looks again (catchUp).
+	gen, err := readGeneration(s.read)
+	if err != nil {
+		return nil, err
+	}
 	known, err := s.knownHashes(ctx, b.preps)
 	if err != nil {
 		return nil, err
 	}
-	if b.snap, err = s.fingerprintAll(ctx, b.preps, known); err != nil {
+	if b.snap, err = s.fingerprintAll(ctx, b.preps, known, gen); err != nil {
 		return nil, err
 	}
 	if s.afterFingerprint != nil {
@@ -127,6 +134,15 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 		}
 	}
 	w.bp, w.foresight = b.snap.bp, b.snap.fs
+	// Items the snapshot found not stored need no look-up in put: nothing
+	// else commits while the batch holds the write lock. Only the first
+	// of an ident; a second copy in the batch must find the first.
+	w.absent = make(map[int64]bool, len(preps))
+	for _, p := range preps {
+		if _, ok := b.snap.known[p.ident]; !ok {
+			w.absent[p.ident] = true
+		}
+	}
 	if err := w.prefetchLines(preps, b.snap.known); err != nil {
 		return feeds.SinkResult{}, err
 	}
