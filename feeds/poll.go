@@ -70,6 +70,9 @@ type Poller struct {
 	Holder string
 }
 
+// releaseWithin bounds the wait to release a claimed feed.
+const releaseWithin = 5 * time.Second
+
 // skippedClaimed is the reason a poll gives when another daemon has the
 // feed.
 const skippedClaimed = "another daemon is fetching it"
@@ -133,7 +136,11 @@ func (p *Poller) Poll(ctx context.Context, feed Feed, force bool) (rep PollRepor
 		// the last holder recorded, so a feed another daemon fetched a
 		// moment ago is not due.
 		defer func() {
-			if err := p.Claims.ReleaseFeed(context.WithoutCancel(ctx), feed.Name, p.Holder); err != nil {
+			// Released even when the poll was cancelled by a stop, but
+			// not waited on for long: the lease ends by itself anyway.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseWithin)
+			defer cancel()
+			if err := p.Claims.ReleaseFeed(rctx, feed.Name, p.Holder); err != nil {
 				rep.Err = errors.Join(rep.Err, err)
 			}
 		}()
