@@ -1,7 +1,7 @@
 // Package store keeps articles, fingerprints, the LSH band index and clusters
 // in one SQLite file (modernc.org/sqlite, no cgo), or in a PostgreSQL
-// database (pgx) that several daemons share (postgres.go, leases.go,
-// inbox.go). Both engines run the same statements.
+// database (pgx) that several daemons share (postgres.go, pglocks.go,
+// leases.go, inbox.go). Both engines run the same statements.
 //
 // It implements the interfaces the other packages ask for: feeds.Sink to take
 // items, dedupe.CandidateLookup to probe the band index. It never decides what

@@ -100,7 +100,7 @@ func TestTwoDaemonsShareOnePostgres(t *testing.T) {
 }
 
 // writeLockHeld reports whether a transaction holds the store's write lock
-// on PostgreSQL (store/postgres.go's writerLock, "feedfold" in ASCII),
+// on PostgreSQL (store/pglocks.go's writerLock, "feedfold" in ASCII),
 // which pg_locks shows as its high and low 32 bits.
 func writeLockHeld(t *testing.T, conn *sql.DB) bool {
 	t.Helper()
