@@ -38,9 +38,10 @@ func (s *Store) spaceSQL() string {
 	return `SELECT name, SUM(pgsize) FROM dbstat GROUP BY name`
 }
 
-// Space reports the bytes each table and index takes in the database file,
-// largest first, from SQLite's dbstat table or PostgreSQL's catalog. It reads every page, so it
-// takes seconds on a large store: a benchmark's question, not a daemon's.
+// Space reports the bytes each table and index takes in the database,
+// largest first, from SQLite's dbstat table or PostgreSQL's catalog. On
+// SQLite it reads every page, so it takes seconds on a large store: a
+// benchmark's question, not a daemon's.
 func (s *Store) Space(ctx context.Context) ([]TableSpace, error) {
 	rows, err := s.read.QueryContext(ctx, s.spaceSQL())
 	if err != nil {
