@@ -70,7 +70,7 @@ func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResu
 	}
 	// One statement: the batch is kept whole or not at all.
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO inbox (item, queued_ms) VALUES `+placeholdersN(len(rows)/2, 2), rows...); err != nil {
-		return res, fmt.Errorf("keep %d items for filing: %w", len(rows)/2, err)
+		return res, fmt.Errorf("keep %d items of %s for filing: %w", len(rows)/2, items[0].Source, err)
 	}
 	return res, nil
 }
