@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -196,7 +197,7 @@ func placeholders(n int) string {
 type writer struct {
 	store *Store
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    writeTx
 	opts  dedupe.Options
 	now   int64
 	// firstCluster is the smallest cluster id this batch can create, and
@@ -267,12 +268,20 @@ type writer struct {
 	// absent are the idents of the batch known not to be stored when it
 	// began (stagedBatch.Commit), whose look-up put skips.
 	absent map[int64]bool
+	// held are the rows the batch appends, written many to a statement
+	// (see held.go).
+	held *held
+	// clusterStories holds the stories of clusters the batch has looked up
+	// or filed (0 for none). Any other statement that may move a cluster
+	// between stories empties it (before).
+	clusterStories map[int64]int64
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{store: s, ctx: ctx, tx: tx, opts: s.opts, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
+	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
+	w.tx = writeTx{Tx: tx, w: w}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0),
 		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs, &w.gen)
@@ -309,9 +318,13 @@ func (w *writer) useStoryCache() error {
 // whose commit fails leaves the cache dropped.
 func (w *writer) commit(changed bool) error {
 	gen := w.gen
+	if err := w.writeHeld(); err != nil {
+		w.store.storyCache.drop()
+		return err
+	}
 	if changed {
 		var err error
-		if gen, err = bumpGeneration(w.tx); err != nil {
+		if gen, err = w.bumpGeneration(); err != nil {
 			w.store.storyCache.drop()
 			return err
 		}
@@ -367,8 +380,17 @@ func (w *writer) outcome() (newClusters, duplicates int, err error) {
 	return newClusters, duplicates, nil
 }
 
-// stmt returns query prepared on the transaction, preparing it once.
+// stmt returns query prepared on the transaction, preparing it once, to
+// be run at once: the rows held back that it could see are written first.
 func (w *writer) stmt(query string) (*sql.Stmt, error) {
+	if err := w.before(query); err != nil {
+		return nil, err
+	}
+	return w.prepare(query)
+}
+
+// prepare returns query prepared on the transaction, preparing it once.
+func (w *writer) prepare(query string) (*sql.Stmt, error) {
 	if st, ok := w.stmts[query]; ok {
 		return st, nil
 	}
@@ -439,11 +461,31 @@ func (w *writer) Candidates(keys []int64, skip func(dedupe.Sketch) bool) ([]dedu
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	// Fingerprints the batch holds back come from memory; the probe asks
+	// the table for the others only, so it need not write the held rows.
+	out := make([]dedupe.Candidate, 0, len(ids))
+	args := make([]any, 0, len(ids))
+	for _, id := range ids {
+		if c, ok := w.held.fingerprints[id]; ok {
+			out = append(out, c)
+		} else {
+			args = append(args, id)
+		}
 	}
-	st, err := w.stmt(sqlFor(&candidatesSQL, len(ids), candidatesQuery))
+	if len(args) > 0 {
+		stored, err := w.storedCandidates(args)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, stored...)
+	}
+	slices.SortFunc(out, func(a, b dedupe.Candidate) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// storedCandidates reads the candidates with ids args from the table.
+func (w *writer) storedCandidates(args []any) ([]dedupe.Candidate, error) {
+	st, err := w.prepare(sqlFor(&candidatesSQL, len(args), candidatesQuery))
 	if err != nil {
 		return nil, err
 	}
@@ -452,7 +494,7 @@ func (w *writer) Candidates(keys []int64, skip func(dedupe.Sketch) bool) ([]dedu
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]dedupe.Candidate, 0, len(ids))
+	out := make([]dedupe.Candidate, 0, len(args))
 	for rows.Next() {
 		var c dedupe.Candidate
 		var cluster sql.NullInt64
@@ -614,12 +656,10 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 			path, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, p.hash,
 			p.clean.Boilerplate, len(pl.templates) > 0).Scan(&id)
-		if err == nil {
-			err = w.exec(`INSERT INTO article_text (article_id, text) VALUES (?, ?)`, id, it.Text)
-		}
 		if err != nil {
 			return 0, fmt.Errorf("insert: %w", err)
 		}
+		w.hold(heldTexts, id, it.Text)
 	}
 	if err := w.finish(id, published, *p.fp, pl); err != nil {
 		return 0, err
@@ -666,19 +706,14 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error
 // and its band keys.
 func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement) error {
 	sig, lead, skel, facts := fp.EncodedSignatures()
-	err := w.exec(`INSERT INTO fingerprints (article_id, cluster_id, shingles, signature, lead, skeleton, facts, fact_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id, shingles = excluded.shingles,
-			signature = excluded.signature, lead = excluded.lead, skeleton = excluded.skeleton, facts = excluded.facts,
-			fact_count = excluded.fact_count`, id, pl.cluster, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	w.hold(heldFingerprints, id, pl.cluster, fp.Shingles, sig, lead, skel, facts, fp.FactCount)
+	// As the candidates' probe reads it back from the table.
+	c := dedupe.Candidate{ID: id, Cluster: pl.cluster}
+	c.Shingles, c.Signature, c.Skeleton, c.Facts, c.FactCount = fp.Shingles, fp.Signature, fp.Skeleton, fp.Facts, fp.FactCount
+	w.held.fingerprints[id] = c
 	topic := dedupe.EncodeTopic(pl.topic)
-	if err == nil {
-		err = w.exec(`INSERT INTO topics (article_id, terms) VALUES (?, ?)
-			ON CONFLICT (article_id) DO UPDATE SET terms = excluded.terms`, id, topic)
-	}
-	if err != nil {
-		return fmt.Errorf("write fingerprint: %w", err)
-	}
+	w.hold(heldTopics, id, topic)
+	w.held.topics[id] = topic
 	member := memberRow{cluster: pl.cluster, article: id, published: published, filler: len(pl.templates) > 0, topic: topic}
 	if err := w.fileInStory(member, pl.topic); err != nil {
 		return err
@@ -752,6 +787,7 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, err
 		if err != nil {
 			return 0, fmt.Errorf("create cluster: %w", err)
 		}
+		w.clusterStories[cluster] = 0
 		return cluster, nil
 	}
 	plan := dedupe.PlaceCluster(matches)
@@ -803,7 +839,7 @@ func (w *writer) merge(from, into int64) (bool, error) {
 	if intoStory == 0 && fromStory != 0 {
 		// The surviving cluster is between stories (being filed again):
 		// it takes over the merged one's.
-		if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, fromStory, into); err != nil {
+		if err := w.setClusterStory(into, fromStory); err != nil {
 			return false, fmt.Errorf("merge cluster %d into %d: %w", from, into, err)
 		}
 	} else if err := w.mergeStories(fromStory, intoStory); err != nil {
@@ -832,23 +868,15 @@ func (w *writer) merge(from, into int64) (bool, error) {
 const upsertMerge = `INSERT INTO cluster_merges (from_id, into_id, merged) VALUES (?, ?, ?)
 	ON CONFLICT (from_id) DO UPDATE SET into_id = excluded.into_id, merged = excluded.merged`
 
-// recordMatches stores the best matches of article id with their figures,
-// in one statement.
+// recordMatches holds the best matches of article id with their figures,
+// to be written with the batch's others.
 func (w *writer) recordMatches(id int64, matches []dedupe.Match) error {
 	matches = matches[:min(len(matches), maxStoredMatches)]
 	if len(matches) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 8*len(matches))
 	for _, m := range matches {
-		args = append(args, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
-	}
-	q := `INSERT INTO matches (article_id, other_id, jaccard, containment, rule, kind, skeleton, facts) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(matches)), ",") +
-		` ON CONFLICT (article_id, other_id) DO UPDATE SET jaccard = excluded.jaccard, containment = excluded.containment,
-			rule = excluded.rule, kind = excluded.kind, skeleton = excluded.skeleton, facts = excluded.facts`
-	if err := w.exec(q, args...); err != nil {
-		return fmt.Errorf("record matches of article %d: %w", id, err)
+		w.hold(heldMatches, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
 	}
 	return nil
 }

@@ -130,13 +130,16 @@ func (w *writer) neighbourRows(ids []int64) ([]memberRow, error) {
 }
 
 // readMembers reads the rows of stories ids from the database, by story.
+// The topics the batch holds back come from memory: the neighbourhood is
+// read for one article in six, and writing the held rows first each time
+// left them a few to a statement.
 func (w *writer) readMembers(ids []int64) (map[int64][]memberRow, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	q, err := w.stmt(`SELECT c.story_id, c.id, a.id, a.published, a.filler, tp.terms FROM clusters c
-		JOIN articles a ON a.cluster_id = c.id JOIN topics tp ON tp.article_id = a.id
+	q, err := w.prepare(`SELECT c.story_id, c.id, a.id, a.published, a.filler, tp.terms FROM clusters c
+		JOIN articles a ON a.cluster_id = c.id LEFT JOIN topics tp ON tp.article_id = a.id
 		WHERE c.story_id IN (` + placeholders(len(ids)) + `) ORDER BY c.id, a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("story neighbourhood: %w", err)
@@ -151,6 +154,11 @@ func (w *writer) readMembers(ids []int64) (map[int64][]memberRow, error) {
 		var r memberRow
 		if err := rows.Scan(&r.story, &r.cluster, &r.article, &r.published, &r.filler, &r.topic); err != nil {
 			return nil, fmt.Errorf("story neighbourhood: %w", err)
+		}
+		if topic, ok := w.held.topics[r.article]; ok {
+			r.topic = topic // newer than any stored
+		} else if r.topic == nil {
+			continue // no topic: not filed in a story
 		}
 		out[r.story] = append(out[r.story], r)
 	}

@@ -59,7 +59,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 			if n, clusters, stories, err = w.pruneBefore(cutoff.Unix(), removed); err != nil {
 				return err
 			}
-			_, err = bumpGeneration(tx)
+			_, err = w.bumpGeneration()
 			return err
 		})
 		s.writeMu.Unlock()

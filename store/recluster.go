@@ -455,7 +455,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 			if err := w.flushLines(); err != nil {
 				return err
 			}
-			if gen, err = bumpGeneration(tx); err != nil {
+			if gen, err = w.bumpGeneration(); err != nil {
 				return err
 			}
 			return w.flushDF()

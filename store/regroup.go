@@ -174,8 +174,8 @@ func (w *writer) applyGroups(m *members, groups [][]int) error {
 			if m.story[i] == s.id {
 				continue
 			}
-			if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, s.id, m.list[i].Cluster); err != nil {
-				return fmt.Errorf("move cluster %d to story %d: %w", m.list[i].Cluster, s.id, err)
+			if err := w.setClusterStory(m.list[i].Cluster, s.id); err != nil {
+				return err
 			}
 			w.membersChanged(m.story[i], s.id)
 		}

@@ -176,7 +176,7 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	changed := slices.ContainsFunc(res.Statuses, func(st feeds.Status) bool {
 		return st == feeds.StatusNew || st == feeds.StatusUpdated
 	})
-	if err := takeFromInbox(ctx, w.tx, b.inbox); err != nil {
+	if err := takeFromInbox(ctx, w.tx.Tx, b.inbox); err != nil {
 		return feeds.SinkResult{}, err
 	}
 	if err := w.commit(changed); err != nil {

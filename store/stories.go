@@ -162,14 +162,37 @@ func placeholdersN(n, k int) string {
 	return string(out)
 }
 
-// storyOf returns the story of cluster, 0 when it has none.
+// storyOf returns the story of cluster, 0 when it has none. Every article
+// filed asks it of its cluster: the batch keeps the answers.
 func (w *writer) storyOf(cluster int64) (int64, error) {
+	known, ok := w.clusterStories[cluster]
+	if ok && !checkCaches {
+		return known, nil
+	}
 	var story sql.NullInt64
 	err := w.queryRow(`SELECT story_id FROM clusters WHERE id = ?`, cluster).Scan(&story)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("story of cluster %d: %w", cluster, err)
 	}
+	if ok && known != story.Int64 {
+		return 0, fmt.Errorf("story cache: cluster %d is in story %d, the batch took it for %d", cluster, story.Int64, known)
+	}
+	w.clusterStories[cluster] = story.Int64
 	return story.Int64, nil
+}
+
+// setClusterStorySQL files one cluster in a story. Run through
+// setClusterStory, it keeps what the batch knows of the cluster's story
+// (before leaves clusterStories alone for it).
+const setClusterStorySQL = `UPDATE clusters SET story_id = ? WHERE id = ?`
+
+// setClusterStory files cluster in story.
+func (w *writer) setClusterStory(cluster, story int64) error {
+	if err := w.exec(setClusterStorySQL, story, cluster); err != nil {
+		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
+	}
+	w.clusterStories[cluster] = story
+	return nil
 }
 
 // storyRow is a story as the writer reads and rewrites it.
@@ -238,11 +261,7 @@ func (w *writer) saveStory(old, s storyRow) error {
 		w.storyTouched[s.id] = storyRow{}
 		return nil
 	}
-	err := w.exec(`UPDATE stories SET articles = ?, first_published = ?, last_published = ?, centroid = ? WHERE id = ?`,
-		s.articles, s.first, s.last, dedupe.EncodeTopic(s.topic), s.id)
-	if err != nil {
-		return fmt.Errorf("update story %d: %w", s.id, err)
-	}
+	w.hold(heldStories, s.id, int64(s.articles), s.first, s.last, dedupe.EncodeTopic(s.topic), int64(0))
 	w.storyTouched[s.id] = s
 	top := s.topic.Top(dedupe.IndexTerms).Terms
 	listed := top
@@ -554,8 +573,8 @@ func (w *writer) fileInStory(m memberRow, v dedupe.Topic) error {
 	if err != nil {
 		return err
 	}
-	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE id = ?`, story, cluster); err != nil {
-		return fmt.Errorf("file cluster %d in story %d: %w", cluster, story, err)
+	if err := w.setClusterStory(cluster, story); err != nil {
+		return err
 	}
 	// The cluster's articles, this one among them, joined the story.
 	w.membersChanged(story)

@@ -162,3 +162,12 @@ func bumpGeneration(tx *sql.Tx) (int64, error) {
 	}
 	return gen, nil
 }
+
+// bumpGeneration writes the rows the batch held back, then moves the write
+// generation on: the generation marks the batch's writes done.
+func (w *writer) bumpGeneration() (int64, error) {
+	if err := w.writeHeld(); err != nil {
+		return 0, err
+	}
+	return bumpGeneration(w.tx.Tx)
+}
