@@ -85,9 +85,11 @@ func (s *Store) SaveFeedState(ctx context.Context, st feeds.FeedState) error {
 			last_status = excluded.last_status, last_error = excluded.last_error, error_count = excluded.error_count,
 			retry_at_ms = excluded.retry_at_ms, disabled = excluded.disabled, fetches = excluded.fetches,
 			items_seen = excluded.items_seen, articles = excluded.articles`,
-		st.Name, st.URL, st.FetchURL, st.Validators.ETag, st.Validators.LastModified,
-		toMillis(st.LastFetch), toMillis(st.LastOK), st.LastStatus, st.LastError, st.ErrorCount,
-		toMillis(st.RetryAt), st.Disabled, st.Fetches, st.ItemsSeen, st.Articles)
+		// The name is the config's, the key it is read back by; the rest
+		// may quote a server's headers and errors, whatever their bytes.
+		st.Name, plainText(st.URL), plainText(st.FetchURL), plainText(st.Validators.ETag), plainText(st.Validators.LastModified),
+		toMillis(st.LastFetch), toMillis(st.LastOK), plainText(st.LastStatus), plainText(st.LastError), st.ErrorCount,
+		toMillis(st.RetryAt), plainText(st.Disabled), st.Fetches, st.ItemsSeen, st.Articles)
 	if err != nil {
 		return fmt.Errorf("record state of feed %q: %w", st.Name, err)
 	}

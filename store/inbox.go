@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/feedfold/feedfold/feeds"
 )
@@ -36,12 +35,12 @@ func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResu
 		return feeds.SinkResult{}, ErrReadOnly
 	}
 	res := feeds.SinkResult{Statuses: make([]feeds.Status, len(items))}
-	// The caller's items stay as they are; the kept ones are trimmed as
-	// the store trims what it files.
+	// The caller's items stay as they are; the kept ones are made
+	// storable as the store makes what it files.
 	items = slices.Clone(items)
 	idents := make([]int64, len(items))
 	for i := range items {
-		items[i].Source = strings.TrimSpace(items[i].Source)
+		items[i] = storable(items[i])
 		idents[i] = identity(items[i])
 	}
 	stored, err := s.storedAs(ctx, idents)

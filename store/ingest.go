@@ -418,15 +418,29 @@ func (w *writer) exec(query string, args ...any) error {
 	return err
 }
 
+// row is a single-row result that can carry an error of the writer's own,
+// which *sql.Row cannot: a statement that could not be prepared, or held
+// rows that could not be written before it.
+type row struct {
+	*sql.Row
+	err error
+}
+
+// Scan is sql.Row's, failing first with the writer's error.
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Row.Scan(dest...)
+}
+
 // queryRow runs a cached single-row query.
-func (w *writer) queryRow(query string, args ...any) *sql.Row {
+func (w *writer) queryRow(query string, args ...any) row {
 	st, err := w.stmt(query)
 	if err != nil {
-		// sql.Row carries no error of its own making; a query that cannot
-		// be prepared fails the same way on the transaction itself.
-		return w.tx.QueryRowContext(w.ctx, query, args...)
+		return row{err: err}
 	}
-	return st.QueryRowContext(w.ctx, args...)
+	return row{Row: st.QueryRowContext(w.ctx, args...)}
 }
 
 // maxCandidatesPerKey bounds how many articles one band key contributes,

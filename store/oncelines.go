@@ -500,5 +500,11 @@ func (q stmtQueryer) QueryContext(ctx context.Context, query string, args ...any
 }
 
 func (q stmtQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.w.queryRow(query, args...)
+	st, err := q.w.stmt(query)
+	if err != nil {
+		// sql.Row carries no error of its own making; a query that cannot
+		// be prepared fails the same way on the transaction itself.
+		return q.w.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }

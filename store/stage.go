@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/feedfold/feedfold/feeds"
@@ -63,7 +62,7 @@ func (s *Store) stage(ctx context.Context, items []feeds.Item) (*stagedBatch, er
 			b.res.Statuses[i] = feeds.StatusExpired
 			continue
 		}
-		it.Source = strings.TrimSpace(it.Source)
+		it = storable(it)
 		b.preps = append(b.preps, prepared{item: it, ident: identity(it), hash: textHash(it.Text)})
 		b.at = append(b.at, i)
 	}
