@@ -59,17 +59,8 @@ func TestHeldRowsKeepTheLastOfEachKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
-			tx, err := s.beginWrite(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback()
-			w, err := s.newWriter(ctx, tx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.closeStmts()
+			t.Cleanup(func() { s.Close() })
+			w := testWriter(t, s)
 			// More rows than one statement takes, so the rows are cut.
 			const pairs = 300
 			// Each pair twice in a row, so both land in one statement.

@@ -29,7 +29,7 @@ func TestHotKeysAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	banner := "We use cookies to improve your experience on our website and to show you relevant advertising. " +
 		"By continuing to browse the site you agree to our use of cookies and to our privacy policy, " +
 		"which you can read at any time from the link at the bottom of every page on this site today."
@@ -54,16 +54,7 @@ func TestHotKeysAreBounded(t *testing.T) {
 	}
 
 	fp := s.opts.Fingerprint(banner + "\n\n" + body(articles))
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	w, err := s.newWriter(ctx, tx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.closeStmts()
+	w := testWriter(t, s)
 	cands, err := w.Candidates(fp.Keys, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -123,4 +114,22 @@ func BenchmarkStoryAssignment(b *testing.B) {
 		b.Logf("%d articles in %d stories", len(set), stories)
 		s.Close()
 	}
+}
+
+// testWriter begins a write transaction on s with a writer in it, both
+// ended when the test ends (before s closes, when s was opened first).
+func testWriter(t *testing.T, s *Store) *writer {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	w, err := s.newWriter(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.closeStmts)
+	return w
 }
