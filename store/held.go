@@ -195,6 +195,9 @@ type statementKind struct {
 	// clusters, so the writer forgets the stories of clusters it knows
 	// (clusterStories).
 	movesClusters bool
+	// dropsMatches: it deletes matches, so the batch's count of its
+	// copies must be asked of the database (outcome).
+	dropsMatches bool
 }
 
 // statementKinds caches each statement's kind by its text. Statement texts
@@ -212,6 +215,7 @@ func (w *writer) before(query string) error {
 	if kind.movesClusters && query != setClusterStorySQL {
 		clear(w.clusterStories)
 	}
+	w.matchesDropped = w.matchesDropped || kind.dropsMatches
 	if w.held.empty() {
 		return w.held.err
 	}
@@ -249,6 +253,9 @@ func kindOf(query string) statementKind {
 		}
 		if word == "clusters" && (after(i, "update") && slices.Contains(words[i:], "story_id") || after(i, "delete", "from")) {
 			kind.movesClusters = true
+		}
+		if word == "matches" && (after(i, "update") || after(i, "delete", "from")) {
+			kind.dropsMatches = true
 		}
 	}
 	return kind

@@ -15,33 +15,35 @@ import (
 func TestStatementKinds(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		query               string
-		seesHeld, movesClus bool
+		query                             string
+		seesHeld, movesClus, dropsMatches bool
 	}{
-		{`SELECT f.article_id FROM fingerprints f WHERE f.article_id IN (?)`, true, false},
-		{`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`, true, false},
-		{`SELECT a.cluster_id, t.text FROM articles a JOIN article_text t ON t.article_id = a.id`, true, false},
-		{`UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, true, false},
-		{`DELETE FROM articles WHERE id = ?`, true, false},
-		{`SELECT id FROM articles WHERE cluster_id = ?`, false, false},
-		{`INSERT INTO articles (ident, cluster_id) VALUES (?, ?) RETURNING id`, false, false},
+		{`SELECT f.article_id FROM fingerprints f WHERE f.article_id IN (?)`, true, false, false},
+		{`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`, true, false, true},
+		{`SELECT other_id FROM matches WHERE article_id = ?1 AND kind = 'template'`, true, false, false},
+		{`SELECT a.cluster_id, t.text FROM articles a JOIN article_text t ON t.article_id = a.id`, true, false, false},
+		{`UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, true, false, false},
+		{`DELETE FROM articles WHERE id = ?`, true, false, false},
+		{`SELECT id FROM articles WHERE cluster_id = ?`, false, false, false},
+		{`INSERT INTO articles (ident, cluster_id) VALUES (?, ?) RETURNING id`, false, false, false},
 		// A story's held row is its last state: reading stories sees it,
 		// creating one cannot meet it.
-		{`SELECT id, articles FROM stories WHERE id IN (?)`, true, false},
-		{`INSERT INTO stories (articles, first_published) VALUES (0, ?1) RETURNING id`, false, false},
-		{`UPDATE stories SET articles = ? WHERE id = ?`, true, false},
+		{`SELECT id, articles FROM stories WHERE id IN (?)`, true, false, false},
+		{`INSERT INTO stories (articles, first_published) VALUES (0, ?1) RETURNING id`, false, false, false},
+		{`UPDATE stories SET articles = ? WHERE id = ?`, true, false, false},
 		// story_terms is not stories; "articles" as a column is not the table.
-		{`DELETE FROM story_terms WHERE story_id = ?`, false, false},
-		{`SELECT COUNT(*) FROM stories st WHERE articles >= ?`, true, false},
-		{`UPDATE clusters SET size = size + 1 WHERE id = ?`, false, false},
-		{`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, false, true},
-		{`DELETE FROM clusters WHERE id = ?`, false, true},
-		{`SELECT story_id FROM clusters WHERE id = ?`, false, false},
+		{`DELETE FROM story_terms WHERE story_id = ?`, false, false, false},
+		{`SELECT COUNT(*) FROM stories st WHERE articles >= ?`, true, false, false},
+		{`UPDATE clusters SET size = size + 1 WHERE id = ?`, false, false, false},
+		{`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, false, true, false},
+		{`DELETE FROM clusters WHERE id = ?`, false, true, false},
+		{`SELECT story_id FROM clusters WHERE id = ?`, false, false, false},
 	}
 	for _, c := range cases {
 		got := kindOf(c.query)
-		if got.seesHeld != c.seesHeld || got.movesClusters != c.movesClus {
-			t.Errorf("%s: sees held %v, moves clusters %v; want %v, %v", c.query, got.seesHeld, got.movesClusters, c.seesHeld, c.movesClus)
+		if got.seesHeld != c.seesHeld || got.movesClusters != c.movesClus || got.dropsMatches != c.dropsMatches {
+			t.Errorf("%s: sees held %v, moves clusters %v, drops matches %v; want %v, %v, %v", c.query,
+				got.seesHeld, got.movesClusters, got.dropsMatches, c.seesHeld, c.movesClus, c.dropsMatches)
 		}
 	}
 }

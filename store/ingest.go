@@ -275,10 +275,15 @@ type writer struct {
 	// or filed (0 for none). Any other statement that may move a cluster
 	// between stories empties it (before).
 	clusterStories map[int64]int64
+	// copied are the articles on either side of a copy match the batch
+	// recorded, and matchesDropped says a statement deleted matches, which
+	// copied cannot follow: outcome counts the batch's copies from them.
+	copied         map[int64]bool
+	matchesDropped bool
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
+	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, copied: map[int64]bool{}, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	w.tx = writeTx{Tx: tx, w: w}
@@ -358,6 +363,22 @@ func (w *writer) outcome() (newClusters, duplicates int, err error) {
 	if err := w.queryRow(`SELECT COUNT(*) FROM clusters WHERE id >= ?`, w.firstCluster).Scan(&newClusters); err != nil {
 		return 0, 0, fmt.Errorf("count new clusters: %w", err)
 	}
+	if !w.matchesDropped {
+		// Every copy match of an article the batch added was recorded by
+		// the batch, and none was deleted: no need to ask the database,
+		// which on PostgreSQL hashed all of matches to answer (17 ms a
+		// batch at 50,000 articles).
+		for _, id := range w.added {
+			if w.copied[id] {
+				duplicates++
+			}
+		}
+		if !checkCaches {
+			return newClusters, duplicates, nil
+		}
+	}
+	counted := duplicates
+	duplicates = 0
 	for start := 0; start < len(w.added); start += 400 {
 		part := w.added[start:min(start+400, len(w.added))]
 		args := make([]any, len(part))
@@ -376,6 +397,9 @@ func (w *writer) outcome() (newClusters, duplicates int, err error) {
 			return 0, 0, fmt.Errorf("count duplicates: %w", err)
 		}
 		duplicates += n
+	}
+	if !w.matchesDropped && counted != duplicates {
+		return 0, 0, fmt.Errorf("copies cache: the batch counted %d of its articles as copies, the database %d", counted, duplicates)
 	}
 	return newClusters, duplicates, nil
 }
@@ -891,6 +915,9 @@ func (w *writer) recordMatches(id int64, matches []dedupe.Match) error {
 	}
 	for _, m := range matches {
 		w.hold(heldMatches, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
+		if m.Kind == dedupe.Copy {
+			w.copied[id], w.copied[m.ID] = true, true
+		}
 	}
 	return nil
 }

@@ -181,5 +181,10 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	if err := w.commit(changed); err != nil {
 		return feeds.SinkResult{}, err
 	}
+	if len(w.added) > 0 {
+		if err := s.analyzeGrowth(ctx, w.added[len(w.added)-1]); err != nil {
+			return res, fmt.Errorf("the batch is stored, but: %w", err)
+		}
+	}
 	return res, nil
 }

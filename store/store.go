@@ -66,6 +66,9 @@ type Store struct {
 	// writer in at a time anyway, but the cache is handed over after the
 	// commit, when the next batch could already be reading it.
 	writeMu sync.Mutex
+	// analyzedAt is the newest article id when this process last brought
+	// PostgreSQL's statistics up to date (analyzeGrowth), under writeMu.
+	analyzedAt int64
 }
 
 // errNoSchema is checkSchema's answer for a PostgreSQL database that has no
