@@ -170,12 +170,3 @@ func takeFromInbox(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		return nil
 	})
 }
-
-// InboxDepth is how many items wait in the inbox.
-func (s *Store) InboxDepth(ctx context.Context) (int, error) {
-	var n int
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count the inbox: %w", err)
-	}
-	return n, nil
-}

@@ -38,8 +38,8 @@ func testInboxKeepsWhatIsNewAndFilesItOnce(t *testing.T, e testenv.Engine) {
 			t.Errorf("item %d: %v, want %v", i, res.Statuses[i], st)
 		}
 	}
-	if depth, err := s.InboxDepth(ctx); err != nil || depth != len(batch)-1 {
-		t.Fatalf("inbox holds %d items (%v), want %d", depth, err, len(batch)-1)
+	if st, err := s.Stats(ctx); err != nil || st.Inbox != len(batch)-1 {
+		t.Fatalf("stats count %d items in the inbox (%v), want %d", st.Inbox, err, len(batch)-1)
 	}
 	before := len(exported(t, s))
 
@@ -53,8 +53,8 @@ func testInboxKeepsWhatIsNewAndFilesItOnce(t *testing.T, e testenv.Engine) {
 			break
 		}
 	}
-	if depth, err := s.InboxDepth(ctx); err != nil || depth != 0 {
-		t.Fatalf("inbox holds %d items after filing (%v)", depth, err)
+	if st, err := s.Stats(ctx); err != nil || st.Inbox != 0 {
+		t.Fatalf("stats count %d items in the inbox after filing (%v)", st.Inbox, err)
 	}
 	after := exported(t, s)
 	if len(after) != before+len(rest) {

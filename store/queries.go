@@ -230,15 +230,19 @@ func (s *Store) Export(ctx context.Context, withText bool, fn func(ExportArticle
 
 // Stats are the store's headline counts.
 type Stats struct {
-	Articles      int   `json:"articles"`
-	Sources       int   `json:"sources"`
-	Clusters      int   `json:"clusters"`
-	MultiClusters int   `json:"clusters_with_copies"`
-	Duplicates    int   `json:"articles_in_copy_clusters"`
-	LargestSize   int   `json:"largest_cluster"`
-	Stories       int   `json:"stories"`
-	MultiStories  int   `json:"stories_with_several_clusters"`
-	Feeds         int   `json:"feeds"`
+	Articles      int `json:"articles"`
+	Sources       int `json:"sources"`
+	Clusters      int `json:"clusters"`
+	MultiClusters int `json:"clusters_with_copies"`
+	Duplicates    int `json:"articles_in_copy_clusters"`
+	LargestSize   int `json:"largest_cluster"`
+	Stories       int `json:"stories"`
+	MultiStories  int `json:"stories_with_several_clusters"`
+	Feeds         int `json:"feeds"`
+	// Inbox is how many fetched items wait for the filer of daemons that
+	// share a database (Inbox): a backlog that grows says filing falls
+	// behind fetching.
+	Inbox         int   `json:"inbox"`
 	DatabaseBytes int64 `json:"database_bytes"`
 	// Tables is the space each table and index takes, largest first: what
 	// a prune would shrink.
@@ -258,8 +262,9 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT COUNT(*) FROM stories),
 		(SELECT COUNT(*) FROM (SELECT story_id FROM clusters WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) >= 2) AS multi),
 		(SELECT COUNT(*) FROM feed_state),
+		(SELECT COUNT(*) FROM inbox),
 		`+s.databaseSizeSQL()).
-		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.Stories, &st.MultiStories, &st.Feeds, &st.DatabaseBytes)
+		Scan(&st.Articles, &st.Sources, &st.Clusters, &st.MultiClusters, &st.Duplicates, &st.LargestSize, &st.Stories, &st.MultiStories, &st.Feeds, &st.Inbox, &st.DatabaseBytes)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}

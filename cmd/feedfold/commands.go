@@ -509,8 +509,11 @@ func (a *app) statsCmd() *cobra.Command {
 					{"stories", strconv.Itoa(st.Stories)},
 					{"stories with several texts", strconv.Itoa(st.MultiStories)},
 					{"feeds fetched", strconv.Itoa(st.Feeds)},
-					{"database size", fmt.Sprintf("%.1f MiB", float64(st.DatabaseBytes)/(1<<20))},
 				}
+				if s.Shared() {
+					rows = append(rows, []string{"items waiting to be filed", strconv.Itoa(st.Inbox)})
+				}
+				rows = append(rows, []string{"database size", fmt.Sprintf("%.1f MiB", float64(st.DatabaseBytes)/(1<<20))})
 				fmt.Fprintln(a.stdout, s.Path())
 				if err := writeTable(a.stdout, []string{"WHAT", "COUNT"}, rows); err != nil {
 					return err

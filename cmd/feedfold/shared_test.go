@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/feeds"
 	"github.com/feedfold/feedfold/internal/testenv"
 	"github.com/feedfold/feedfold/store"
 )
@@ -238,5 +242,38 @@ func TestCheckConfigShowsAPostgresAddress(t *testing.T) {
 	bad := testenv.WriteConfig(t, t.TempDir(), "database: postgres://\n")
 	if _, _, err := feedfold(t, "--config", bad, "check-config"); err == nil || !strings.Contains(err.Error(), "line 1: database:") {
 		t.Errorf("check-config of a database address with no host: %v", err)
+	}
+}
+
+// TestStatsShowsTheInboxBacklog: on a shared database, stats says how many
+// fetched items wait for the filer, so that an operator sees filing fall
+// behind before the inbox grows large.
+func TestStatsShowsTheInboxBacklog(t *testing.T) {
+	db := testenv.PostgresURL(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, db, store.Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []feeds.Item{
+		{Source: "Harbour Post", GUID: "1", Text: "The ferry resumed its crossings on Monday after a winter of repairs."},
+		{Source: "Harbour Post", GUID: "2", Text: "Fishing boats returned to the inner basin within hours of the reopening."},
+		{Source: "Hill Gazette", GUID: "1", Text: "Rain is expected across the hills for most of the week ahead."},
+	}
+	if _, err := s.Inbox().Ingest(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out := mustFeedfold(t, "--db", db, "stats")
+	if !slices.ContainsFunc(strings.Split(out, "\n"), func(l string) bool {
+		return strings.Join(strings.Fields(l), " ") == "items waiting to be filed 3"
+	}) {
+		t.Errorf("stats on a shared database with 3 items in the inbox:\n%s", out)
+	}
+	var st struct {
+		Inbox int `json:"inbox"`
+	}
+	if err := json.Unmarshal([]byte(mustFeedfold(t, "--db", db, "stats", "--json")), &st); err != nil || st.Inbox != 3 {
+		t.Errorf("stats --json: inbox %d (%v), want 3", st.Inbox, err)
 	}
 }
