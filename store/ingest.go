@@ -756,12 +756,8 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 	if err := w.fileInStory(member, pl.topic); err != nil {
 		return err
 	}
-	if err := w.recordMatches(id, pl.copies); err != nil {
-		return err
-	}
-	if err := w.recordMatches(id, pl.templates); err != nil {
-		return err
-	}
+	w.recordMatches(id, pl.copies)
+	w.recordMatches(id, pl.templates)
 	for _, m := range pl.templates[:min(len(pl.templates), maxStoredMatches)] {
 		var partner sql.NullInt64
 		err := w.queryRow(`UPDATE articles SET filler = 1 WHERE id = ? AND filler = 0 RETURNING cluster_id`, m.ID).Scan(&partner)
@@ -908,18 +904,13 @@ const upsertMerge = `INSERT INTO cluster_merges (from_id, into_id, merged) VALUE
 
 // recordMatches holds the best matches of article id with their figures,
 // to be written with the batch's others.
-func (w *writer) recordMatches(id int64, matches []dedupe.Match) error {
-	matches = matches[:min(len(matches), maxStoredMatches)]
-	if len(matches) == 0 {
-		return nil
-	}
-	for _, m := range matches {
+func (w *writer) recordMatches(id int64, matches []dedupe.Match) {
+	for _, m := range matches[:min(len(matches), maxStoredMatches)] {
 		w.hold(heldMatches, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
 		if m.Kind == dedupe.Copy {
 			w.copied[id], w.copied[m.ID] = true, true
 		}
 	}
-	return nil
 }
 
 // refreshCluster recomputes a cluster's size and time range from its
