@@ -13,20 +13,20 @@ import (
 
 // The writer holds back the rows it only appends in a batch (an article's
 // text, fingerprint, topic and matches) and the stories it rewrites as
-// articles join them, and writes them many to a statement. One statement per row was a third of the statements per
-// article; on PostgreSQL, where each is a round trip and an executor start,
-// writing a hundred texts in one statement costs the server what ten did
-// one at a time.
+// articles join them, and writes them many to a statement. One statement
+// per row was half of the writer's statements; on PostgreSQL each is a
+// round trip and an executor start, and a hundred texts in one statement
+// cost the server what thirteen did one at a time.
 //
 // Held rows must be in their table before any statement that could see
 // their absence runs. Rather than trust each reader to remember, the
-// writer checks every statement's text (heldFor): one that names a held
-// table, or that updates or deletes articles (which the held rows
-// reference, and whose cluster the fingerprints follow by trigger), first
-// writes everything held. The one exception is the candidates' probe,
-// which reads held fingerprints from memory and only the others from the
-// table (Candidates), and the neighbourhood's read, which takes held topics
-// from memory (readMembers).
+// writer reads every statement's text once (before, kindOf): one that
+// names a held table, or that updates or deletes articles (which the held
+// rows reference, and whose cluster the fingerprints follow by trigger),
+// first writes everything held. Two readers take held rows from memory
+// instead, so as not to write them a few at a time: the candidates' probe
+// (held fingerprints, Candidates) and the story neighbourhood (held
+// topics, readMembers).
 
 // heldTable describes one table whose rows the writer holds back.
 type heldTable struct {
