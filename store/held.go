@@ -12,8 +12,9 @@ import (
 )
 
 // The writer holds back the rows it only appends in a batch (an article's
-// text, fingerprint, topic and matches) and the stories it rewrites as
-// articles join them, and writes them many to a statement. One statement
+// text, fingerprint, topic and matches), the stories it rewrites as
+// articles join them and the story index's changes, and writes them many
+// to a statement. One statement
 // per row was half of the writer's statements; on PostgreSQL each is a
 // round trip and an executor start, and a hundred texts in one statement
 // cost the server what thirteen did one at a time.
@@ -99,13 +100,16 @@ type held struct {
 	// topics are the held topics by article, for the neighbourhood's
 	// read (readMembers).
 	topics map[int64][]byte
+	// terms are the story index's rows the batch listed (true) or
+	// unlisted (false), the last change of each winning (heldterms.go).
+	terms map[termRow]bool
 	// err is a failed write of held rows met where it could not be
 	// returned (QueryRowContext); the batch fails with it.
 	err error
 }
 
 func newHeld() *held {
-	h := &held{fingerprints: map[int64]dedupe.Candidate{}, topics: map[int64][]byte{}}
+	h := &held{fingerprints: map[int64]dedupe.Candidate{}, topics: map[int64][]byte{}, terms: map[termRow]bool{}}
 	for i, t := range heldOrder {
 		h.tables[i] = heldRows{table: t, at: map[[2]int64]int{}}
 	}
@@ -114,6 +118,9 @@ func newHeld() *held {
 
 // empty reports whether nothing is held.
 func (h *held) empty() bool {
+	if len(h.terms) > 0 {
+		return false
+	}
 	for i := range h.tables {
 		if len(h.tables[i].rows) > 0 {
 			return false
@@ -149,47 +156,58 @@ func (w *writer) hold(t *heldTable, values ...any) {
 // sizes, so that each engine prepares a few statements, not one per count.
 var heldSizes = []int{128, 64, 32, 16, 8, 4, 2, 1}
 
-// writeHeld writes every held row, table by table.
+// writeHeld writes every held row, table by table, then the story index's
+// changes.
 func (w *writer) writeHeld() error {
 	if w.held.err != nil {
 		return w.held.err
 	}
 	for i := range w.held.tables {
 		r := &w.held.tables[i]
-		rows := r.rows
-		for len(rows) > 0 {
-			n := heldSizes[len(heldSizes)-1]
-			for _, size := range heldSizes {
-				if size <= len(rows) {
-					n = size
-					break
-				}
-			}
-			args := make([]any, 0, n*r.table.width)
-			for _, row := range rows[:n] {
-				args = append(args, row...)
-			}
-			st, err := w.prepare(r.table.statement(n))
-			if err == nil {
-				_, err = st.ExecContext(w.ctx, args...)
-			}
-			if err != nil {
-				w.held.err = fmt.Errorf("write %d rows of %s: %w", n, r.table.name, err)
-				return w.held.err
-			}
-			rows = rows[n:]
+		if err := w.writeRows(r.table.name, r.rows, r.table.width, r.table.statement); err != nil {
+			return err
 		}
 		r.rows = r.rows[:0]
 		clear(r.at)
 	}
 	clear(w.held.fingerprints)
 	clear(w.held.topics)
+	return w.writeTerms()
+}
+
+// writeRows writes rows of width values each with statement(n), which
+// takes n rows, cut in the sizes of heldSizes. A failure is kept in
+// held.err: the batch cannot commit after it.
+func (w *writer) writeRows(name string, rows [][]any, width int, statement func(n int) string) error {
+	for len(rows) > 0 {
+		n := heldSizes[len(heldSizes)-1]
+		for _, size := range heldSizes {
+			if size <= len(rows) {
+				n = size
+				break
+			}
+		}
+		args := make([]any, 0, n*width)
+		for _, row := range rows[:n] {
+			args = append(args, row...)
+		}
+		st, err := w.prepare(statement(n))
+		if err == nil {
+			_, err = st.ExecContext(w.ctx, args...)
+		}
+		if err != nil {
+			w.held.err = fmt.Errorf("write %d rows of %s: %w", n, name, err)
+			return w.held.err
+		}
+		rows = rows[n:]
+	}
 	return nil
 }
 
 // statementKind is what the writer must do before a statement runs.
 type statementKind struct {
-	// seesHeld: it names a held table, or updates or deletes articles.
+	// seesHeld: it names a held table or story_terms, or updates or
+	// deletes articles.
 	seesHeld bool
 	// movesClusters: it may change which story a cluster is in, or delete
 	// clusters, so the writer forgets the stories of clusters it knows
@@ -248,7 +266,7 @@ func kindOf(query string) statementKind {
 				kind.seesHeld = true
 			}
 		}
-		if word == "articles" && (after(i, "update") || after(i, "delete", "from")) {
+		if word == "articles" && (after(i, "update") || after(i, "delete", "from")) || word == "story_terms" {
 			kind.seesHeld = true
 		}
 		if word == "clusters" && (after(i, "update") && slices.Contains(words[i:], "story_id") || after(i, "delete", "from")) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/feedfold/feedfold/dedupe"
@@ -31,8 +32,9 @@ func TestStatementKinds(t *testing.T) {
 		{`SELECT id, articles FROM stories WHERE id IN (?)`, true, false, false},
 		{`INSERT INTO stories (articles, first_published) VALUES (0, ?1) RETURNING id`, false, false, false},
 		{`UPDATE stories SET articles = ? WHERE id = ?`, true, false, false},
-		// story_terms is not stories; "articles" as a column is not the table.
-		{`DELETE FROM story_terms WHERE story_id = ?`, false, false, false},
+		// The story index's changes are held too; "articles" as a column
+		// is not the table.
+		{`DELETE FROM story_terms WHERE story_id = ?`, true, false, false},
 		{`SELECT COUNT(*) FROM stories st WHERE articles >= ?`, true, false, false},
 		{`UPDATE clusters SET size = size + 1 WHERE id = ?`, false, false, false},
 		{`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, false, true, false},
@@ -90,6 +92,52 @@ func TestHeldRowsKeepTheLastOfEachKey(t *testing.T) {
 			}
 			if !w.held.empty() {
 				t.Fatal("rows still held after a statement that reads their table")
+			}
+		})
+	}
+}
+
+// TestHeldTermsEndAsTheirLastChange: the story index's rows are listed
+// and unlisted many times in a batch, and each must end as its last change
+// left it, whatever it was before: a story unlisted and listed again under
+// a term is listed, one listed and unlisted is not.
+func TestHeldTermsEndAsTheirLastChange(t *testing.T) {
+	t.Parallel()
+	for _, e := range testenv.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, e.New(t), Options{Dedupe: dedupe.DefaultOptions()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			w := testWriter(t, s)
+			// Terms 1 and 2 are listed before the batch changes anything.
+			if _, err := w.tx.Tx.ExecContext(ctx, `INSERT INTO story_terms (term, first_published, story_id) VALUES (1, 100, 7), (2, 100, 7)`); err != nil {
+				t.Fatal(err)
+			}
+			row := func(term int64) termRow { return termRow{term: term, first: 100, story: 7} }
+			w.listTerm(row(1), false)
+			w.listTerm(row(2), false)
+			w.listTerm(row(2), true)
+			w.listTerm(row(3), true)
+			w.listTerm(row(4), true)
+			w.listTerm(row(4), false)
+			rows, err := w.tx.QueryContext(ctx, `SELECT term FROM story_terms ORDER BY term`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []int64
+			for rows.Next() {
+				var term int64
+				if err := rows.Scan(&term); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, term)
+			}
+			if !slices.Equal(got, []int64{2, 3}) {
+				t.Fatalf("story listed under terms %v, want [2 3]", got)
 			}
 		})
 	}

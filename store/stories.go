@@ -247,9 +247,7 @@ func (w *writer) cachedStory(id int64) (storyRow, bool) {
 func (w *writer) saveStory(old, s storyRow) error {
 	if s.articles <= 0 {
 		w.membersChanged(s.id)
-		if err := w.unlistStory(old); err != nil {
-			return err
-		}
+		w.unlistStory(old)
 		// Its clusters (emptied, or about to be filed again) get a story
 		// afresh when an article is next filed in them.
 		if err := w.exec(`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, s.id); err != nil {
@@ -272,23 +270,13 @@ func (w *writer) saveStory(old, s storyRow) error {
 		if slices.Equal(was, top) {
 			return nil // listed as it was
 		}
-		if err := w.unlistTerms(old, slices.DeleteFunc(slices.Clone(was), func(t uint64) bool { return slices.Contains(top, t) })); err != nil {
-			return err
-		}
+		w.unlistTerms(old, slices.DeleteFunc(slices.Clone(was), func(t uint64) bool { return slices.Contains(top, t) }))
 		listed = slices.DeleteFunc(slices.Clone(top), func(t uint64) bool { return slices.Contains(was, t) })
-	} else if err := w.unlistStory(old); err != nil {
-		return err
+	} else {
+		w.unlistStory(old)
 	}
-	if len(listed) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 3*len(listed))
 	for _, t := range listed {
-		args = append(args, int64(t), s.first, s.id)
-	}
-	if err := w.exec(`INSERT INTO story_terms (term, first_published, story_id) VALUES `+placeholdersN(len(listed), 3)+
-		` ON CONFLICT DO NOTHING`, args...); err != nil {
-		return fmt.Errorf("index story %d: %w", s.id, err)
+		w.listTerm(termRow{int64(t), s.first, s.id}, true)
 	}
 	if w.terms != nil {
 		for _, t := range listed {
@@ -300,34 +288,23 @@ func (w *writer) saveStory(old, s storyRow) error {
 
 // unlistStory takes story old out of story_terms: every term it is listed
 // under at its first-published time.
-func (w *writer) unlistStory(old storyRow) error {
-	if old.id == 0 {
-		return nil
+func (w *writer) unlistStory(old storyRow) {
+	if old.id != 0 {
+		w.unlistTerms(old, old.topic.Top(dedupe.IndexTerms).Terms)
 	}
-	return w.unlistTerms(old, old.topic.Top(dedupe.IndexTerms).Terms)
 }
 
-// unlistTerms takes story old's rows under terms out of story_terms.
-// One statement for all of them: on PostgreSQL each statement is a round
-// trip, and a story's terms were two of an article's fourteen.
-func (w *writer) unlistTerms(old storyRow, terms []uint64) error {
-	if len(terms) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 2+len(terms))
-	args = append(args, old.first, old.id)
+// unlistTerms takes story old's rows under terms out of story_terms, held
+// with the batch's other changes to it (heldterms.go).
+func (w *writer) unlistTerms(old storyRow, terms []uint64) {
 	for _, t := range terms {
-		args = append(args, int64(t))
-	}
-	if err := w.exec(`DELETE FROM story_terms WHERE first_published = ? AND story_id = ? AND term IN (`+placeholders(len(terms))+`)`, args...); err != nil {
-		return fmt.Errorf("unindex story %d: %w", old.id, err)
+		w.listTerm(termRow{int64(t), old.first, old.id}, false)
 	}
 	if w.terms != nil {
 		for _, t := range terms {
 			w.terms.remove(t, termEntry{first: old.first, story: old.id})
 		}
 	}
-	return nil
 }
 
 // joinStory adds an article with topic v, published at published, to
