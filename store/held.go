@@ -13,21 +13,21 @@ import (
 
 // The writer holds back the rows it only appends in a batch (an article's
 // text, fingerprint, topic and matches), the stories it rewrites as
-// articles join them and the story index's changes, and writes them many
-// to a statement. One statement
-// per row was half of the writer's statements; on PostgreSQL each is a
-// round trip and an executor start, and a hundred texts in one statement
-// cost the server what thirteen did one at a time.
+// articles join them and the story index's changes (heldterms.go), and
+// writes them many to a statement. One statement per row was half of the
+// writer's statements; on PostgreSQL each is a round trip and an executor
+// start, and a hundred texts in one statement cost the server what
+// thirteen did one at a time.
 //
 // Held rows must be in their table before any statement that could see
 // their absence runs. Rather than trust each reader to remember, the
 // writer reads every statement's text once (before, kindOf): one that
-// names a held table, or that updates or deletes articles (which the held
-// rows reference, and whose cluster the fingerprints follow by trigger),
-// first writes everything held. Two readers take held rows from memory
-// instead, so as not to write them a few at a time: the candidates' probe
-// (held fingerprints, Candidates) and the story neighbourhood (held
-// topics, readMembers).
+// names a held table or story_terms, or that updates or deletes articles
+// (which the held rows reference, and whose cluster the fingerprints
+// follow by trigger), first writes everything held. Two readers take held
+// rows from memory instead, so as not to write them a few at a time: the
+// candidates' probe (held fingerprints, Candidates) and the story
+// neighbourhood (held topics, readMembers).
 
 // heldTable describes one table whose rows the writer holds back.
 type heldTable struct {
@@ -77,9 +77,9 @@ var (
 			rule = excluded.rule, kind = excluded.kind, skeleton = excluded.skeleton, facts = excluded.facts`}
 )
 
-// heldOrder is the order held tables are written in: all reference
-// articles, which are written at once, so any order would do; this one is
-// fixed so that runs are repeatable.
+// heldOrder is the order held tables are written in. None references
+// another (the ones keyed by article reference articles, which are written
+// at once), so any order would do; this one is fixed so that runs repeat.
 var heldOrder = []*heldTable{heldTexts, heldFingerprints, heldTopics, heldStories, heldMatches}
 
 // heldRows are the rows held for one table in one batch.
