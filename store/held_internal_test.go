@@ -56,45 +56,36 @@ func TestStatementKinds(t *testing.T) {
 // without this a batch that matched an article twice failed there.
 func TestHeldRowsKeepTheLastOfEachKey(t *testing.T) {
 	t.Parallel()
-	for _, e := range testenv.Engines() {
-		t.Run(e.Name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := Open(ctx, e.New(t), Options{Dedupe: dedupe.DefaultOptions()})
-			if err != nil {
-				t.Fatal(err)
+	withWriterOnEachEngine(t, func(t *testing.T, w *writer) {
+		// More rows than one statement takes, so the rows are cut.
+		const pairs = 300
+		// Each pair twice in a row, so both land in one statement.
+		for other := int64(1); other <= pairs; other++ {
+			for _, jaccard := range []float64{0.25, 0.75} {
+				w.hold(heldMatches, int64(7), other, jaccard, 0.5, "rule", "copy", 0.0, 0.0)
 			}
-			t.Cleanup(func() { s.Close() })
-			w := testWriter(t, s)
-			// More rows than one statement takes, so the rows are cut.
-			const pairs = 300
-			// Each pair twice in a row, so both land in one statement.
-			for other := int64(1); other <= pairs; other++ {
-				for _, jaccard := range []float64{0.25, 0.75} {
-					w.hold(heldMatches, int64(7), other, jaccard, 0.5, "rule", "copy", 0.0, 0.0)
-				}
-			}
-			w.hold(heldMatches, int64(8), int64(1), 0.1, 0.5, "rule", "copy", 0.0, 0.0)
-			// Reading the table writes what is held first.
-			var n int
-			var low, high float64
-			err = w.queryRow(`SELECT COUNT(*), MIN(jaccard), MAX(jaccard) FROM matches WHERE article_id = 7`).Scan(&n, &low, &high)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n != pairs || low != 0.75 || high != 0.75 {
-				t.Fatalf("article 7: %d match rows with jaccard %v to %v; want %d rows, each with the last value 0.75", n, low, high, pairs)
-			}
-			if err := w.queryRow(`SELECT COUNT(*) FROM matches`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n != pairs+1 {
-				t.Fatalf("%d match rows in all, want %d", n, pairs+1)
-			}
-			if !w.held.empty() {
-				t.Fatal("rows still held after a statement that reads their table")
-			}
-		})
-	}
+		}
+		w.hold(heldMatches, int64(8), int64(1), 0.1, 0.5, "rule", "copy", 0.0, 0.0)
+		// Reading the table writes what is held first.
+		var n int
+		var low, high float64
+		err := w.queryRow(`SELECT COUNT(*), MIN(jaccard), MAX(jaccard) FROM matches WHERE article_id = 7`).Scan(&n, &low, &high)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != pairs || low != 0.75 || high != 0.75 {
+			t.Fatalf("article 7: %d match rows with jaccard %v to %v; want %d rows, each with the last value 0.75", n, low, high, pairs)
+		}
+		if err := w.queryRow(`SELECT COUNT(*) FROM matches`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != pairs+1 {
+			t.Fatalf("%d match rows in all, want %d", n, pairs+1)
+		}
+		if !w.held.empty() {
+			t.Fatal("rows still held after a statement that reads their table")
+		}
+	})
 }
 
 // TestHeldTermsEndAsTheirLastChange: the story index's rows are listed
@@ -103,42 +94,54 @@ func TestHeldRowsKeepTheLastOfEachKey(t *testing.T) {
 // a term is listed, one listed and unlisted is not.
 func TestHeldTermsEndAsTheirLastChange(t *testing.T) {
 	t.Parallel()
+	withWriterOnEachEngine(t, func(t *testing.T, w *writer) {
+		// Terms 1 and 2 are listed before the batch changes anything.
+		if _, err := w.tx.Tx.ExecContext(w.ctx, `INSERT INTO story_terms (term, first_published, story_id) VALUES (1, 100, 7), (2, 100, 7)`); err != nil {
+			t.Fatal(err)
+		}
+		row := func(term int64) termRow { return termRow{term: term, first: 100, story: 7} }
+		w.listTerm(row(1), false)
+		w.listTerm(row(2), false)
+		w.listTerm(row(2), true)
+		w.listTerm(row(3), true)
+		w.listTerm(row(4), true)
+		w.listTerm(row(4), false)
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT term FROM story_terms ORDER BY term`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []int64
+		for rows.Next() {
+			var term int64
+			if err := rows.Scan(&term); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, term)
+		}
+		if !slices.Equal(got, []int64{2, 3}) {
+			t.Fatalf("story listed under terms %v, want [2 3]", got)
+		}
+	})
+}
+
+// testWriterOn opens a new store on engine e and begins a writer in it,
+// all ended when the test ends.
+func testWriterOn(t *testing.T, e testenv.Engine) *writer {
+	t.Helper()
+	s, err := Open(context.Background(), e.New(t), Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return testWriter(t, s)
+}
+
+// withWriterOnEachEngine runs test once on each engine, as a subtest named
+// for it, with a writer in a new store.
+func withWriterOnEachEngine(t *testing.T, test func(t *testing.T, w *writer)) {
+	t.Helper()
 	for _, e := range testenv.Engines() {
-		t.Run(e.Name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := Open(ctx, e.New(t), Options{Dedupe: dedupe.DefaultOptions()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			w := testWriter(t, s)
-			// Terms 1 and 2 are listed before the batch changes anything.
-			if _, err := w.tx.Tx.ExecContext(ctx, `INSERT INTO story_terms (term, first_published, story_id) VALUES (1, 100, 7), (2, 100, 7)`); err != nil {
-				t.Fatal(err)
-			}
-			row := func(term int64) termRow { return termRow{term: term, first: 100, story: 7} }
-			w.listTerm(row(1), false)
-			w.listTerm(row(2), false)
-			w.listTerm(row(2), true)
-			w.listTerm(row(3), true)
-			w.listTerm(row(4), true)
-			w.listTerm(row(4), false)
-			rows, err := w.tx.QueryContext(ctx, `SELECT term FROM story_terms ORDER BY term`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var got []int64
-			for rows.Next() {
-				var term int64
-				if err := rows.Scan(&term); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, term)
-			}
-			if !slices.Equal(got, []int64{2, 3}) {
-				t.Fatalf("story listed under terms %v, want [2 3]", got)
-			}
-		})
+		t.Run(e.Name, func(t *testing.T) { test(t, testWriterOn(t, e)) })
 	}
 }
