@@ -196,7 +196,10 @@ func (w *writer) writeRows(name string, rows [][]any, width int, statement func(
 			_, err = st.ExecContext(w.ctx, args...)
 		}
 		if err != nil {
-			w.held.err = fmt.Errorf("write %d rows of %s: %w", n, name, err)
+			// The rows' first values name them (an article's id, a
+			// story's, or for the story index a term), so that a failure
+			// can be traced to what the batch stored.
+			w.held.err = fmt.Errorf("write %d rows of %s, keyed %v to %v: %w", n, name, rows[0][0], rows[n-1][0], err)
 			return w.held.err
 		}
 		rows = rows[n:]

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/feedfold/feedfold/dedupe"
@@ -135,6 +136,24 @@ func testWriterOn(t *testing.T, e testenv.Engine) *writer {
 	}
 	t.Cleanup(func() { s.Close() })
 	return testWriter(t, s)
+}
+
+// TestAFailedHeldWriteNamesItsRows: held rows are written long after the
+// article that made them, so a failure must say which rows it was, or the
+// batch's error points nowhere. A text for an article that does not exist
+// breaks the foreign key on both engines.
+func TestAFailedHeldWriteNamesItsRows(t *testing.T) {
+	t.Parallel()
+	withWriterOnEachEngine(t, func(t *testing.T, w *writer) {
+		w.hold(heldTexts, int64(42), "a text of no article")
+		err := w.writeHeld()
+		if err == nil || !strings.Contains(err.Error(), "write 1 rows of article_text, keyed 42 to 42: ") {
+			t.Fatalf("writing a text of no article: %v; want an error naming article_text and key 42", err)
+		}
+		if again := w.writeHeld(); again != err {
+			t.Fatalf("writing again after a failure: %v; want the first failure, %v", again, err)
+		}
+	})
 }
 
 // withWriterOnEachEngine runs test once on each engine, as a subtest named
