@@ -671,7 +671,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	}
 	// Matching before the write lets the row be written once, with its
 	// cluster already known: rewriting it would rewrite its text.
-	pl, err := w.place(published, *p.fp)
+	pl, err := w.place(published, *p.fp, !exists)
 	if err != nil {
 		return 0, err
 	}
@@ -726,13 +726,14 @@ type placement struct {
 }
 
 // place matches fingerprint fp against the index and finds its cluster:
-// its best copy's (merging the clusters it links) or a new one.
-func (w *writer) place(published int64, fp dedupe.Fingerprint) (placement, error) {
+// its best copy's (merging the clusters it links) or a new one. inserting
+// says the article is about to be inserted (see clusterFor).
+func (w *writer) place(published int64, fp dedupe.Fingerprint, inserting bool) (placement, error) {
 	copies, templates, err := w.opts.Match(fp, w)
 	if err != nil {
 		return placement{}, err
 	}
-	cluster, err := w.clusterFor(published, copies)
+	cluster, err := w.clusterFor(published, copies, inserting)
 	if err != nil {
 		return placement{}, err
 	}
@@ -813,11 +814,20 @@ func (w *writer) detach(old stored) error {
 // counting it in: the cluster of its best match, after merging every other
 // cluster it matches into the oldest one; with no match, a new cluster. Ids
 // of untouched clusters never change.
-func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, error) {
+//
+// An article about to be inserted (inserting) is counted in by its insert
+// (the trigger clusters_count_inserts, migration 20), so a new cluster
+// starts empty and a joined one is left as it is; one already stored, which
+// is only updated, is counted in here.
+func (w *writer) clusterFor(published int64, matches []dedupe.Match, inserting bool) (int64, error) {
+	counted := 1
+	if inserting {
+		counted = 0
+	}
 	if len(matches) == 0 {
 		var cluster int64
 		err := w.queryRow(`INSERT INTO clusters (size, first_published, last_published, created)
-			VALUES (1, ?1, ?1, ?2) RETURNING id`, published, w.now).Scan(&cluster)
+			VALUES (?1, ?2, ?2, ?3) RETURNING id`, counted, published, w.now).Scan(&cluster)
 		if err != nil {
 			return 0, fmt.Errorf("create cluster: %w", err)
 		}
@@ -839,7 +849,9 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match) (int64, err
 			return 0, err
 		}
 	}
-	// The article itself is written by the caller; count it in here.
+	if inserting {
+		return target, nil
+	}
 	err := w.exec(`UPDATE clusters SET size = size + 1,
 		first_published = CASE WHEN ?1 < first_published THEN ?1 ELSE first_published END,
 		last_published = CASE WHEN ?1 > last_published THEN ?1 ELSE last_published END WHERE id = ?2`, published, target)

@@ -308,7 +308,7 @@ func (w *writer) refile(id int64, source, title, text string, published int64) e
 // fileAgain places a stored article that is out of the index and writes
 // where it went.
 func (w *writer) fileAgain(id, published int64, fp dedupe.Fingerprint, c dedupe.Cleaned, vec dedupe.Topic) error {
-	pl, err := w.place(published, fp)
+	pl, err := w.place(published, fp, false)
 	if err != nil {
 		return err
 	}
