@@ -217,7 +217,8 @@ type statementKind struct {
 	// (clusterStories).
 	movesClusters bool
 	// dropsMatches: it deletes matches, so the batch's count of its
-	// copies must be asked of the database (outcome).
+	// copies must be asked of the database (outcome), unless it is one of
+	// dropMatches' statements, which keep the count.
 	dropsMatches bool
 }
 
@@ -236,7 +237,9 @@ func (w *writer) before(query string) error {
 	if kind.movesClusters && query != setClusterStorySQL {
 		clear(w.clusterStories)
 	}
-	w.matchesDropped = w.matchesDropped || kind.dropsMatches
+	if kind.dropsMatches && query != dropAllMatchesSQL && query != dropOwnMatchesSQL {
+		w.matchesDropped = true
+	}
 	if w.held.empty() {
 		return w.held.err
 	}

@@ -275,15 +275,16 @@ type writer struct {
 	// or filed (0 for none). Any other statement that may move a cluster
 	// between stories empties it (before).
 	clusterStories map[int64]int64
-	// copied are the articles on either side of a copy match the batch
-	// recorded, and matchesDropped says a statement deleted matches, which
-	// copied cannot follow: outcome counts the batch's copies from them.
-	copied         map[int64]bool
+	// copies are the copy matches the batch recorded (copies.go), and
+	// matchesDropped says a statement other than dropMatches deleted
+	// matches, which copies cannot follow: outcome counts the batch's
+	// copies from them.
+	copies         copyPairs
 	matchesDropped bool
 }
 
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, copied: map[int64]bool{}, now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
+	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, copies: newCopyPairs(), now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	w.tx = writeTx{Tx: tx, w: w}
@@ -369,7 +370,7 @@ func (w *writer) outcome() (newClusters, duplicates int, err error) {
 		// which on PostgreSQL hashed all of matches to answer (17 ms a
 		// batch at 50,000 articles).
 		for _, id := range w.added {
-			if w.copied[id] {
+			if w.copies.isCopy(id) {
 				duplicates++
 			}
 		}
@@ -785,8 +786,8 @@ func (w *writer) detach(old stored) error {
 	if err := w.unindex(old.id, old.keys); err != nil {
 		return err
 	}
-	if err := w.exec(`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`, old.id); err != nil {
-		return fmt.Errorf("drop matches: %w", err)
+	if err := w.dropMatches(old.id, false); err != nil {
+		return err
 	}
 	if !old.cluster.Valid {
 		return nil
@@ -919,9 +920,7 @@ const upsertMerge = `INSERT INTO cluster_merges (from_id, into_id, merged) VALUE
 func (w *writer) recordMatches(id int64, matches []dedupe.Match) {
 	for _, m := range matches[:min(len(matches), maxStoredMatches)] {
 		w.hold(heldMatches, id, m.ID, m.Jaccard, m.Containment, m.Rule, string(m.Kind), m.Skeleton, m.Facts)
-		if m.Kind == dedupe.Copy {
-			w.copied[id], w.copied[m.ID] = true, true
-		}
+		w.copies.record(id, m.ID, m.Kind == dedupe.Copy)
 	}
 }
 

@@ -191,8 +191,10 @@ func (w *writer) removeArticle(old stored) error {
 	if err := w.unindex(old.id, old.keys); err != nil {
 		return err
 	}
+	if err := w.dropMatches(old.id, false); err != nil {
+		return err
+	}
 	for _, q := range []string{
-		`DELETE FROM matches WHERE article_id = ?1 OR other_id = ?1`,
 		`DELETE FROM read_articles WHERE article_id = ?1`,
 		`DELETE FROM fingerprints WHERE article_id = ?1`,
 		`DELETE FROM topics WHERE article_id = ?1`,

@@ -137,8 +137,8 @@ func (w *writer) refreshInPlace(id, cluster int64, prep dedupe.Prepared) (bool, 
 	if err != nil {
 		return false, err
 	}
-	if err := w.exec(`DELETE FROM matches WHERE article_id = ?1 OR (other_id = ?1 AND kind = 'template')`, id); err != nil {
-		return false, fmt.Errorf("drop matches: %w", err)
+	if err := w.dropMatches(id, true); err != nil {
+		return false, err
 	}
 	if err := w.exec(`UPDATE articles SET boilerplate = ?, filler = ? WHERE id = ?`, c.Boilerplate, len(templates) > 0, id); err != nil {
 		return false, fmt.Errorf("article %d: %w", id, err)
