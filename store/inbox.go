@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -26,9 +27,10 @@ type Inbox struct{ s *Store }
 // Inbox returns the store's inbox.
 func (s *Store) Inbox() *Inbox { return &Inbox{s: s} }
 
-// Ingest keeps the new and changed items, as JSON, for the filer. Expired items and
-// stored, unchanged ones are reported so and not kept; every kept item is
-// StatusQueued. When it returns nil, the kept items are committed.
+// Ingest keeps the new and changed items, as JSON, for the filer. Expired
+// items, stored unchanged ones and ones waiting already as they are now are
+// reported so and not kept; every kept item is StatusQueued. When it returns
+// nil, the kept items are committed.
 func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResult, error) {
 	s := in.s
 	if s.write == nil {
@@ -47,13 +49,20 @@ func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResu
 	if err != nil {
 		return res, err
 	}
+	waiting, err := s.waitingAs(ctx, idents)
+	if err != nil {
+		return res, err
+	}
 	var rows []any
 	for i, it := range items {
-		switch {
-		case s.expired(it):
+		if s.expired(it) {
 			res.Statuses[i] = feeds.StatusExpired
 			continue
-		case stored[idents[i]].same(it):
+		}
+		// An item waiting to be filed will end as its last kept version,
+		// whatever is stored now: that is what it is compared with.
+		last, isWaiting := waiting[idents[i]]
+		if !isWaiting && stored[idents[i]].same(it) {
 			res.Statuses[i] = feeds.StatusUnchanged
 			continue
 		}
@@ -61,17 +70,58 @@ func (in *Inbox) Ingest(ctx context.Context, items []feeds.Item) (feeds.SinkResu
 		if err != nil {
 			return res, fmt.Errorf("keep %s item %q for filing: %w", it.Source, it.GUID, err)
 		}
-		rows = append(rows, body, s.now().UnixMilli())
+		digest := inboxDigest(body)
+		if isWaiting && bytes.Equal(last, digest) {
+			res.Statuses[i] = feeds.StatusUnchanged
+			continue
+		}
+		waiting[idents[i]] = digest
+		rows = append(rows, idents[i], digest, body, s.now().UnixMilli())
 		res.Statuses[i] = feeds.StatusQueued
 	}
 	if len(rows) == 0 {
 		return res, nil
 	}
 	// One statement: the batch is kept whole or not at all.
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO inbox (item, queued_ms) VALUES `+placeholdersN(len(rows)/2, 2), rows...); err != nil {
-		return res, fmt.Errorf("keep %d items of %s for filing: %w", len(rows)/2, items[0].Source, err)
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO inbox (ident, digest, item, queued_ms) VALUES `+placeholdersN(len(rows)/4, 4), rows...); err != nil {
+		return res, fmt.Errorf("keep %d items of %s for filing: %w", len(rows)/4, items[0].Source, err)
 	}
 	return res, nil
+}
+
+// inboxDigest identifies a kept item's JSON: two equal digests are the same
+// item, field for field.
+func inboxDigest(body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return sum[:16]
+}
+
+// waitingAs returns the digest of the last version of each of idents
+// waiting in the inbox, where one is. A daemon that fetched an item again
+// before it was filed kept it again, and while the filer was behind, a feed
+// changing at every poll added all its unfiled items each time.
+func (s *Store) waitingAs(ctx context.Context, idents []int64) (map[int64][]byte, error) {
+	out := map[int64][]byte{}
+	err := inChunks(idents, 500, func(args []any) error {
+		rows, err := s.read.QueryContext(ctx, `SELECT ident, digest FROM inbox WHERE ident IN (`+placeholders(len(args))+`) ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var digest []byte
+			if err := rows.Scan(&id, &digest); err != nil {
+				return err
+			}
+			out[id] = digest // the later version wins
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up items waiting in the inbox: %w", err)
+	}
+	return out, nil
 }
 
 // storedItem is what an item must match for a store to find it unchanged
