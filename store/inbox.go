@@ -101,27 +101,14 @@ func inboxDigest(body []byte) []byte {
 // before it was filed kept it again, and while the filer was behind, a feed
 // changing at every poll added all its unfiled items each time.
 func (s *Store) waitingAs(ctx context.Context, idents []int64) (map[int64][]byte, error) {
-	out := map[int64][]byte{}
-	err := inChunks(idents, 500, func(args []any) error {
-		rows, err := s.read.QueryContext(ctx, `SELECT ident, digest FROM inbox WHERE ident IN (`+placeholders(len(args))+`) ORDER BY id`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var digest []byte
-			if err := rows.Scan(&id, &digest); err != nil {
-				return err
-			}
-			out[id] = digest // the later version wins
-		}
-		return rows.Err()
+	// In the order kept, so that the last version of each item wins.
+	waiting, err := bytesByIdent(ctx, s.read, idents, func(in string) string {
+		return `SELECT ident, digest FROM inbox WHERE ident IN (` + in + `) ORDER BY id`
 	})
 	if err != nil {
 		return nil, fmt.Errorf("look up items waiting in the inbox: %w", err)
 	}
-	return out, nil
+	return waiting, nil
 }
 
 // storedItem is what an item must match for a store to find it unchanged

@@ -51,15 +51,19 @@ func testInboxKeepsWhatIsNewAndFilesItOnce(t *testing.T, e testenv.Engine) {
 
 	// Fetched again before the filer got to them, they are not kept
 	// again: the inbox must not grow fastest when the filer is behind.
-	res, err = s.Inbox().Ingest(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, st := range res.Statuses {
-		if st != feeds.StatusUnchanged {
-			t.Errorf("item %d, waiting already, fetched again: %v", i, st)
+	keptNone := func(items []feeds.Item, what string) {
+		t.Helper()
+		res, err := s.Inbox().Ingest(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range res.Statuses {
+			if st != feeds.StatusUnchanged {
+				t.Errorf("%s item %d kept again: %v", what, i, st)
+			}
 		}
 	}
+	keptNone(batch, "waiting")
 	wantWaiting("fetched again")
 
 	// A waiting item is compared with its last kept version, which is
@@ -103,15 +107,7 @@ func testInboxKeepsWhatIsNewAndFilesItOnce(t *testing.T, e testenv.Engine) {
 	if got := withText[first[0].URL].Text; got == nil || *got != first[0].Text {
 		t.Errorf("the article fetched last as the original is stored with the correction")
 	}
-	res, err = s.Inbox().Ingest(ctx, rest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, st := range res.Statuses {
-		if st != feeds.StatusUnchanged {
-			t.Errorf("filed item %d kept again: %v", i, st)
-		}
-	}
+	keptNone(rest, "filed")
 	checkConsistent(t, s)
 	if len(clusterOf(t, s)) != len(items) {
 		t.Errorf("%d articles stored, want %d", len(clusterOf(t, s)), len(items))

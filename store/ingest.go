@@ -98,27 +98,37 @@ func (s *Store) knownIdents(ctx context.Context, idents []int64) (map[int64][]by
 // knownIdentsIn is knownIdents read through q: inside a transaction, it
 // sees what the transaction sees.
 func knownIdentsIn(ctx context.Context, q queryer, idents []int64) (map[int64][]byte, error) {
-	known := make(map[int64][]byte)
+	known, err := bytesByIdent(ctx, q, idents, func(in string) string {
+		return `SELECT ident, text_hash FROM articles WHERE ident IN (` + in + `)`
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up known articles: %w", err)
+	}
+	return known, nil
+}
+
+// bytesByIdent runs query(in), where in is a list of placeholders, on
+// idents a chunk at a time, and keeps the bytes of each row's ident (its
+// first and second columns); of two rows of one ident, the later.
+func bytesByIdent(ctx context.Context, q queryer, idents []int64, query func(in string) string) (map[int64][]byte, error) {
+	out := make(map[int64][]byte)
 	err := inChunks(idents, 500, func(args []any) error {
-		rows, err := q.QueryContext(ctx, `SELECT ident, text_hash FROM articles WHERE ident IN (`+placeholders(len(args))+`)`, args...)
+		rows, err := q.QueryContext(ctx, query(placeholders(len(args))), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var h []byte
-			if err := rows.Scan(&id, &h); err != nil {
+			var b []byte
+			if err := rows.Scan(&id, &b); err != nil {
 				return err
 			}
-			known[id] = h
+			out[id] = b
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("look up known articles: %w", err)
-	}
-	return known, nil
+	return out, err
 }
 
 // carriedLines counts, by {source key, block}, the new items carrying a
