@@ -240,9 +240,10 @@ const analyzeFrom = 1000
 // caller holds writeMu. Each statement is planned once (plan_cache_mode),
 // on the statistics of the moment, and autovacuum renews them only every
 // so often: a store filling fast outgrew its plans in between. Counting a
-// batch's copies was planned when matches held 8,000 rows, as a hash of
-// the whole table, and took 17 ms a batch at 50,000 articles. Doubling
-// keeps the cost, over any growth, to about twice the last ANALYZE.
+// batch's copies in the database (which outcome now rarely does) was
+// planned when matches held 8,000 rows, as a hash of the whole table, and
+// took 17 ms a batch at 50,000 articles. Doubling keeps the cost, over any
+// growth, to about twice the last ANALYZE.
 func (s *Store) analyzeGrowth(ctx context.Context, newest int64) error {
 	if !s.postgres || newest < analyzeFrom || newest < 2*s.analyzedAt {
 		return nil
