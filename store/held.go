@@ -162,6 +162,9 @@ func (w *writer) writeHeld() error {
 	if w.held.err != nil {
 		return w.held.err
 	}
+	if w.pipe != nil && w.pipe.err != nil {
+		return w.pipe.err
+	}
 	for i := range w.held.tables {
 		r := &w.held.tables[i]
 		if err := w.writeRows(r.table.name, r.rows, r.table.width, r.table.statement); err != nil {
@@ -190,6 +193,14 @@ func (w *writer) writeRows(name string, rows [][]any, width int, statement func(
 		args := make([]any, 0, n*width)
 		for _, row := range rows[:n] {
 			args = append(args, row...)
+		}
+		if w.pipe != nil {
+			what := fmt.Sprintf("write %d rows of %s, keyed %v to %v", n, name, rows[0][0], rows[n-1][0])
+			if err := w.pipe.queue(what, statement(n), args...); err != nil {
+				return err
+			}
+			rows = rows[n:]
+			continue
 		}
 		st, err := w.prepare(statement(n))
 		if err == nil {
@@ -297,12 +308,18 @@ func (t writeTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 	if err := t.w.before(query); err != nil {
 		return nil, err
 	}
+	if err := t.w.drain(); err != nil {
+		return nil, err
+	}
 	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs query after writing the held rows it could see.
 func (t writeTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := t.w.before(query); err != nil {
+		return nil, err
+	}
+	if err := t.w.drain(); err != nil {
 		return nil, err
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
@@ -313,5 +330,6 @@ func (t writeTx) QueryContext(ctx context.Context, query string, args ...any) (*
 // held.err, which fails the batch before it commits.
 func (t writeTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	t.w.before(query)
+	t.w.drain() // a failure is the pipeline's, which fails the batch's commit
 	return t.Tx.QueryRowContext(ctx, query, args...)
 }

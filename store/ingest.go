@@ -299,13 +299,26 @@ type writer struct {
 	// copies from them.
 	copies         copyPairs
 	matchesDropped bool
+	// pipe, on PostgreSQL when filing a batch, sends the writes ahead
+	// (pipeline.go); nil otherwise, and every statement is waited for.
+	pipe *pipeline
+	// ids are the ids drawn for rows the pipeline inserts (newID), by
+	// table, and remaining how many articles the batch has still to put,
+	// which bounds how many it draws.
+	ids       map[string][]int64
+	remaining int
 }
 
-func (s *Store) newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+// newWriter begins a writer on tx. Given the connection tx runs on, on
+// PostgreSQL the writer sends its writes ahead (pipeline.go).
+func (s *Store) newWriter(ctx context.Context, tx *sql.Tx, conn *sql.Conn) (*writer, error) {
 	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, copies: newCopyPairs(), now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	w.tx = writeTx{Tx: tx, w: w}
+	if conn != nil && s.postgres {
+		w.pipe, w.ids = newPipeline(ctx, conn), map[string][]int64{}
+	}
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'docs'), 0),
 		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0)
 		FROM clusters`).Scan(&w.firstCluster, &w.docs, &w.gen)
@@ -343,6 +356,10 @@ func (w *writer) useStoryCache() error {
 func (w *writer) commit(changed bool) error {
 	gen := w.gen
 	if err := w.writeHeld(); err != nil {
+		w.store.storyCache.drop()
+		return err
+	}
+	if err := w.drain(); err != nil {
 		w.store.storyCache.drop()
 		return err
 	}
@@ -434,7 +451,11 @@ func (w *writer) stmt(query string) (*sql.Stmt, error) {
 }
 
 // prepare returns query prepared on the transaction, preparing it once.
+// The statement is about to run, so the writes sent ahead are waited for.
 func (w *writer) prepare(query string) (*sql.Stmt, error) {
+	if err := w.drain(); err != nil {
+		return nil, err
+	}
 	if st, ok := w.stmts[query]; ok {
 		return st, nil
 	}
@@ -447,13 +468,23 @@ func (w *writer) prepare(query string) (*sql.Stmt, error) {
 }
 
 func (w *writer) closeStmts() {
+	if w.pipe != nil {
+		w.pipe.close()
+	}
 	for _, st := range w.stmts {
 		st.Close()
 	}
 }
 
-// exec runs a cached statement.
+// exec runs a cached statement whose result the writer does not read: on
+// PostgreSQL it goes ahead in the pipeline.
 func (w *writer) exec(query string, args ...any) error {
+	if w.pipe != nil {
+		if err := w.before(query); err != nil {
+			return err
+		}
+		return w.pipe.queue("", query, args...)
+	}
 	st, err := w.stmt(query)
 	if err != nil {
 		return err
@@ -696,6 +727,14 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		return 0, err
 	}
 	pl.topic = vec
+	if w.pipe != nil && w.store.stories.Enabled {
+		// The cluster's story is read now, before the article's own
+		// writes are queued, so that the read waits only for the writes
+		// sent ahead of it: fileInStory then finds it known.
+		if _, err := w.storyOf(pl.cluster); err != nil {
+			return 0, err
+		}
+	}
 	var id int64
 	if exists {
 		id = old.id
@@ -710,10 +749,15 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 			return 0, fmt.Errorf("update: %w", err)
 		}
 	} else {
-		err = w.queryRow(`INSERT INTO articles (ident, cluster_id, source, guid, url, title, author, published, ingested, updated,
-			path, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, p.hash,
-			p.clean.Boilerplate, len(pl.templates) > 0).Scan(&id)
+		values := []any{p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, p.hash,
+			p.clean.Boilerplate, len(pl.templates) > 0}
+		if w.pipe != nil {
+			if id, err = w.newID("articles"); err == nil {
+				err = w.exec(insertArticleWithID, append([]any{id}, values...)...)
+			}
+		} else {
+			err = w.queryRow(insertArticle, values...).Scan(&id)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("insert: %w", err)
 		}
@@ -735,6 +779,15 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	}
 	return feeds.StatusUpdated, nil
 }
+
+// insertArticle stores a new article and returns the id it took;
+// insertArticleWithID stores one under an id drawn for it (newID).
+const (
+	insertArticle = `INSERT INTO articles (ident, cluster_id, source, guid, url, title, author, published, ingested, updated,
+		path, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	insertArticleWithID = `INSERT INTO articles (id, ident, cluster_id, source, guid, url, title, author, published, ingested, updated,
+		path, text_hash, boilerplate, filler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
 
 // placement is where matching put an article: its cluster, and the copies
 // and template partners it found.
@@ -846,8 +899,16 @@ func (w *writer) clusterFor(published int64, matches []dedupe.Match, inserting b
 	}
 	if len(matches) == 0 {
 		var cluster int64
-		err := w.queryRow(`INSERT INTO clusters (size, first_published, last_published, created)
-			VALUES (?1, ?2, ?2, ?3) RETURNING id`, counted, published, w.now).Scan(&cluster)
+		var err error
+		if w.pipe != nil {
+			if cluster, err = w.newID("clusters"); err == nil {
+				err = w.exec(`INSERT INTO clusters (id, size, first_published, last_published, created) VALUES (?, ?, ?, ?, ?)`,
+					cluster, counted, published, published, w.now)
+			}
+		} else {
+			err = w.queryRow(`INSERT INTO clusters (size, first_published, last_published, created)
+				VALUES (?1, ?2, ?2, ?3) RETURNING id`, counted, published, w.now).Scan(&cluster)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("create cluster: %w", err)
 		}

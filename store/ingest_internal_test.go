@@ -121,12 +121,13 @@ func BenchmarkStoryAssignment(b *testing.B) {
 func testWriter(t *testing.T, s *Store) *writer {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := s.beginWrite(ctx)
+	tx, conn, err := s.beginWrite(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { conn.Close() })
 	t.Cleanup(func() { tx.Rollback() })
-	w, err := s.newWriter(ctx, tx)
+	w, err := s.newWriter(ctx, tx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}

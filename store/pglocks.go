@@ -23,19 +23,28 @@ import (
 // mid-batch, or loses its connection, frees it with nothing half-written.
 const writerLock = 0x66656564666f6c64 // "feedfold"
 
-// beginWrite begins a write transaction holding the store's write lock.
-func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
+// beginWrite begins a write transaction holding the store's write lock, on
+// a connection of its own: the caller closes the connection once the
+// transaction has ended (on PostgreSQL the writer reaches the connection
+// under it to send its writes ahead, pipeline.go).
+func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, *sql.Conn, error) {
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return nil, nil, fmt.Errorf("begin: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
 	if s.postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writerLock)); err != nil {
 			tx.Rollback()
-			return nil, fmt.Errorf("begin: wait for the write lock: %w", err)
+			conn.Close()
+			return nil, nil, fmt.Errorf("begin: wait for the write lock: %w", err)
 		}
 	}
-	return tx, nil
+	return tx, conn, nil
 }
 
 // sessionLock is the key of the PostgreSQL advisory lock that stands for

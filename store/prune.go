@@ -51,7 +51,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 		// may run meanwhile (the daemon prunes while it fetches).
 		s.writeMu.Lock()
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			w, err := s.newWriter(ctx, tx)
+			w, err := s.newWriter(ctx, tx, nil)
 			if err != nil {
 				return err
 			}

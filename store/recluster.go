@@ -415,7 +415,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 		}
 		var bw *writer
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			w, err := s.newWriter(ctx, tx)
+			w, err := s.newWriter(ctx, tx, nil)
 			if err != nil {
 				return err
 			}
@@ -479,10 +479,11 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 
 // inTx runs fn in a write transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.beginWrite(ctx)
+	tx, conn, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
+	defer conn.Close() // after the rollback, which the transaction holds it for
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err

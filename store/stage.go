@@ -114,12 +114,13 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	// Timed from when the lock is held: waiting for another batch is not
 	// this one's cost.
 	defer s.clock.writer.since(time.Now())
-	tx, err := s.beginWrite(ctx)
+	tx, conn, err := s.beginWrite(ctx)
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
+	defer conn.Close() // after the rollback, which the transaction holds it for
 	defer tx.Rollback()
-	w, err := s.newWriter(ctx, tx)
+	w, err := s.newWriter(ctx, tx, conn)
 	if err != nil {
 		return feeds.SinkResult{}, err
 	}
@@ -149,7 +150,12 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 		return feeds.SinkResult{}, err
 	}
 	for i := range preps {
+		w.remaining = len(preps) - i
 		st, err := w.put(&preps[i])
+		if err == nil {
+			// The article's writes are answered while the next is matched.
+			err = w.sendAhead()
+		}
 		if err != nil {
 			return feeds.SinkResult{}, fmt.Errorf("store %s article %q (guid %q, url %q): %w",
 				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
@@ -175,6 +181,9 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	changed := slices.ContainsFunc(res.Statuses, func(st feeds.Status) bool {
 		return st == feeds.StatusNew || st == feeds.StatusUpdated
 	})
+	if err := w.drain(); err != nil {
+		return feeds.SinkResult{}, err
+	}
 	if err := takeFromInbox(ctx, w.tx.Tx, b.inbox); err != nil {
 		return feeds.SinkResult{}, err
 	}

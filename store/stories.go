@@ -359,8 +359,16 @@ func (w *writer) newStory(v dedupe.Topic, published int64) (int64, error) {
 // its articles to be added to.
 func (w *writer) insertStory(published int64) (int64, error) {
 	var id int64
-	err := w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
-		VALUES (0, ?1, ?1, ?3, ?2) RETURNING id`, published, w.now, []byte{}).Scan(&id)
+	var err error
+	if w.pipe != nil {
+		if id, err = w.newID("stories"); err == nil {
+			err = w.exec(`INSERT INTO stories (id, articles, first_published, last_published, centroid, created) VALUES (?, 0, ?, ?, ?, ?)`,
+				id, published, published, []byte{}, w.now)
+		}
+	} else {
+		err = w.queryRow(`INSERT INTO stories (articles, first_published, last_published, centroid, created)
+			VALUES (0, ?1, ?1, ?3, ?2) RETURNING id`, published, w.now, []byte{}).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("create story: %w", err)
 	}

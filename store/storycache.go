@@ -169,5 +169,8 @@ func (w *writer) bumpGeneration() (int64, error) {
 	if err := w.writeHeld(); err != nil {
 		return 0, err
 	}
+	if err := w.drain(); err != nil {
+		return 0, err
+	}
 	return bumpGeneration(w.tx.Tx)
 }

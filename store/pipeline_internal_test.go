@@ -1,0 +1,55 @@
+package store
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestWritesSentAheadAreSeenAndTheirFailureFailsTheBatch: on PostgreSQL
+// the writer's writes go ahead without waiting (pipeline.go). A statement
+// that reads must still see every write before it, and a write that fails
+// must fail the batch with an error that names it, however late it is met.
+// On SQLite every write is waited for, and the same holds.
+func TestWritesSentAheadAreSeenAndTheirFailureFailsTheBatch(t *testing.T) {
+	t.Parallel()
+	withWriterOnEachEngine(t, func(t *testing.T, w *writer) {
+		w.remaining = 3
+		cluster, err := w.clusterFor(1_700_000_000, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.pipe != nil && w.pipe.queued.Len() != 1 {
+			t.Fatalf("on PostgreSQL the new cluster's insert should wait in the pipeline; %d writes queued", w.pipe.queued.Len())
+		}
+		if err := w.sendAhead(); err != nil {
+			t.Fatal(err)
+		}
+		var size int
+		if err := w.queryRow(`SELECT size FROM clusters WHERE id = ?`, cluster).Scan(&size); err != nil || size != 1 {
+			t.Fatalf("the cluster just created, read back: size %d, %v; want 1", size, err)
+		}
+
+		// An article in a cluster that does not exist breaks the foreign
+		// key on both engines.
+		err = w.exec(insertArticleWithID, int64(7), int64(7), cluster+1000, "a source", "", "", "", "", 0, 0, 0, "", []byte{1}, 0.0, false)
+		if w.pipe != nil {
+			if err != nil {
+				t.Fatalf("a write sent ahead failed at once: %v", err)
+			}
+			var n int
+			err = w.queryRow(`SELECT COUNT(*) FROM clusters`).Scan(&n)
+			if err == nil {
+				t.Fatal("a read after a failed write sent ahead succeeded")
+			}
+			// Met late, the failure names its statement; met at once, as
+			// on SQLite, the caller's context does.
+			err = w.commit(true)
+			if err == nil || !strings.Contains(err.Error(), "INSERT INTO articles") {
+				t.Fatalf("committing after a failed write: %v; want an error that names the insert into articles", err)
+			}
+		}
+		if err == nil {
+			t.Fatal("an article in no cluster was stored")
+		}
+	})
+}
