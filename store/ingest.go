@@ -736,6 +736,7 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 		}
 	}
 	var id int64
+	noted := false
 	if exists {
 		id = old.id
 		err = w.exec(`UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
@@ -753,6 +754,11 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 			p.clean.Boilerplate, len(pl.templates) > 0}
 		if w.pipe != nil {
 			if id, err = w.newID("articles"); err == nil {
+				// The lines are counted before the article's writes queue:
+				// a line learned reads, and would wait for them all.
+				noted, err = true, w.noteLines(id, p, true)
+			}
+			if err == nil {
 				err = w.exec(insertArticleWithID, append([]any{id}, values...)...)
 			}
 		} else {
@@ -766,18 +772,29 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	if err := w.finish(id, published, *p.fp, pl); err != nil {
 		return 0, err
 	}
-	if p.foresaw {
-		w.foresaw(id, it.Source, p.clean.Blocks)
-	}
-	if !exists {
-		// Only new articles count: an edited one counted its lines once.
-		if err := w.countBlocks(id, it.Source, p.clean.Blocks); err != nil {
+	if !noted {
+		if err := w.noteLines(id, p, !exists); err != nil {
 			return 0, err
 		}
+	}
+	if !exists {
 		w.added = append(w.added, id)
 		return feeds.StatusNew, nil
 	}
 	return feeds.StatusUpdated, nil
+}
+
+// noteLines notes an article filed with the batch's foresight and, for a
+// new one, counts its lines: an edited article counted its lines once.
+// Neither reads or changes anything finish does, so it may come before it.
+func (w *writer) noteLines(id int64, p *prepared, isNew bool) error {
+	if p.foresaw {
+		w.foresaw(id, p.item.Source, p.clean.Blocks)
+	}
+	if !isNew {
+		return nil
+	}
+	return w.countBlocks(id, p.item.Source, p.clean.Blocks)
 }
 
 // insertArticle stores a new article and returns the id it took;
