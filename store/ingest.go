@@ -359,6 +359,12 @@ func (w *writer) commit(changed bool) error {
 		w.store.storyCache.drop()
 		return err
 	}
+	if w.pipe != nil {
+		if err := w.giveBackIDs(); err != nil {
+			w.store.storyCache.drop()
+			return err
+		}
+	}
 	if err := w.drain(); err != nil {
 		w.store.storyCache.drop()
 		return err

@@ -202,6 +202,26 @@ func (w *writer) newID(table string) (int64, error) {
 	return free[0], nil
 }
 
+// giveBackIDs returns the ids drawn and not used to their sequences, so
+// that ids stay dense, as SQLite's are: a batch draws a block of cluster
+// ids and uses one for every few articles. Only the writer draws from
+// these sequences, under the write lock, and it hands ids out in order, so
+// what is left is the block's tail. setval does not roll back; should the
+// batch fail after it, its rows go and leave a gap, as nextval's would.
+func (w *writer) giveBackIDs() error {
+	for _, table := range []string{"articles", "clusters", "stories"} {
+		free := w.ids[table]
+		if len(free) == 0 {
+			continue
+		}
+		if err := w.exec(`SELECT setval(pg_get_serial_sequence(?, 'id'), ?, false)`, table, free[0]); err != nil {
+			return fmt.Errorf("give back ids of %s: %w", table, err)
+		}
+		w.ids[table] = nil
+	}
+	return nil
+}
+
 // drain waits for the writes sent ahead, on PostgreSQL, before a statement
 // that does not pass through the writer's own methods.
 func (w *writer) drain() error {

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/feedfold/feedfold/dedupe"
+	"github.com/feedfold/feedfold/internal/testenv"
 )
 
 // TestWritesSentAheadAreSeenAndTheirFailureFailsTheBatch: on PostgreSQL
@@ -52,4 +56,40 @@ func TestWritesSentAheadAreSeenAndTheirFailureFailsTheBatch(t *testing.T) {
 			t.Fatal("an article in no cluster was stored")
 		}
 	})
+}
+
+// TestIDsDrawnAndNotUsedAreGivenBack: on PostgreSQL a batch draws ids in
+// blocks (newID) and uses a few of them for clusters; the rest go back at
+// its commit, so that the next batch's cluster takes the next id, as on
+// SQLite, rather than one past a gap of a block.
+func TestIDsDrawnAndNotUsedAreGivenBack(t *testing.T) {
+	t.Parallel()
+	for _, e := range testenv.Engines() {
+		if e.Name != "postgres" {
+			continue
+		}
+		t.Run(e.Name, func(t *testing.T) {
+			s, err := Open(context.Background(), e.New(t), Options{Dedupe: dedupe.DefaultOptions()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			var clusters []int64
+			for range 2 {
+				w := testWriter(t, s)
+				w.remaining = 10
+				c, err := w.clusterFor(1_700_000_000, nil, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.commit(true); err != nil {
+					t.Fatal(err)
+				}
+				clusters = append(clusters, c)
+			}
+			if clusters[1] != clusters[0]+1 {
+				t.Fatalf("two batches of one new cluster each took ids %v; want consecutive ids", clusters)
+			}
+		})
+	}
 }
