@@ -25,7 +25,7 @@ func TestWritesSentAheadAreSeenAndTheirFailureFailsTheBatch(t *testing.T) {
 		if w.pipe != nil && w.pipe.queued.Len() != 1 {
 			t.Fatalf("on PostgreSQL the new cluster's insert should wait in the pipeline; %d writes queued", w.pipe.queued.Len())
 		}
-		if err := w.sendAhead(); err != nil {
+		if err := w.sendAhead(func() string { return "the cluster's article" }); err != nil {
 			t.Fatal(err)
 		}
 		var size int
@@ -40,16 +40,19 @@ func TestWritesSentAheadAreSeenAndTheirFailureFailsTheBatch(t *testing.T) {
 			if err != nil {
 				t.Fatalf("a write sent ahead failed at once: %v", err)
 			}
+			if err := w.sendAhead(func() string { return "article seven" }); err != nil {
+				t.Fatalf("sending a write ahead failed at once: %v", err)
+			}
 			var n int
 			err = w.queryRow(`SELECT COUNT(*) FROM clusters`).Scan(&n)
 			if err == nil {
 				t.Fatal("a read after a failed write sent ahead succeeded")
 			}
-			// Met late, the failure names its statement; met at once, as
-			// on SQLite, the caller's context does.
+			// Met late, the failure names its statement and its article;
+			// met at once, as on SQLite, the caller's context does.
 			err = w.commit(true)
-			if err == nil || !strings.Contains(err.Error(), "INSERT INTO articles") {
-				t.Fatalf("committing after a failed write: %v; want an error that names the insert into articles", err)
+			if err == nil || !strings.Contains(err.Error(), "article seven: INSERT INTO articles") {
+				t.Fatalf("committing after a failed write: %v; want an error that names article seven's insert into articles", err)
 			}
 		}
 		if err == nil {

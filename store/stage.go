@@ -151,14 +151,22 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	}
 	for i := range preps {
 		w.remaining = len(preps) - i
+		item := preps[i].item
+		about := func() string {
+			return fmt.Sprintf("store %s article %q (guid %q, url %q)", item.Source, item.Title, item.GUID, item.URL)
+		}
 		st, err := w.put(&preps[i])
 		if err == nil {
 			// The article's writes are answered while the next is matched.
-			err = w.sendAhead()
+			err = w.sendAhead(about)
+		}
+		var ahead *aheadError
+		if errors.As(err, &ahead) {
+			// An earlier item's write, which names that item.
+			return feeds.SinkResult{}, err
 		}
 		if err != nil {
-			return feeds.SinkResult{}, fmt.Errorf("store %s article %q (guid %q, url %q): %w",
-				preps[i].item.Source, preps[i].item.Title, preps[i].item.GUID, preps[i].item.URL, err)
+			return feeds.SinkResult{}, fmt.Errorf("%s: %w", about(), err)
 		}
 		res.Statuses[b.at[i]] = st
 	}
