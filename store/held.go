@@ -245,8 +245,9 @@ func (w *writer) before(query string) error {
 		v, _ = statementKinds.LoadOrStore(query, kindOf(query))
 	}
 	kind := v.(statementKind)
-	if kind.movesClusters && query != setClusterStorySQL {
+	if kind.movesClusters && !followsMove(query) {
 		clear(w.clusterStories)
+		w.moves.lost = true
 	}
 	if kind.dropsMatches && query != dropAllMatchesSQL && query != dropOwnMatchesSQL {
 		w.matchesDropped = true

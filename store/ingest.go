@@ -293,6 +293,11 @@ type writer struct {
 	// or filed (0 for none). Any other statement that may move a cluster
 	// between stories empties it (before).
 	clusterStories map[int64]int64
+	// clusterBase are the clusters' stories cached from earlier batches,
+	// read only, and moves what this batch did to them
+	// (clusterstories.go).
+	clusterBase map[int64]int64
+	moves       clusterMoves
 	// copies are the copy matches the batch recorded (copies.go), and
 	// matchesDropped says a statement other than dropMatches deleted
 	// matches, which copies cannot follow: outcome counts the batch's
@@ -312,7 +317,7 @@ type writer struct {
 // newWriter begins a writer on tx. Given the connection tx runs on, on
 // PostgreSQL the writer sends its writes ahead (pipeline.go).
 func (s *Store) newWriter(ctx context.Context, tx *sql.Tx, conn *sql.Conn) (*writer, error) {
-	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, copies: newCopyPairs(), now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
+	w := &writer{store: s, ctx: ctx, opts: s.opts, held: newHeld(), clusterStories: map[int64]int64{}, moves: clusterMoves{stories: map[int64]int64{}, gone: map[int64]bool{}}, copies: newCopyPairs(), now: s.now().Unix(), stmts: map[string]*sql.Stmt{},
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	w.tx = writeTx{Tx: tx, w: w}
@@ -337,7 +342,7 @@ func (w *writer) useStoryCache() error {
 	}
 	w.gen = gen
 	var terms *storyTermIndex
-	w.storyBase, w.memberBase, terms = w.store.storyCache.begin(gen)
+	w.storyBase, w.memberBase, terms, w.clusterBase = w.store.storyCache.begin(gen)
 	if !w.store.stories.Enabled {
 		return nil
 	}
@@ -385,7 +390,8 @@ func (w *writer) commit(changed bool) error {
 	w.commitKeys(gen)
 	w.store.once.apply(w.gen, gen, w.onceAdded, w.onceCutoff)
 	if w.storyBase != nil {
-		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()))
+		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()),
+			w.clusterStories, w.moves)
 	} else {
 		w.store.storyCache.drop()
 	}
@@ -1000,7 +1006,7 @@ func (w *writer) merge(from, into int64) (bool, error) {
 		args  []any
 	}{
 		{`UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, []any{into, from}},
-		{`DELETE FROM clusters WHERE id = ?`, []any{from}},
+		{deleteClusterSQL, []any{from}},
 		// Earlier merges into the cluster being merged now follow it.
 		{`UPDATE cluster_merges SET into_id = ? WHERE into_id = ?`, []any{into, from}},
 		{upsertMerge, []any{from, into, w.now}},
@@ -1010,6 +1016,7 @@ func (w *writer) merge(from, into int64) (bool, error) {
 			return false, fmt.Errorf("merge cluster %d into %d: %w", from, into, err)
 		}
 	}
+	w.clusterDeleted(from)
 	return true, nil
 }
 
@@ -1038,7 +1045,8 @@ func (w *writer) refreshCluster(id int64) error {
 		return fmt.Errorf("refresh cluster %d: %w", id, err)
 	}
 	if size.Int64 == 0 {
-		err = w.exec(`DELETE FROM clusters WHERE id = ?`, id)
+		err = w.exec(deleteClusterSQL, id)
+		w.clusterDeleted(id)
 	} else {
 		err = w.exec(`UPDATE clusters SET size = ?, first_published = ?, last_published = ? WHERE id = ?`,
 			size.Int64, first.Int64, last.Int64, id)

@@ -165,7 +165,7 @@ func placeholdersN(n, k int) string {
 // storyOf returns the story of cluster, 0 when it has none. Every article
 // filed asks it of its cluster: the batch keeps the answers.
 func (w *writer) storyOf(cluster int64) (int64, error) {
-	known, ok := w.clusterStories[cluster]
+	known, ok := w.knownClusterStory(cluster)
 	if ok && !checkCaches {
 		return known, nil
 	}
@@ -250,9 +250,10 @@ func (w *writer) saveStory(old, s storyRow) error {
 		w.unlistStory(old)
 		// Its clusters (emptied, or about to be filed again) get a story
 		// afresh when an article is next filed in them.
-		if err := w.exec(`UPDATE clusters SET story_id = NULL WHERE story_id = ?`, s.id); err != nil {
+		if err := w.exec(dropStoryClustersSQL, s.id); err != nil {
 			return fmt.Errorf("delete story %d: %w", s.id, err)
 		}
+		w.storyMoved(s.id, 0)
 		if err := w.exec(`DELETE FROM stories WHERE id = ?`, s.id); err != nil {
 			return fmt.Errorf("delete story %d: %w", s.id, err)
 		}
@@ -635,9 +636,10 @@ func (w *writer) mergeStories(from, into int64) error {
 	s.articles += src.articles
 	s.first, s.last = min(s.first, src.first), max(s.last, src.last)
 	s.topic = old.topic.Join(src.topic, 1)
-	if err := w.exec(`UPDATE clusters SET story_id = ? WHERE story_id = ?`, into, from); err != nil {
+	if err := w.exec(moveStoryClustersSQL, into, from); err != nil {
 		return fmt.Errorf("merge story %d into %d: %w", from, into, err)
 	}
+	w.storyMoved(from, into)
 	w.membersChanged(from, into)
 	if err := w.saveStory(src, storyRow{id: from}); err != nil {
 		return err

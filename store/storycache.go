@@ -42,34 +42,49 @@ type storyCache struct {
 	// terms is the recent part of story_terms (storyterms.go), nil until
 	// a batch loads it.
 	terms *storyTermIndex
+	// clusters holds the story of each cluster committed batches looked
+	// up or filed (0 for none), under the same generation rule
+	// (clusterstories.go).
+	clusters map[int64]int64
 }
 
-// begin returns the stories, their members and the story-term index valid
-// at generation gen: the cache's when it was filled at gen, none (and a nil
-// index) otherwise.
-func (c *storyCache) begin(gen int64) (map[int64]storyRow, map[int64][]memberRow, *storyTermIndex) {
+// clusterCacheLimit bounds the clusters whose stories are kept between
+// batches, a few megabytes; past it the cache keeps the last batch's.
+const clusterCacheLimit = 100_000
+
+// begin returns the stories, their members, the story-term index and the
+// clusters' stories valid at generation gen: the cache's when it was filled
+// at gen, none (and a nil index) otherwise. The batch reads them and does
+// not change them; commit takes in its changes.
+func (c *storyCache) begin(gen int64) (map[int64]storyRow, map[int64][]memberRow, *storyTermIndex, map[int64]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil || c.gen != gen {
 		c.rows, c.used, c.gen = map[int64]storyRow{}, map[int64]int64{}, gen
 		c.members, c.memberUsed, c.memberRows = map[int64][]memberRow{}, map[int64]int64{}, 0
 		c.terms = nil
+		c.clusters = map[int64]int64{}
 	}
 	c.batch++
-	return c.rows, c.members, c.terms
+	return c.rows, c.members, c.terms, c.clusters
 }
 
 // commit takes in what a committed batch read and wrote (a zero id marks a
 // deleted story), its view of the story-term index (nil for none) with the
 // story window, and the generation the batch left the database at. The
 // batch's overlay was read against the cache, so it is consistent with it.
-func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int64]memberEntry, terms *termView, window int64) {
+//
+// clusters are the clusters' stories the batch knew at its end, and moves
+// what it did to those the cache holds (clusterstories.go).
+func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int64]memberEntry, terms *termView, window int64,
+	clusters map[int64]int64, moves clusterMoves) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil {
 		return
 	}
 	c.commitMembers(members)
+	c.commitClusters(clusters, moves)
 	c.terms = nil
 	if terms != nil {
 		terms.commit(window)
@@ -95,6 +110,26 @@ func (c *storyCache) commit(gen int64, batch map[int64]storyRow, members map[int
 		if len(c.rows) > storyCacheLimit {
 			c.rows, c.used = map[int64]storyRow{}, map[int64]int64{}
 		}
+	}
+}
+
+// commitClusters takes in the clusters' stories a committed batch knew and
+// its moves; the caller holds c.mu.
+func (c *storyCache) commitClusters(batch map[int64]int64, moves clusterMoves) {
+	if moves.lost || len(c.clusters)+len(batch) > clusterCacheLimit {
+		c.clusters = make(map[int64]int64, len(batch))
+	}
+	if len(moves.stories) > 0 || len(moves.gone) > 0 {
+		for cluster, story := range c.clusters {
+			if moves.gone[cluster] {
+				delete(c.clusters, cluster)
+				continue
+			}
+			c.clusters[cluster] = moves.storyOfMoved(story)
+		}
+	}
+	for cluster, story := range batch {
+		c.clusters[cluster] = story
 	}
 }
 
@@ -134,6 +169,7 @@ func (c *storyCache) drop() {
 	c.rows, c.used = nil, nil
 	c.members, c.memberUsed, c.memberRows = nil, nil, 0
 	c.terms = nil
+	c.clusters = nil
 }
 
 // readGeneration returns the database's write generation.
