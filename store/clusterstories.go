@@ -65,16 +65,20 @@ func (w *writer) storyMoved(from, to int64) {
 			w.clusterStories[cluster] = to
 		}
 	}
-	if _, again := w.moves.stories[from]; again {
-		// An id moved from twice was taken again by a new story (SQLite
-		// reuses the top id): the recorded moves can no longer tell the
-		// old story's clusters from the new one's.
-		w.moves.lost = true
+	// The recorded moves are for the clusters the cache holds, which were
+	// in their stories as the batch began. The first move of a story takes
+	// all of those; a later one (a merged story deleted, which moves
+	// nothing, or an id SQLite gave a new story) concerns only clusters
+	// the batch put there, which its own map has just moved.
+	if _, again := w.moves.stories[from]; !again {
+		w.moves.stories[from] = to
 	}
 	if _, moved := w.moves.stories[to]; moved && to != 0 {
+		// Clusters moved into a story whose id was moved away before: a
+		// new story under a reused id, which the moves cannot tell from
+		// the old one.
 		w.moves.lost = true
 	}
-	w.moves.stories[from] = to
 }
 
 // clusterDeleted follows the deletion of a cluster.

@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/feedfold/feedfold/internal/testenv"
+)
 
 // TestMemberCacheKeepsWhatABatchReadAndForgetsWhatItChanged checks the
 // cache's side of the rule the writer's check enforces on its own side: a
@@ -87,5 +91,29 @@ func TestClusterStoriesCachedAcrossBatches(t *testing.T) {
 	}
 	if _, _, _, clusters := c.begin(9); len(clusters) != 0 {
 		t.Fatalf("at a generation the cache was not filled at, it serves %v", clusters)
+	}
+}
+
+// TestStoryMovesAreFollowed: a story merged into another and then deleted,
+// as mergeStories does, moves the cache's clusters once, to the story they
+// joined, and leaves the cache trusted; clusters moved into a story whose
+// id was moved away before (an id SQLite gave again) make it untrusted.
+func TestStoryMovesAreFollowed(t *testing.T) {
+	w := testWriterOn(t, testenv.Engines()[0])
+	w.clusterBase = map[int64]int64{1: 3, 2: 5}
+	w.clusterStories[9] = 3
+	w.storyMoved(3, 4)
+	w.storyMoved(3, 0)
+	for cluster, want := range map[int64]int64{1: 4, 2: 5, 9: 4} {
+		if got, ok := w.knownClusterStory(cluster); !ok || got != want {
+			t.Fatalf("cluster %d after story 3 merged into 4 and deleted: story %d (known %v); want %d", cluster, got, ok, want)
+		}
+	}
+	if w.moves.lost {
+		t.Fatal("a story merged and then deleted made the cache untrusted")
+	}
+	w.storyMoved(5, 3)
+	if !w.moves.lost {
+		t.Fatal("clusters moved into story 3, moved away before, left the cache trusted")
 	}
 }
