@@ -45,11 +45,13 @@ type clusterMoves struct {
 }
 
 // storyOfMoved is where a story's clusters are now: the story they were in
-// followed through the moves. Moves never form a cycle (storyMoved).
+// followed through the moves. A cycle would take a story id given again
+// (storyMoved then marks the moves lost, and they are not read); the walk
+// is bounded all the same.
 func (m clusterMoves) storyOfMoved(story int64) int64 {
-	for story != 0 {
+	for range len(m.stories) {
 		to, ok := m.stories[story]
-		if !ok {
+		if !ok || story == 0 {
 			break
 		}
 		story = to
