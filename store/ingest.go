@@ -762,7 +762,8 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 			return 0, fmt.Errorf("update: %w", err)
 		}
 	} else {
-		values := []any{p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, p.hash,
+		// The id first, for insertArticleWithID; insertArticle takes the rest.
+		values := []any{nil, p.ident, pl.cluster, it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, w.now, it.Path, p.hash,
 			p.clean.Boilerplate, len(pl.templates) > 0}
 		if w.pipe != nil {
 			if id, err = w.newID("articles"); err == nil {
@@ -771,10 +772,11 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 				noted, err = true, w.noteLines(id, p, true)
 			}
 			if err == nil {
-				err = w.exec(insertArticleWithID, append([]any{id}, values...)...)
+				values[0] = id
+				err = w.exec(insertArticleWithID, values...)
 			}
 		} else {
-			err = w.queryRow(insertArticle, values...).Scan(&id)
+			err = w.queryRow(insertArticle, values[1:]...).Scan(&id)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("insert: %w", err)

@@ -151,7 +151,7 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 	}
 	for i := range preps {
 		w.remaining = len(preps) - i
-		item := preps[i].item
+		item := &preps[i].item
 		about := func() string {
 			return fmt.Sprintf("store %s article %q (guid %q, url %q)", item.Source, item.Title, item.GUID, item.URL)
 		}
