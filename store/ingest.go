@@ -823,7 +823,10 @@ const (
 // placement is where matching put an article: its cluster, and the copies
 // and template partners it found.
 type placement struct {
-	cluster           int64
+	cluster int64
+	// alone says the cluster was begun for the article (it matched no
+	// copy), which is then its only member.
+	alone             bool
 	copies, templates []dedupe.Match
 	// topic is the article's topic, which finish files in a story.
 	topic dedupe.Topic
@@ -841,7 +844,7 @@ func (w *writer) place(published int64, fp dedupe.Fingerprint, inserting bool) (
 	if err != nil {
 		return placement{}, err
 	}
-	return placement{cluster: cluster, copies: copies, templates: templates}, nil
+	return placement{cluster: cluster, alone: len(copies) == 0, copies: copies, templates: templates}, nil
 }
 
 // finish writes what goes with a placed article: its fingerprint and topic
@@ -858,7 +861,7 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 	w.hold(heldTopics, id, topic)
 	w.held.topics[id] = topic
 	member := memberRow{cluster: pl.cluster, article: id, published: published, filler: len(pl.templates) > 0, topic: topic}
-	if err := w.fileInStory(member, pl.topic); err != nil {
+	if err := w.fileInStory(member, pl.topic, pl.alone); err != nil {
 		return err
 	}
 	w.recordMatches(id, pl.copies)

@@ -114,6 +114,7 @@ func (w *writer) neighbourRows(ids []int64) ([]memberRow, error) {
 		}
 	}
 	if len(missing) > 0 {
+		w.store.clock.memberReads.count.Add(1)
 		read, err := w.readMembers(missing)
 		if err != nil {
 			return nil, err

@@ -521,8 +521,10 @@ func (w *writer) storyCandidates(v dedupe.Topic, published int64) ([]dedupe.Stor
 // story, and story precision fell from 0.98 to 0.80.
 //
 // m is the article's row as the regroup's neighbourhood reads it (its
-// story aside), and v its topic.
-func (w *writer) fileInStory(m memberRow, v dedupe.Topic) error {
+// story aside), and v its topic. alone says m is its cluster's only
+// member, so that what the cluster brings to a story is m and nothing the
+// batch would have to read back.
+func (w *writer) fileInStory(m memberRow, v dedupe.Topic, alone bool) error {
 	if !w.store.stories.Enabled {
 		return nil
 	}
@@ -551,10 +553,11 @@ func (w *writer) fileInStory(m memberRow, v dedupe.Topic) error {
 		}
 		story = w.store.stories.Choose(v, published, cands).Story
 	}
-	if story != 0 {
-		err = w.joinStory(story, v, published)
-	} else {
+	begun := story == 0
+	if begun {
 		story, err = w.newStory(v, published)
+	} else {
+		err = w.joinStory(story, v, published)
 	}
 	if err != nil {
 		return err
@@ -562,8 +565,20 @@ func (w *writer) fileInStory(m memberRow, v dedupe.Topic) error {
 	if err := w.setClusterStory(cluster, story); err != nil {
 		return err
 	}
-	// The cluster's articles, this one among them, joined the story.
-	w.membersChanged(story)
+	// The cluster's articles, this one among them, joined the story. An
+	// article alone in a cluster begun for it is all that joined: a new
+	// story's members are known, and an old one's gain it. Reading them
+	// back was a tenth of the regroup's reads, each waiting on PostgreSQL
+	// for the article's own writes.
+	m.story = story
+	switch {
+	case alone && begun:
+		w.memberTouched[story] = memberEntry{rows: []memberRow{m}}
+	case alone:
+		w.memberJoined(m)
+	default:
+		w.membersChanged(story)
+	}
 	if filler {
 		return nil
 	}

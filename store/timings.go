@@ -37,6 +37,10 @@ type Timings struct {
 	// divided by this time.
 	Writer  time.Duration
 	Writers int64
+	// MemberReads counts the times the story regroup read stories'
+	// members from the database rather than from what the writer knows.
+	// Each waits, on PostgreSQL, for every write sent before it.
+	MemberReads int64
 }
 
 // Timings returns the time spent so far in each measured stage.
@@ -49,13 +53,14 @@ func (s *Store) Timings() Timings {
 		Lines:   time.Duration(c.lines.total.Load()),
 		Commit:  time.Duration(c.commit.total.Load()),
 		Writer:  time.Duration(c.writer.total.Load()), Writers: c.writer.count.Load(),
+		MemberReads: c.memberReads.count.Load(),
 	}
 }
 
 // stageClock adds up stage times. Two clock readings per stage per article
 // cost well under a microsecond, against a millisecond per article.
 type stageClock struct {
-	indexQuery, indexInsert, stories, lines, commit, writer stageTotal
+	indexQuery, indexInsert, stories, lines, commit, writer, memberReads stageTotal
 }
 
 type stageTotal struct {
