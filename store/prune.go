@@ -317,6 +317,9 @@ func (s *Store) pruneBlockCounts(ctx context.Context, removed map[int64]bool) er
 // to copy it, reviewing commands and ingest alike.
 func (s *Store) reclaim(ctx context.Context) error {
 	if s.postgres {
+		// Not beside an ANALYZE of the writer's: both would update the
+		// same statistics.
+		s.analysis.wait()
 		if _, err := s.write.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
 			return fmt.Errorf("reclaim space (VACUUM): %w", err)
 		}

@@ -69,6 +69,8 @@ type Store struct {
 	// analyzedAt is the newest article id when this process last brought
 	// PostgreSQL's statistics up to date (analyzeGrowth), under writeMu.
 	analyzedAt int64
+	// analysis is the ANALYZE analyzeGrowth runs beside the writer.
+	analysis analyzer
 }
 
 // errNoSchema is checkSchema's answer for a PostgreSQL database that has no
@@ -233,6 +235,7 @@ func (s *Store) openPools(ctx context.Context, opts Options) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.analysis.stop()
 	var errs []error
 	if s.write != nil {
 		errs = append(errs, s.write.Close())
