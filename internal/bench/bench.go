@@ -98,6 +98,10 @@ type Result struct {
 	// a time, so ingest can go no faster than a million divided by it,
 	// however many cores there are.
 	WriterUSPerArticle float64 `json:"writer_us_per_article"`
+	// MemberReads counts the story regroup's reads of members it did
+	// not know (store.Timings.MemberReads): on PostgreSQL, each waits
+	// for the writes sent before it.
+	MemberReads int64 `json:"member_reads"`
 	// ReadsMS are median milliseconds of the reviewing commands, run
 	// in-process against the finished store, each opening it anew.
 	ReadsMS map[string]float64 `json:"reads_ms"`
@@ -255,6 +259,7 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	res.Checkpoints = sink.checkpoints(articles)
 	res.IndexQuerySeconds, res.IndexInsertSeconds, res.StoriesSeconds = t.IndexQuery.Seconds(), t.IndexInsert.Seconds(), t.Stories.Seconds()
 	res.LinesSeconds, res.CommitSeconds = t.Lines.Seconds(), t.Commit.Seconds()
+	res.MemberReads = t.MemberReads
 	if sink.stored > 0 {
 		res.CPUUSPerArticle = float64(cpu.Microseconds()) / float64(sink.stored)
 		res.WriterUSPerArticle = float64(t.Writer.Microseconds()) / float64(sink.stored)
