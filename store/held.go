@@ -231,6 +231,11 @@ type statementKind struct {
 	// copies must be asked of the database (outcome), unless it is one of
 	// dropMatches' statements, which keep the count.
 	dropsMatches bool
+	// changesPrints: it may change a fingerprint row, or move articles
+	// between clusters (which their fingerprints follow by trigger), so
+	// the print view stops serving rows unless it follows the statement
+	// (followsPrints).
+	changesPrints bool
 }
 
 // statementKinds caches each statement's kind by its text. Statement texts
@@ -248,6 +253,9 @@ func (w *writer) before(query string) error {
 	if kind.movesClusters && !followsMove(query) {
 		clear(w.clusterStories)
 		w.moves.lost = true
+	}
+	if kind.changesPrints && !followsPrints(query) {
+		w.prints.lost = true
 	}
 	if kind.dropsMatches && query != dropAllMatchesSQL && query != dropOwnMatchesSQL {
 		w.matchesDropped = true
@@ -292,6 +300,20 @@ func kindOf(query string) statementKind {
 		}
 		if word == "matches" && (after(i, "update") || after(i, "delete", "from")) {
 			kind.dropsMatches = true
+		}
+		if word == "articles" && after(i, "update") {
+			// Any mention before what it returns: a cluster_id in the
+			// WHERE clause alone is taken as a move too, to be safe.
+			for _, later := range words[i+1:] {
+				if later == "returning" {
+					break
+				}
+				kind.changesPrints = kind.changesPrints || later == "cluster_id"
+			}
+		}
+		if word == "articles" && after(i, "delete", "from") ||
+			word == "fingerprints" && (after(i, "update") || after(i, "delete", "from") || after(i, "insert", "into")) {
+			kind.changesPrints = true
 		}
 	}
 	return kind

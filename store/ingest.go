@@ -312,6 +312,9 @@ type writer struct {
 	// which bounds how many it draws.
 	ids       map[string][]int64
 	remaining int
+	// prints is the batch's view of the fingerprints the candidates' probe
+	// reads (recentprints.go).
+	prints *printView
 }
 
 // newWriter begins a writer on tx. Given the connection tx runs on, on
@@ -321,6 +324,7 @@ func (s *Store) newWriter(ctx context.Context, tx *sql.Tx, conn *sql.Conn) (*wri
 		learned: map[[2]int64]bool{}, global: map[int64]bool{}, refingerprint: map[int64]bool{}, recluster: map[int64]bool{},
 		bp: newBoilerplateSet(), foreseeing: map[int64]foreseen{}, df: map[uint64]int{}, dfAdded: map[uint64]int{}, storyTouched: map[int64]storyRow{}, memberTouched: map[int64]memberEntry{}, lines: map[[2]int64]*lineCount{}, lineSources: map[int64][]int64{}}
 	w.tx = writeTx{Tx: tx, w: w}
+	w.prints = newPrintView(nil)
 	if conn != nil && s.postgres {
 		w.pipe, w.ids = newPipeline(ctx, conn), map[string][]int64{}
 	}
@@ -343,6 +347,7 @@ func (w *writer) useStoryCache() error {
 	w.gen = gen
 	var terms *storyTermIndex
 	w.storyBase, w.memberBase, terms, w.clusterBase = w.store.storyCache.begin(gen)
+	w.prints = newPrintView(w.store.prints.begin(gen))
 	if !w.store.stories.Enabled {
 		return nil
 	}
@@ -356,39 +361,44 @@ func (w *writer) useStoryCache() error {
 }
 
 // commit bumps the write generation when the batch changed anything and
-// commits, then hands the stories the batch touched to the cache; a batch
-// whose commit fails leaves the cache dropped.
+// commits, then hands the stories and fingerprints the batch touched to
+// their caches; a batch whose commit fails leaves them dropped.
 func (w *writer) commit(changed bool) error {
 	gen := w.gen
 	if err := w.writeHeld(); err != nil {
-		w.store.storyCache.drop()
+		w.dropCaches()
 		return err
 	}
 	if w.pipe != nil {
 		if err := w.giveBackIDs(); err != nil {
-			w.store.storyCache.drop()
+			w.dropCaches()
 			return err
 		}
 	}
 	if err := w.drain(); err != nil {
-		w.store.storyCache.drop()
+		w.dropCaches()
 		return err
 	}
 	if changed {
 		var err error
 		if gen, err = w.bumpGeneration(); err != nil {
-			w.store.storyCache.drop()
+			w.dropCaches()
 			return err
 		}
 	}
 	start := time.Now()
 	if err := w.tx.Commit(); err != nil {
-		w.store.storyCache.drop()
+		w.dropCaches()
 		return fmt.Errorf("commit: %w", err)
 	}
 	w.store.clock.commit.add(start)
 	w.commitKeys(gen)
 	w.store.once.apply(w.gen, gen, w.onceAdded, w.onceCutoff)
+	if w.prints.base != nil {
+		w.store.prints.commit(gen, w.prints)
+	} else {
+		w.store.prints.drop()
+	}
 	if w.storyBase != nil {
 		w.store.storyCache.commit(gen, w.storyTouched, w.memberTouched, w.terms, int64(w.store.stories.Window.Seconds()),
 			w.clusterStories, w.moves)
@@ -396,6 +406,13 @@ func (w *writer) commit(changed bool) error {
 		w.store.storyCache.drop()
 	}
 	return nil
+}
+
+// dropCaches forgets what the caches of stories and fingerprints hold,
+// for a batch whose commit failed.
+func (w *writer) dropCaches() {
+	w.store.storyCache.drop()
+	w.store.prints.drop()
 }
 
 // commitKeys hands the batch's index changes to the index once the batch
@@ -562,21 +579,35 @@ func (w *writer) Candidates(keys []int64, skip func(dedupe.Sketch) bool) ([]dedu
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	// Fingerprints the batch holds back come from memory; the probe asks
-	// the table for the others only, so it need not write the held rows.
+	// Fingerprints the batch holds back, and those of the newest articles
+	// (recentprints.go), come from memory; the probe asks the table for
+	// the others only, so it need not write the held rows.
 	out := make([]dedupe.Candidate, 0, len(ids))
 	args := make([]any, 0, len(ids))
+	recent := 0
 	for _, id := range ids {
 		if c, ok := w.held.fingerprints[id]; ok {
 			out = append(out, c)
+		} else if c, ok := w.prints.get(id); ok {
+			out = append(out, c)
+			recent++
 		} else {
 			args = append(args, id)
 		}
 	}
+	if checkCaches && recent > 0 {
+		if err := w.checkPrints(ids); err != nil {
+			return nil, err
+		}
+	}
 	if len(args) > 0 {
+		w.store.clock.candidateReads.count.Add(1)
 		stored, err := w.storedCandidates(args)
 		if err != nil {
 			return nil, err
+		}
+		for _, c := range stored {
+			w.prints.filed(c)
 		}
 		out = append(out, stored...)
 	}
@@ -751,8 +782,8 @@ func (w *writer) put(p *prepared) (feeds.Status, error) {
 	noted := false
 	if exists {
 		id = old.id
-		err = w.exec(`UPDATE articles SET source = ?, guid = ?, url = ?, title = ?, author = ?, published = ?,
-			updated = ?, path = ?, text_hash = ?, cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
+		w.prints.forget(id) // filed again by finish
+		err = w.exec(updateArticleSQL,
 			it.Source, it.GUID, it.URL, it.Title, it.Author, published, w.now, it.Path, p.hash,
 			pl.cluster, p.clean.Boilerplate, len(pl.templates) > 0, id)
 		if err == nil {
@@ -857,6 +888,7 @@ func (w *writer) finish(id, published int64, fp dedupe.Fingerprint, pl placement
 	c := dedupe.Candidate{ID: id, Cluster: pl.cluster}
 	c.Shingles, c.Signature, c.Skeleton, c.Facts, c.FactCount = fp.Shingles, fp.Signature, fp.Skeleton, fp.Facts, fp.FactCount
 	w.held.fingerprints[id] = c
+	w.prints.filed(c)
 	topic := dedupe.EncodeTopic(pl.topic)
 	w.hold(heldTopics, id, topic)
 	w.held.topics[id] = topic
@@ -898,7 +930,8 @@ func (w *writer) detach(old stored) error {
 	if !old.cluster.Valid {
 		return nil
 	}
-	if err := w.exec(`UPDATE articles SET cluster_id = NULL WHERE id = ?`, old.id); err != nil {
+	w.prints.forget(old.id)
+	if err := w.exec(leaveClusterSQL, old.id); err != nil {
 		return fmt.Errorf("leave cluster: %w", err)
 	}
 	story, err := w.storyOf(old.cluster.Int64)
@@ -1010,7 +1043,7 @@ func (w *writer) merge(from, into int64) (bool, error) {
 		query string
 		args  []any
 	}{
-		{`UPDATE articles SET cluster_id = ? WHERE cluster_id = ?`, []any{into, from}},
+		{mergeArticlesSQL, []any{into, from}},
 		{deleteClusterSQL, []any{from}},
 		// Earlier merges into the cluster being merged now follow it.
 		{`UPDATE cluster_merges SET into_id = ? WHERE into_id = ?`, []any{into, from}},
@@ -1022,6 +1055,7 @@ func (w *writer) merge(from, into int64) (bool, error) {
 		}
 	}
 	w.clusterDeleted(from)
+	w.prints.merged(from, into)
 	return true, nil
 }
 

@@ -44,6 +44,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (PruneResult, error
 	}
 	s.storyCache.drop()
 	defer s.storyCache.drop()
+	s.prints.drop()
 	removed := map[int64]bool{}
 	for {
 		var n, clusters, stories int

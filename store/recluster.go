@@ -313,7 +313,8 @@ func (w *writer) fileAgain(id, published int64, fp dedupe.Fingerprint, c dedupe.
 		return err
 	}
 	pl.topic = vec
-	if err := w.exec(`UPDATE articles SET cluster_id = ?, boilerplate = ?, filler = ? WHERE id = ?`,
+	w.prints.forget(id) // filed again by finish
+	if err := w.exec(refileArticleSQL,
 		pl.cluster, c.Boilerplate, len(pl.templates) > 0, id); err != nil {
 		return fmt.Errorf("file article %d: %w", id, err)
 	}
@@ -363,6 +364,7 @@ func (s *Store) Reindex(ctx context.Context, progress func(done, total int)) err
 	// the generation, in any other process.
 	s.storyCache.drop()
 	defer s.storyCache.drop()
+	s.prints.drop()
 	var gen int64
 	if err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range reset {

@@ -69,6 +69,9 @@ type Store struct {
 	// analyzedAt is the newest article id when this process last brought
 	// PostgreSQL's statistics up to date (analyzeGrowth), under writeMu.
 	analyzedAt int64
+	// prints keeps the newest articles' fingerprints between ingest
+	// batches (recentprints.go).
+	prints printCache
 	// analysis is the ANALYZE analyzeGrowth runs beside the writer.
 	analysis analyzer
 }

@@ -41,6 +41,10 @@ type Timings struct {
 	// members from the database rather than from what the writer knows.
 	// Each waits, on PostgreSQL, for every write sent before it.
 	MemberReads int64
+	// CandidateReads counts the times the candidates' probe read
+	// fingerprints from the database rather than from memory: it waits
+	// the same way.
+	CandidateReads int64
 }
 
 // Timings returns the time spent so far in each measured stage.
@@ -53,14 +57,14 @@ func (s *Store) Timings() Timings {
 		Lines:   time.Duration(c.lines.total.Load()),
 		Commit:  time.Duration(c.commit.total.Load()),
 		Writer:  time.Duration(c.writer.total.Load()), Writers: c.writer.count.Load(),
-		MemberReads: c.memberReads.count.Load(),
+		MemberReads: c.memberReads.count.Load(), CandidateReads: c.candidateReads.count.Load(),
 	}
 }
 
 // stageClock adds up stage times. Two clock readings per stage per article
 // cost well under a microsecond, against a millisecond per article.
 type stageClock struct {
-	indexQuery, indexInsert, stories, lines, commit, writer, memberReads stageTotal
+	indexQuery, indexInsert, stories, lines, commit, writer, memberReads, candidateReads stageTotal
 }
 
 type stageTotal struct {

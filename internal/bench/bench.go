@@ -102,6 +102,9 @@ type Result struct {
 	// not know (store.Timings.MemberReads): on PostgreSQL, each waits
 	// for the writes sent before it.
 	MemberReads int64 `json:"member_reads"`
+	// CandidateReads counts the candidates' probe's reads of fingerprints
+	// (store.Timings.CandidateReads), which wait the same way.
+	CandidateReads int64 `json:"candidate_reads"`
 	// ReadsMS are median milliseconds of the reviewing commands, run
 	// in-process against the finished store, each opening it anew.
 	ReadsMS map[string]float64 `json:"reads_ms"`
@@ -259,7 +262,7 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	res.Checkpoints = sink.checkpoints(articles)
 	res.IndexQuerySeconds, res.IndexInsertSeconds, res.StoriesSeconds = t.IndexQuery.Seconds(), t.IndexInsert.Seconds(), t.Stories.Seconds()
 	res.LinesSeconds, res.CommitSeconds = t.Lines.Seconds(), t.Commit.Seconds()
-	res.MemberReads = t.MemberReads
+	res.MemberReads, res.CandidateReads = t.MemberReads, t.CandidateReads
 	if sink.stored > 0 {
 		res.CPUUSPerArticle = float64(cpu.Microseconds()) / float64(sink.stored)
 		res.WriterUSPerArticle = float64(t.Writer.Microseconds()) / float64(sink.stored)
