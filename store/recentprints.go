@@ -15,8 +15,8 @@ const recentPrintsLimit = 8192
 // printCache keeps, from one batch to the next, the fingerprints of the
 // newest articles as the candidates' probe reads them (with their
 // cluster). An article's candidates are mostly its copies, filed shortly
-// before it: in the 50k bench, five reads of the candidates' rows in six
-// asked only for articles among the last 4,000. On PostgreSQL each read
+// before it: in the 20k bench, 87% of the reads of the candidates' rows
+// asked only for articles among the 4,000 newest. On PostgreSQL each read
 // waits for every write the batch sent ahead; on SQLite it decodes what
 // the writer had in memory a moment before.
 //
