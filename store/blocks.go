@@ -96,6 +96,9 @@ func loadBoilerplate(ctx context.Context, q queryer, minSources int, blocks map[
 					rows.Close()
 					return set, fmt.Errorf("look up boilerplate: %w", err)
 				}
+				if kind == 2 && tallies != nil {
+					tallies.learnedBy[block] = n
+				}
 				switch {
 				case kind == 0:
 					tallies.articles[[2]int64{source, block}] = n
@@ -428,9 +431,7 @@ func (w *writer) forgetLines() error {
 func (w *writer) learn(key, block int64, members []byte) error {
 	w.queueIDs(block, members)
 	w.learned[[2]int64{key, block}] = true
-	var sources int
-	err := w.queryRow(`INSERT INTO boilerplate (block, sources) VALUES (?, 1)
-		ON CONFLICT (block) DO UPDATE SET sources = boilerplate.sources + 1 RETURNING sources`, block).Scan(&sources)
+	sources, err := w.countSource(key, block)
 	if err != nil {
 		return fmt.Errorf("learn boilerplate: %w", err)
 	}

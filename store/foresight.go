@@ -38,6 +38,10 @@ func (f foresight) has(source, block int64) bool {
 type lineTallies struct {
 	articles map[[2]int64]int64
 	sources  map[int64]int64
+	// learnedBy is how many sources have learned each of the batch's
+	// lines that any has, global or not (boilerplate's sources): the
+	// batch counts on from it (sourceCounts).
+	learnedBy map[int64]int64
 	// partial says the lines counted once could not be looked up: the
 	// index of once_lines did not hold the database the tallies were read
 	// from, so the foresight is to be taken again inside the transaction.
@@ -73,7 +77,7 @@ func (t *lineTallies) addOnce(ctx context.Context, q queryer, once *onceIndex, g
 }
 
 func newLineTallies() *lineTallies {
-	return &lineTallies{articles: map[[2]int64]int64{}, sources: map[int64]int64{}}
+	return &lineTallies{articles: map[[2]int64]int64{}, sources: map[int64]int64{}, learnedBy: map[int64]int64{}}
 }
 
 // foresee returns what carried (new articles carrying each line in the

@@ -201,7 +201,8 @@ func (s *Store) fingerprintAll(ctx context.Context, preps []prepared, known map[
 		})
 	}
 	g.Wait()
-	return snapshot{gen: gen, known: known, bp: bp, fs: fs, bySource: bySource, blocks: blocks, partial: tallies.partial}, nil
+	return snapshot{gen: gen, known: known, bp: bp, fs: fs, bySource: bySource, blocks: blocks, partial: tallies.partial,
+		learnedBy: tallies.learnedBy}, nil
 }
 
 func placeholders(n int) string {
@@ -315,6 +316,9 @@ type writer struct {
 	// prints is the batch's view of the fingerprints the candidates' probe
 	// reads (recentprints.go).
 	prints *printView
+	// sources counts the sources that learned the batch's lines, where
+	// its snapshot holds them (learn); nil without one.
+	sources *sourceCounts
 }
 
 // newWriter begins a writer on tx. Given the connection tx runs on, on

@@ -25,6 +25,9 @@ type snapshot struct {
 	// partial says the counts of lines seen once were not read with the
 	// rest (see lineTallies): the writer takes the snapshot again.
 	partial bool
+	// learnedBy is the number of sources that had learned each of the
+	// batch's lines (lineTallies.learnedBy).
+	learnedBy map[int64]int64
 }
 
 // stale reports whether the batch must take its snapshot again inside
@@ -80,5 +83,6 @@ func (w *writer) catchUp(preps []prepared, snap *snapshot) error {
 		p.set(pr)
 	}
 	snap.gen, snap.known, snap.bp, snap.fs, snap.partial = w.gen, known, bp, fs, tallies.partial
+	snap.learnedBy = tallies.learnedBy
 	return nil
 }

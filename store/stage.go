@@ -134,6 +134,7 @@ func (b *stagedBatch) Commit(ctx context.Context) (feeds.SinkResult, error) {
 		}
 	}
 	w.bp, w.foresight = b.snap.bp, b.snap.fs
+	w.sources = newSourceCounts(&b.snap)
 	// Items the snapshot found not stored need no look-up in put: nothing
 	// else commits while the batch holds the write lock. Only the first
 	// of an ident; a second copy in the batch must find the first.

@@ -45,6 +45,9 @@ type Timings struct {
 	// fingerprints from the database rather than from memory: it waits
 	// the same way.
 	CandidateReads int64
+	// SourceReads counts the lines learned whose count of sources the
+	// batch did not know, and so read back from the database.
+	SourceReads int64
 }
 
 // Timings returns the time spent so far in each measured stage.
@@ -58,13 +61,14 @@ func (s *Store) Timings() Timings {
 		Commit:  time.Duration(c.commit.total.Load()),
 		Writer:  time.Duration(c.writer.total.Load()), Writers: c.writer.count.Load(),
 		MemberReads: c.memberReads.count.Load(), CandidateReads: c.candidateReads.count.Load(),
+		SourceReads: c.sourceReads.count.Load(),
 	}
 }
 
 // stageClock adds up stage times. Two clock readings per stage per article
 // cost well under a microsecond, against a millisecond per article.
 type stageClock struct {
-	indexQuery, indexInsert, stories, lines, commit, writer, memberReads, candidateReads stageTotal
+	indexQuery, indexInsert, stories, lines, commit, writer, memberReads, candidateReads, sourceReads stageTotal
 }
 
 type stageTotal struct {

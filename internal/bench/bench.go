@@ -105,6 +105,9 @@ type Result struct {
 	// CandidateReads counts the candidates' probe's reads of fingerprints
 	// (store.Timings.CandidateReads), which wait the same way.
 	CandidateReads int64 `json:"candidate_reads"`
+	// SourceReads counts the lines learned whose count of sources was
+	// read back (store.Timings.SourceReads).
+	SourceReads int64 `json:"source_reads"`
 	// ReadsMS are median milliseconds of the reviewing commands, run
 	// in-process against the finished store, each opening it anew.
 	ReadsMS map[string]float64 `json:"reads_ms"`
@@ -262,7 +265,7 @@ func run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	res.Checkpoints = sink.checkpoints(articles)
 	res.IndexQuerySeconds, res.IndexInsertSeconds, res.StoriesSeconds = t.IndexQuery.Seconds(), t.IndexInsert.Seconds(), t.Stories.Seconds()
 	res.LinesSeconds, res.CommitSeconds = t.Lines.Seconds(), t.Commit.Seconds()
-	res.MemberReads, res.CandidateReads = t.MemberReads, t.CandidateReads
+	res.MemberReads, res.CandidateReads, res.SourceReads = t.MemberReads, t.CandidateReads, t.SourceReads
 	if sink.stored > 0 {
 		res.CPUUSPerArticle = float64(cpu.Microseconds()) / float64(sink.stored)
 		res.WriterUSPerArticle = float64(t.Writer.Microseconds()) / float64(sink.stored)
