@@ -162,8 +162,10 @@ func (w *writer) writeHeld() error {
 	if w.held.err != nil {
 		return w.held.err
 	}
-	if w.pipe != nil && w.pipe.err != nil {
-		return w.pipe.err
+	if w.pipe != nil {
+		if err := w.pipe.failure(); err != nil {
+			return err
+		}
 	}
 	for i := range w.held.tables {
 		r := &w.held.tables[i]

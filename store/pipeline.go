@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -28,37 +29,62 @@ import (
 // rolled back whole, as when the write had failed at once.
 
 // pipeline is the writer's queue of writes on a PostgreSQL connection.
+// The writes queued for an item are handed to a sender goroutine, which
+// encodes and sends them and reads their answers while the writer matches
+// the next item: encoding an article's writes, writing them to the socket
+// and reading the answers took about a sixth of the writer's time (6 s of
+// 37) at 50,000 bench articles when the writer did them itself. The sender runs one
+// batch of writes at a time, in the order they were handed over; the
+// writer waits for it (await) before any statement of its own.
 type pipeline struct {
 	ctx  context.Context
 	conn *sql.Conn
-	// queued are the writes not yet sent, and what each is, for an error
-	// to name ("" for the statement's head, statementHead).
+	// queued are the writes not yet handed to the sender, and what each
+	// is, for an error to name ("" for the statement's head,
+	// statementHead).
 	queued     *pgx.Batch
 	queuedWhat []string
 	// about names the item whose writes are being queued, for an error
 	// met after the writer has gone on to the next (sendAhead sets it);
 	// nil for writes of the batch as a whole.
 	about func() string
-	// sent are the answers to the writes sent and not yet read, what was
-	// sent, and whose writes they were.
-	sent      pgx.BatchResults
-	sentBatch *pgx.Batch
-	sentWhat  []string
-	sentAbout func() string
+	// jobs carries batches of writes to the sender, started at the first
+	// send; it holds one while the sender runs another, so at most two
+	// items' writes wait for the server.
+	jobs chan sendJob
+
+	mu sync.Mutex
+	// idle is signalled when busy drops to 0.
+	idle sync.Cond
+	// busy counts the batches handed to the sender and not yet answered.
+	busy int
+	// stopped says the writer has gone (close): what is still handed
+	// over is dropped.
+	stopped bool
 	// err is the first failure, after which nothing more is sent and the
 	// batch cannot commit.
 	err error
 }
 
+// sendJob is one batch of writes for the sender, with what each write is
+// and whose writes they are.
+type sendJob struct {
+	batch *pgx.Batch
+	what  []string
+	about func() string
+}
+
 func newPipeline(ctx context.Context, conn *sql.Conn) *pipeline {
-	return &pipeline{ctx: ctx, conn: conn, queued: &pgx.Batch{}}
+	p := &pipeline{ctx: ctx, conn: conn, queued: &pgx.Batch{}}
+	p.idle.L = &p.mu
+	return p
 }
 
 // queue adds a write, to be sent with the next send or drain. what names
 // it in an error; "" names it by its statement.
 func (p *pipeline) queue(what, query string, args ...any) error {
-	if p.err != nil {
-		return p.err
+	if err := p.failure(); err != nil {
+		return err
 	}
 	for i, a := range args {
 		// The store's flags are integer columns, which database/sql
@@ -89,24 +115,26 @@ func statementHead(query string) string {
 	return strings.Join(words, " ")
 }
 
-// send waits for the writes sent before, then sends the queued ones
-// without waiting for their answer.
+// send hands the queued writes to the sender without waiting for their
+// answer. It waits only while the sender still holds two batches.
 func (p *pipeline) send() error {
-	if err := p.await(); err != nil {
+	if err := p.failure(); err != nil {
 		return err
 	}
 	if p.queued.Len() == 0 {
 		return nil
 	}
-	batch, what := p.queued, p.queuedWhat
-	p.queued, p.queuedWhat = &pgx.Batch{}, nil
-	err := p.raw(func(c *pgx.Conn) error {
-		p.sent = c.SendBatch(p.ctx, batch)
-		return nil
-	})
-	p.sentBatch, p.sentWhat, p.sentAbout = batch, what, p.about
-	p.about = nil
-	return p.fail(err)
+	job := sendJob{batch: p.queued, what: p.queuedWhat, about: p.about}
+	p.queued, p.queuedWhat, p.about = &pgx.Batch{}, nil, nil
+	if p.jobs == nil {
+		p.jobs = make(chan sendJob, 1)
+		go p.sender(p.jobs)
+	}
+	p.mu.Lock()
+	p.busy++
+	p.mu.Unlock()
+	p.jobs <- job
+	return nil
 }
 
 // drain sends the queued writes and waits until every write is answered:
@@ -118,44 +146,80 @@ func (p *pipeline) drain() error {
 	return p.await()
 }
 
-// await waits for the answers to the writes sent.
+// await waits until the sender has run every batch handed to it, and
+// returns the first failure.
 func (p *pipeline) await() error {
-	if p.err != nil {
-		return p.err
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.busy > 0 {
+		p.idle.Wait()
 	}
-	if p.sent == nil {
-		return nil
-	}
-	sent, batch, what, about := p.sent, p.sentBatch, p.sentWhat, p.sentAbout
-	p.sent, p.sentBatch, p.sentWhat, p.sentAbout = nil, nil, nil, nil
-	err := p.raw(func(*pgx.Conn) error {
-		for i, name := range what {
-			if _, err := sent.Exec(); err != nil {
-				sent.Close()
-				if name == "" {
-					name = statementHead(batch.QueuedQueries[i].SQL)
-				}
-				e := &aheadError{what: name, err: err}
-				if about != nil {
-					e.about = about()
-				}
-				return e
-			}
-		}
-		return sent.Close()
-	})
-	return p.fail(err)
+	return p.err
 }
 
-// close waits for what was sent, so that the connection is free for the
-// rollback or the pool, and drops what was queued.
+// failure is the first failure met so far, without waiting.
+func (p *pipeline) failure() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// sender runs the batches of jobs, one at a time, until jobs is closed.
+// After a failure, or once the writer has gone, it only counts them off.
+func (p *pipeline) sender(jobs <-chan sendJob) {
+	for job := range jobs {
+		p.mu.Lock()
+		skip := p.err != nil || p.stopped
+		p.mu.Unlock()
+		var err error
+		if !skip {
+			err = p.raw(func(c *pgx.Conn) error { return runBatch(p.ctx, c, job) })
+		}
+		p.mu.Lock()
+		if err != nil && p.err == nil {
+			p.err = fmt.Errorf("write ahead: %w", err)
+		}
+		if p.busy--; p.busy == 0 {
+			p.idle.Broadcast()
+		}
+		p.mu.Unlock()
+	}
+}
+
+// runBatch sends job's writes on c and reads every answer; the first that
+// failed is returned, naming the write and its item.
+func runBatch(ctx context.Context, c *pgx.Conn, job sendJob) error {
+	sent := c.SendBatch(ctx, job.batch)
+	for i, name := range job.what {
+		if _, err := sent.Exec(); err != nil {
+			sent.Close()
+			if name == "" {
+				name = statementHead(job.batch.QueuedQueries[i].SQL)
+			}
+			e := &aheadError{what: name, err: err}
+			if job.about != nil {
+				e.about = job.about()
+			}
+			return e
+		}
+	}
+	return sent.Close()
+}
+
+// close drops what was queued and what the sender has not started, and
+// waits for the batch it is running, so that the connection is free for
+// the rollback or the pool.
 func (p *pipeline) close() {
 	p.queued, p.queuedWhat = &pgx.Batch{}, nil
-	if p.sent != nil {
-		sent := p.sent
-		p.sent, p.sentBatch, p.sentWhat, p.sentAbout = nil, nil, nil, nil
-		p.raw(func(*pgx.Conn) error { return sent.Close() })
+	if p.jobs == nil {
+		return
 	}
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	close(p.jobs)
+	p.jobs = nil
+	p.await()
 }
 
 // aheadError is a write that failed after the writer had gone on: it
@@ -174,14 +238,6 @@ func (e *aheadError) Error() string {
 }
 
 func (e *aheadError) Unwrap() error { return e.err }
-
-// fail keeps the first failure.
-func (p *pipeline) fail(err error) error {
-	if err != nil && p.err == nil {
-		p.err = fmt.Errorf("write ahead: %w", err)
-	}
-	return p.err
-}
 
 // raw runs fn on the pgx connection under the batch's transaction.
 func (p *pipeline) raw(fn func(*pgx.Conn) error) error {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedfold/feedfold/dedupe"
 	"github.com/feedfold/feedfold/internal/testenv"
@@ -94,5 +97,113 @@ func TestIDsDrawnAndNotUsedAreGivenBack(t *testing.T) {
 				t.Fatalf("two batches of one new cluster each took ids %v; want consecutive ids", clusters)
 			}
 		})
+	}
+}
+
+// TestTheWriterGoesOnWhileItsWritesWait: on PostgreSQL the writer hands
+// each item's writes to the sender and goes on to the next item; only a
+// statement of its own waits for them. Writes it drops when it stops (the
+// batch failed) never reach the server.
+func TestTheWriterGoesOnWhileItsWritesWait(t *testing.T) {
+	t.Parallel()
+	addr := testenv.PostgresURL(t)
+	ctx := context.Background()
+	s, err := Open(ctx, addr, Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	other, err := sql.Open("pgx", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	w := testWriter(t, s)
+	// holdKey keeps the writer's insert of key into meta waiting on the
+	// server, behind another session's insert of it, until the returned
+	// func rolls that back.
+	holdKey := func(key string) func() {
+		hold, err := other.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Registered after the writer's, so run before them: a failed
+		// test lets the writer's writes go before it closes the writer.
+		t.Cleanup(func() { hold.Rollback() })
+		if _, err := hold.Exec(`INSERT INTO meta (key, value) VALUES ($1, 'held')`, key); err != nil {
+			t.Fatal(err)
+		}
+		return func() { hold.Rollback() }
+	}
+	// within fails the test when fn has not returned after a minute: a
+	// writer that waited for the held writes would never return.
+	within := func(what string, fn func() error) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- fn() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s waited for writes held up on the server", what)
+		}
+	}
+
+	release := holdKey("first")
+	within("sending two items' writes", func() error {
+		for _, key := range []string{"first", "second"} {
+			if err := w.exec(`INSERT INTO meta (key, value) VALUES (?, '1')`, key); err != nil {
+				return err
+			}
+			if err := w.sendAhead(func() string { return key }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	release()
+	var n int
+	if err := w.queryRow(`SELECT COUNT(*) FROM meta WHERE key IN ('first', 'second')`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("the writer's read after its writes found %d of them (%v); want 2", n, err)
+	}
+
+	// Stopping: the write the sender is running finishes; the one handed
+	// over behind it is dropped, so the sequence it draws from stays.
+	drawn := func() sql.NullInt64 {
+		var v sql.NullInt64
+		if err := other.QueryRow(`SELECT last_value FROM pg_sequences WHERE sequencename = 'stories_id_seq'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := drawn()
+	release = holdKey("third")
+	within("sending a write and a draw behind it", func() error {
+		if err := w.exec(`INSERT INTO meta (key, value) VALUES ('third', '1')`); err != nil {
+			return err
+		}
+		if err := w.sendAhead(func() string { return "third" }); err != nil {
+			return err
+		}
+		if err := w.exec(`SELECT nextval('stories_id_seq')`); err != nil {
+			return err
+		}
+		return w.sendAhead(func() string { return "the draw" })
+	})
+	closed := make(chan struct{})
+	p := w.pipe
+	go func() { p.close(); close(closed) }()
+	for stopped := false; !stopped; {
+		p.mu.Lock()
+		stopped = p.stopped
+		p.mu.Unlock()
+		runtime.Gosched()
+	}
+	release()
+	<-closed
+	if after := drawn(); after != before {
+		t.Fatalf("a write dropped when the writer stopped was sent: the sequence went from %v to %v", before, after)
 	}
 }
