@@ -233,6 +233,10 @@ type writer struct {
 	// holds clusters to rebuild, because a member changed.
 	refingerprint map[int64]bool
 	recluster     map[int64]bool
+	// becameGlobal are the lines that became boilerplate everywhere in
+	// the batch, whose stored counts by other sources settle reads
+	// (queueStoredCarriers).
+	becameGlobal []globalLine
 	// bp is the boilerplate looked up for the batch's articles and for
 	// those it fingerprints again.
 	bp boilerplateSet

@@ -310,26 +310,36 @@ func onceLookUpQuery(n int) string {
 	return `SELECT block, seen FROM once_lines WHERE segment = ? AND source = ? AND block IN (` + placeholders(n) + `)`
 }
 
-// sourcesOf returns, by source, the article that counted block once, for
-// every source once_lines holds it for, as q sees it. The index must hold
-// the database as of the caller's generation.
-func (x *onceIndex) sourcesOf(ctx context.Context, q queryer, block int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
-	for segment := range x.bySegment([]uint64{uint64(block)}) {
-		rows, err := q.QueryContext(ctx, `SELECT source, seen FROM once_lines WHERE segment = ? AND block = ?`, segment, block)
-		if err != nil {
-			return nil, fmt.Errorf("look up lines counted once: %w", err)
-		}
-		for rows.Next() {
-			var source, at int64
-			if err := rows.Scan(&source, &at); err != nil {
-				rows.Close()
+// sourcesOf returns, by {block, source}, the article that counted each of
+// blocks once, for every source once_lines holds it for, as q sees it. The
+// index must hold the database as of the caller's generation.
+func (x *onceIndex) sourcesOf(ctx context.Context, q queryer, blocks []uint64) (map[[2]int64]int64, error) {
+	out := map[[2]int64]int64{}
+	const chunk = 256
+	for segment, list := range x.bySegment(blocks) {
+		for start := 0; start < len(list); start += chunk {
+			part := list[start:min(start+chunk, len(list))]
+			args := make([]any, 0, len(part)+1)
+			args = append(args, segment)
+			for _, b := range part {
+				args = append(args, int64(b))
+			}
+			rows, err := q.QueryContext(ctx, `SELECT block, source, seen FROM once_lines WHERE segment = ? AND block IN (`+placeholders(len(part))+`)`, args...)
+			if err != nil {
 				return nil, fmt.Errorf("look up lines counted once: %w", err)
 			}
-			out[source] = max(out[source], at)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("look up lines counted once: %w", err)
+			for rows.Next() {
+				var block, source, at int64
+				if err := rows.Scan(&block, &source, &at); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("look up lines counted once: %w", err)
+				}
+				k := [2]int64{block, source}
+				out[k] = max(out[k], at)
+			}
+			if err := rows.Close(); err != nil {
+				return nil, fmt.Errorf("look up lines counted once: %w", err)
+			}
 		}
 	}
 	return out, nil

@@ -18,6 +18,9 @@ import (
 // every cluster such an article or an edited one was in is rebuilt from its
 // members, so an early match made by chrome alone does not stay.
 func (w *writer) settle() error {
+	if err := w.queueStoredCarriers(); err != nil {
+		return err
+	}
 	ids := make([]int64, 0, len(w.refingerprint))
 	for id := range w.refingerprint {
 		ids = append(ids, id)
@@ -30,21 +33,38 @@ func (w *writer) settle() error {
 		sig, skel           []byte
 		prep                dedupe.Prepared
 	}
+	// Read a few hundred at a time: one by one, each was a round trip.
 	var list []queued
-	for _, id := range ids {
-		var q queued
-		var cluster sql.NullInt64
-		err := w.queryRow(`SELECT a.cluster_id, a.source, a.title, t.text, f.signature, f.skeleton
-			FROM articles a JOIN article_text t ON t.article_id = a.id JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?`, id).
-			Scan(&cluster, &q.source, &q.title, &q.text, &q.sig, &q.skel)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
+	const chunk = 256
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
 		}
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT a.id, a.cluster_id, a.source, a.title, t.text, f.signature, f.skeleton
+			FROM articles a JOIN article_text t ON t.article_id = a.id JOIN fingerprints f ON f.article_id = a.id
+			WHERE a.id IN (`+placeholders(len(part))+`) ORDER BY a.id`, args...)
 		if err != nil {
-			return fmt.Errorf("article %d: %w", id, err)
+			return fmt.Errorf("articles %d to %d: %w", part[0], part[len(part)-1], err)
 		}
-		q.id, q.cluster = id, cluster.Int64
-		list = append(list, q)
+		for rows.Next() {
+			var q queued
+			var cluster sql.NullInt64
+			if err := rows.Scan(&q.id, &cluster, &q.source, &q.title, &q.text, &q.sig, &q.skel); err != nil {
+				rows.Close()
+				return fmt.Errorf("articles %d to %d: %w", part[0], part[len(part)-1], err)
+			}
+			q.cluster = cluster.Int64
+			list = append(list, q)
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return fmt.Errorf("articles %d to %d: %w", part[0], part[len(part)-1], err)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("articles %d to %d: %w", part[0], part[len(part)-1], err)
+		}
 	}
 	sources, texts := make([]string, len(list)), make([]string, len(list))
 	for i, q := range list {
