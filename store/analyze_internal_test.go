@@ -20,18 +20,8 @@ import (
 // stops it.
 func TestGrowthIsAnalyzedBesideTheWriter(t *testing.T) {
 	t.Parallel()
-	addr := testenv.PostgresURL(t)
 	ctx := context.Background()
-	s, err := Open(ctx, addr, Options{Dedupe: dedupe.DefaultOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	other, err := sql.Open("pgx", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	s, other := openOnPostgres(t)
 	reltuples := func(table string) float64 {
 		var n float64
 		if err := other.QueryRow(`SELECT reltuples FROM pg_class WHERE relname = $1`, table).Scan(&n); err != nil {
@@ -122,13 +112,8 @@ func TestGrowthIsAnalyzedBesideTheWriter(t *testing.T) {
 // of its time (migration 22).
 func TestAnalyzeSkipsWhatNoStatementFilters(t *testing.T) {
 	t.Parallel()
-	addr := testenv.PostgresURL(t)
 	ctx := context.Background()
-	s, err := Open(ctx, addr, Options{Dedupe: dedupe.DefaultOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := openOnPostgres(t)
 	var items []feeds.Item
 	for _, r := range wiregen.TemplatedCorpus(2, 20, 3, 20, 20) {
 		items = append(items, feeds.Item{Source: r.Outlet, GUID: r.GUID, URL: r.URL, Title: r.Title, Text: r.Text, Published: r.Published})
@@ -165,4 +150,23 @@ func TestAnalyzeSkipsWhatNoStatementFilters(t *testing.T) {
 			t.Errorf("ANALYZE kept statistics for %s, which no statement filters on", col)
 		}
 	}
+}
+
+// openOnPostgres opens a store on a new PostgreSQL database, and a session
+// of its own on the same database for the test to act from; both close
+// when the test ends. Without a server to test against, the test skips.
+func openOnPostgres(t *testing.T) (*Store, *sql.DB) {
+	t.Helper()
+	addr := testenv.PostgresURL(t)
+	s, err := Open(context.Background(), addr, Options{Dedupe: dedupe.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	other, err := sql.Open("pgx", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return s, other
 }

@@ -106,18 +106,8 @@ func TestIDsDrawnAndNotUsedAreGivenBack(t *testing.T) {
 // batch failed) never reach the server.
 func TestTheWriterGoesOnWhileItsWritesWait(t *testing.T) {
 	t.Parallel()
-	addr := testenv.PostgresURL(t)
 	ctx := context.Background()
-	s, err := Open(ctx, addr, Options{Dedupe: dedupe.DefaultOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	other, err := sql.Open("pgx", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
+	s, other := openOnPostgres(t)
 	w := testWriter(t, s)
 	// holdKey keeps the writer's insert of key into meta waiting on the
 	// server, behind another session's insert of it, until the returned
