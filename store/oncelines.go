@@ -337,6 +337,10 @@ func (x *onceIndex) sourcesOf(ctx context.Context, q queryer, blocks []uint64) (
 				k := [2]int64{block, source}
 				out[k] = max(out[k], at)
 			}
+			if err := rows.Err(); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up lines counted once: %w", err)
+			}
 			if err := rows.Close(); err != nil {
 				return nil, fmt.Errorf("look up lines counted once: %w", err)
 			}
