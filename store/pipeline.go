@@ -33,9 +33,9 @@ import (
 // encodes and sends them and reads their answers while the writer matches
 // the next item: encoding an article's writes, writing them to the socket
 // and reading the answers took about a sixth of the writer's time (6 s of
-// 37) at 50,000 bench articles when the writer did them itself. The sender runs one
-// batch of writes at a time, in the order they were handed over; the
-// writer waits for it (await) before any statement of its own.
+// 37) at 50,000 bench articles when the writer did them itself. The
+// sender runs one batch of writes at a time, in the order they were handed
+// over; the writer waits for it (await) before any statement of its own.
 type pipeline struct {
 	ctx  context.Context
 	conn *sql.Conn
@@ -81,7 +81,9 @@ func newPipeline(ctx context.Context, conn *sql.Conn) *pipeline {
 }
 
 // queue adds a write, to be sent with the next send or drain. what names
-// it in an error; "" names it by its statement.
+// it in an error; "" names it by its statement. The sender encodes args
+// after the writer has gone on, so nothing they hold (a []byte above all)
+// may change once queued: pass a copy of a buffer that is reused.
 func (p *pipeline) queue(what, query string, args ...any) error {
 	if err := p.failure(); err != nil {
 		return err
