@@ -472,11 +472,16 @@ func (w *writer) queueStoredCarriers() error {
 	}
 	lines := w.becameGlobal
 	w.becameGlobal = nil
+	// A line several sources learned after it became global is read
+	// once, with the sources read at the first: the batch reads more as
+	// it goes, so what the first learn would have queued is the union.
 	inBatch := make(map[int64][]int64, len(lines))
 	blocks := make([]uint64, 0, len(lines))
 	for _, l := range lines {
-		inBatch[l.block] = l.inBatch
-		blocks = append(blocks, uint64(l.block))
+		if _, seen := inBatch[l.block]; !seen {
+			inBatch[l.block] = l.inBatch
+			blocks = append(blocks, uint64(l.block))
+		}
 	}
 	counted := map[[2]int64]bool{}
 	const chunk = 400

@@ -46,3 +46,30 @@ func TestLineMembersStoredWithoutTheirLastSeen(t *testing.T) {
 		t.Errorf("storing changed the batch's list: %x", m)
 	}
 }
+
+// TestLineMadeGlobalTwiceQueuesWhatItsFirstLearnWould: when two sources
+// learn a line that is boilerplate everywhere already, each learn used to
+// read the line's stored counts and queue the carriers of the sources the
+// batch had not read yet. The union is what the first learn queued: the
+// batch reads more sources as it goes, never fewer. The bulk read at
+// settle must queue the same.
+func TestLineMadeGlobalTwiceQueuesWhatItsFirstLearnWould(t *testing.T) {
+	t.Parallel()
+	withWriterOnEachEngine(t, func(t *testing.T, w *writer) {
+		const block = 77
+		for source, carrier := range map[int64]int64{1: 100, 2: 200} {
+			if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO block_counts (block, source, articles, members, learned, seen) VALUES (?, ?, 1, ?, 0, ?)`,
+				block, source, idBytes(carrier), carrier); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Source 2's counts were read between the two learns.
+		w.becameGlobal = []globalLine{{block: block, inBatch: []int64{1}}, {block: block, inBatch: []int64{1, 2}}}
+		if err := w.queueStoredCarriers(); err != nil {
+			t.Fatal(err)
+		}
+		if !w.refingerprint[200] || w.refingerprint[100] {
+			t.Fatalf("queued %v; want source 2's carrier, 200, which the first learn queued, and not source 1's", w.refingerprint)
+		}
+	})
+}
